@@ -1,0 +1,100 @@
+"""Configuration: typed defaults, then the environment, then the test dict.
+
+Secrets are required only in production. In development a SECRET_KEY is generated once and kept in the
+instance folder, so sessions survive restarts without anyone having to invent a key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message says which setting to fix."""
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs written the usual ways."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _development_secret_key(instance_path: Path) -> str:
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def build_config(instance_path: str, test_config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the settings for one app. Raises ConfigError when production lacks a secret."""
+    instance = Path(instance_path)
+    environment = (test_config or {}).get("ENV") or os.environ.get("MATCHMAKER_ENV", "development")
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"MATCHMAKER_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}")
+    production = environment == "production"
+
+    smtp_host = os.environ.get("SMTP_HOST", "")
+    config: dict[str, Any] = {
+        "ENV": environment,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'matchmaker.db'}"
+        ),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
+        "SMTP_HOST": smtp_host,
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587")),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", True),
+        "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "20")),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Brent Matchmaker <matchmaker@localhost>"),
+        # With no SMTP server configured, messages are written to files an operator can read.
+        "EMAIL_BACKEND": os.environ.get("MATCHMAKER_EMAIL_BACKEND") or ("smtp" if smtp_host else "outbox"),
+        "EMAIL_OUTBOX_DIR": os.environ.get("MATCHMAKER_OUTBOX_DIR", str(instance / "outbox")),
+        "BASE_URL": os.environ.get("MATCHMAKER_BASE_URL", "http://localhost:5000"),
+        "COUNCIL_NAME": os.environ.get("MATCHMAKER_COUNCIL_NAME", "Brent Council"),
+        "SUPPORT_EMAIL": os.environ.get("MATCHMAKER_SUPPORT_EMAIL", "socialvalue@brent.gov.uk"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("MATCHMAKER_LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        "PASSWORD_RESET_MAX_AGE": 3600,
+        "INVITATION_MAX_AGE": 7 * 86400,
+        "PROXY_FIX_X_FOR": int(os.environ.get("MATCHMAKER_PROXY_FIX_X_FOR", "0")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("MATCHMAKER_SECURE_COOKIES", production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": _env_bool("MATCHMAKER_SECURE_COOKIES", production),
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        "PAGE_SIZE": 25,
+    }
+    if test_config:
+        config.update(test_config)
+        if "SQLALCHEMY_DATABASE_URI" in test_config:
+            config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(test_config["SQLALCHEMY_DATABASE_URI"])
+
+    if not config["SECRET_KEY"]:
+        if production:
+            raise ConfigError("SECRET_KEY must be set in production (a long random string, kept secret).")
+        config["SECRET_KEY"] = _development_secret_key(instance)
+    return config

@@ -1,0 +1,22 @@
+"""Typed SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
+
+from matchmaker.models.audit import AuditEvent
+from matchmaker.models.base import Base, utcnow
+from matchmaker.models.organisation import Organisation, OrganisationKind, OrganisationStatus
+from matchmaker.models.reference import Priority, SupportType, Ward, WardAdjacency
+from matchmaker.models.user import Role, User
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Organisation",
+    "OrganisationKind",
+    "OrganisationStatus",
+    "Priority",
+    "Role",
+    "SupportType",
+    "User",
+    "Ward",
+    "WardAdjacency",
+    "utcnow",
+]

@@ -1,0 +1,64 @@
+"""The demo borough: fictional organisations in real Brent wards, and an account for every role.
+
+Idempotent: an organisation or account that already exists (by name or email) is left as it is.
+"""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+
+from matchmaker.extensions import db
+from matchmaker.models import Organisation, OrganisationKind, OrganisationStatus, Role, User, Ward, utcnow
+from matchmaker.services.reference_data import SEEDS_DIR
+
+DEMO_PASSWORD = "brent demo matchmaker"
+DEMO_FILE = SEEDS_DIR / "demo.json"
+
+
+def load_demo_data(path: Path = DEMO_FILE, progress: Callable[[str], None] = lambda _: None) -> str:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    wards = {w.ons_code: w for w in db.session.scalars(select(Ward))}
+    if not wards:
+        raise RuntimeError("No wards loaded: run `matchmaker setup` first")
+    created_users = created_orgs = 0
+
+    def add_user(full_name: str, email: str, role: Role, organisation: Organisation | None = None) -> None:
+        nonlocal created_users
+        if db.session.scalar(select(User).where(User.email == email)) is not None:
+            return
+        user = User(full_name=full_name, email=email, role=role, organisation=organisation)
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+        created_users += 1
+
+    for staff in data["staff"]:
+        add_user(staff["full_name"], staff["email"], Role(staff["role"]))
+    db.session.flush()
+    officer = db.session.scalar(select(User).where(User.role == Role.OFFICER).order_by(User.id))
+
+    total = len(data["organisations"])
+    for number, spec in enumerate(data["organisations"], start=1):
+        progress(f"  [{number}/{total}] {spec['name']}")
+        org = db.session.scalar(select(Organisation).where(Organisation.name == spec["name"]))
+        if org is None:
+            kind = OrganisationKind(spec["kind"])
+            status = OrganisationStatus(spec["status"])
+            org = Organisation(
+                name=spec["name"], kind=kind, status=status,
+                charity_number=spec.get("charity_number"), company_number=spec.get("company_number"),
+                contact_name=spec["contact_name"], contact_email=spec["contact_email"],
+                contact_phone=spec.get("contact_phone"), description=spec.get("description", ""),
+                borough_wide=spec.get("borough_wide", False),
+                wards=[wards[code] for code in spec.get("wards", [])],
+            )
+            if status is not OrganisationStatus.PENDING:
+                org.reviewed_at, org.reviewed_by = utcnow(), officer
+            db.session.add(org)
+            created_orgs += 1
+            member = spec["member"]
+            role = Role.GROUP_MEMBER if kind is OrganisationKind.VCSE else Role.SUPPLIER_MEMBER
+            add_user(member["full_name"], member["email"], role, org)
+    db.session.flush()
+    return f"{created_orgs} organisations and {created_users} accounts created"

@@ -1,0 +1,81 @@
+"""Every endpoint declares who may use it; an endpoint that declares nothing is refused to everyone.
+
+    @bp.get("/queue")
+    @allow(Role.OFFICER, Role.ADMIN)
+    def queue(): ...
+
+Rules are checked in one before_request hook, so a view cannot forget to check, and the app-scanning test
+can read each endpoint's rule and try it as every wrong role.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from matchmaker.models import Role
+
+PUBLIC = "public"
+SIGNED_IN = "signed-in"
+ALL_ROLES = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    kind: str  # PUBLIC, SIGNED_IN or "roles"
+    roles: frozenset[Role] = ALL_ROLES
+
+    def allows(self, role: Role | None) -> bool:
+        if self.kind == PUBLIC:
+            return True
+        return role is not None and role in self.roles
+
+
+def _set(rule: AccessRule) -> Callable:
+    def decorate(view: Callable) -> Callable:
+        view.access_rule = rule  # type: ignore[attr-defined]
+        return view
+    return decorate
+
+
+def public(view: Callable) -> Callable:
+    return _set(AccessRule(PUBLIC))(view)
+
+
+def signed_in(view: Callable) -> Callable:
+    return _set(AccessRule(SIGNED_IN))(view)
+
+
+def allow(*roles: Role) -> Callable:
+    return _set(AccessRule("roles", frozenset(roles)))
+
+
+OFFICERS = (Role.OFFICER, Role.ADMIN)
+MEMBERS = (Role.GROUP_MEMBER, Role.SUPPLIER_MEMBER)
+
+
+def rule_for(endpoint: str) -> AccessRule | None:
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "access_rule", None)
+
+
+def enforce_access() -> None:
+    if request.endpoint is None:  # no route matched: let the 404/405 handlers answer
+        return None
+    rule = rule_for(request.endpoint)
+    if rule is None:
+        current_app.logger.error("Endpoint %s has no access rule; refusing", request.endpoint)
+        abort(403)
+    if rule.kind == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in", next=request.full_path if request.query_string else request.path))
+    if not rule.allows(current_user.role):
+        abort(403)
+    return None
+
+
+def init_access(app: Flask) -> None:
+    public(app.view_functions["static"])
+    app.before_request(enforce_access)

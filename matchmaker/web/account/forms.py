@@ -1,0 +1,43 @@
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, SubmitField
+
+from matchmaker.web.fields import (
+    GovPasswordInput,
+    GovSubmitInput,
+    GovTextInput,
+    NewPassword,
+    OrganisationFields,
+    SameAs,
+    email_address,
+    max_length,
+    required,
+    strip,
+)
+
+
+class AccountForm(FlaskForm):
+    full_name = StringField(
+        "Full name", filters=[strip], validators=[required("Enter your full name"), max_length("Full name", 120)],
+        widget=GovTextInput(),
+    )
+    email = StringField("Email address", filters=[strip], validators=email_address(), widget=GovTextInput())
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[required("Enter your current password")], widget=GovPasswordInput()
+    )
+    password = PasswordField(
+        "New password", validators=[required("Enter a new password"), NewPassword()], widget=GovPasswordInput()
+    )
+    confirm_password = PasswordField(
+        "Confirm your new password",
+        validators=[required("Confirm your new password"), SameAs("password", "Enter the same password in both fields")],
+        widget=GovPasswordInput(),
+    )
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class OrganisationProfileForm(OrganisationFields):
+    submit = SubmitField("Save changes", widget=GovSubmitInput())

@@ -1,0 +1,89 @@
+"""A signed-in user's own account, and their organisation's profile."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_user
+
+from matchmaker.extensions import db
+from matchmaker.services import accounts, organisations
+from matchmaker.services.errors import DomainError
+from matchmaker.web.access import MEMBERS, allow, signed_in
+from matchmaker.web.account.forms import AccountForm, ChangePasswordForm, OrganisationProfileForm
+from matchmaker.web.fields import organisation_details, organisation_form_data
+from matchmaker.web.forms_errors import add_error
+
+bp = Blueprint("account", __name__)
+
+
+@bp.get("/account")
+@signed_in
+def overview():
+    return render_template("account/overview.html", organisation=current_user.organisation)
+
+
+@bp.route("/account/details", methods=["GET", "POST"])
+@signed_in
+def details():
+    form = AccountForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            accounts.update_account(current_user, form.full_name.data, form.email.data)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your details have been saved.", "success")
+            return redirect(url_for("account.overview"))
+    return render_template("account/details.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            # Other sessions are now signed out; keep this one signed in under the new session id.
+            login_user(current_user)
+            flash("Your password has been changed. Any other devices have been signed out.", "success")
+            return redirect(url_for("account.overview"))
+    return render_template("account/change_password.html", form=form)
+
+
+def _own_organisation():
+    org = current_user.organisation
+    if org is None:
+        abort(404)
+    return org
+
+
+@bp.get("/organisation")
+@allow(*MEMBERS)
+def organisation():
+    return render_template("account/organisation.html", organisation=_own_organisation())
+
+
+@bp.route("/organisation/edit", methods=["GET", "POST"])
+@allow(*MEMBERS)
+def edit_organisation():
+    org = _own_organisation()
+    # Submitted values take precedence over these, so a failed save keeps what the user typed.
+    form = OrganisationProfileForm(data=organisation_form_data(org))
+    if form.validate_on_submit():
+        try:
+            organisations.update_profile(org, organisation_details(form), current_user)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your organisation's profile has been saved.", "success")
+            return redirect(url_for("account.organisation"))
+    return render_template("account/edit_organisation.html", form=form, organisation=org)
+

@@ -1,0 +1,19 @@
+from flask_wtf import FlaskForm
+from wtforms import RadioField, StringField, SubmitField
+
+from matchmaker.models import Role
+from matchmaker.web.fields import GovRadioInput, GovSubmitInput, GovTextInput, email_address, max_length, required, strip
+
+
+class NewStaffForm(FlaskForm):
+    full_name = StringField(
+        "Full name", filters=[strip], validators=[required("Enter their full name"), max_length("Full name", 120)],
+        widget=GovTextInput(),
+    )
+    email = StringField("Email address", filters=[strip], validators=email_address("Their email address"),
+                        widget=GovTextInput())
+    role = RadioField(
+        "Role", choices=[(Role.OFFICER.value, Role.OFFICER.label), (Role.ADMIN.value, Role.ADMIN.label)],
+        default=Role.OFFICER.value, validators=[required("Select a role")], widget=GovRadioInput(),
+    )
+    submit = SubmitField("Create account", widget=GovSubmitInput())

@@ -1,0 +1,116 @@
+"""Signing in and out, registering an organisation, and resetting a forgotten password."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from matchmaker.extensions import db, limiter
+from matchmaker.services import accounts, organisations
+from matchmaker.services.errors import DomainError
+from matchmaker.web.access import public
+from matchmaker.web.auth.forms import ForgotPasswordForm, RegisterForm, ResetPasswordForm, SignInForm
+from matchmaker.web.fields import organisation_details
+from matchmaker.web.forms_errors import add_error
+from matchmaker.web.notify import send_after_commit
+from matchmaker.web.redirects import home_for, safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _submitted_email() -> str:
+    return "email:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit("20 per hour", key_func=_submitted_email, methods=["POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is None:
+            add_error(form, "Enter a correct email address and password", "email")
+        else:
+            db.session.commit()
+            login_user(user)
+            return redirect(safe_next(request.args.get("next")) or home_for(user))
+    return render_template("auth/sign_in.html", form=form)
+
+
+@bp.post("/sign-out")
+@public
+def sign_out():
+    logout_user()
+    flash("You have signed out.", "success")
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = RegisterForm()
+    similar = []
+    if form.validate_on_submit():
+        similar = organisations.find_similar_organisations(form.name.data)
+        if similar and not form.not_a_duplicate.data:
+            # Not an error: the person decides. Show the likely duplicates and ask them to confirm.
+            return render_template("auth/register.html", form=form, similar=similar)
+        try:
+            org, user = organisations.register_organisation(
+                organisation_details(form), form.full_name.data, form.email.data, form.password.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            send_after_commit("registration_received", to=user.email,
+                              subject=f"We have received {org.name}'s registration", user=user, organisation=org)
+            return redirect(url_for("account.overview"))
+    return render_template("auth/register.html", form=form, similar=similar)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = accounts.find_user_by_email(form.email.data)
+        if user is not None and user.active:
+            link = url_for("auth.reset_password", token=accounts.make_password_token(user, "reset"), _external=True)
+            send_after_commit("password_reset", to=user.email, subject="Reset your Matchmaker password",
+                              user=user, link=link, hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600)
+        # The same answer whether or not the account exists, so the page cannot be used to find accounts.
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    user = accounts.user_from_password_token(token)
+    if user is None:
+        return render_template("auth/reset_invalid.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password(user, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your password has been set. Sign in with your new password.", "success")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset_password.html", form=form, user=user)

@@ -1,0 +1,17 @@
+from flask_wtf import FlaskForm
+from wtforms import SubmitField, TextAreaField
+
+from matchmaker.web.fields import GovSubmitInput, GovTextArea, max_length, required, strip
+
+
+class ApproveOrganisationForm(FlaskForm):
+    submit = SubmitField("Approve organisation", widget=GovSubmitInput())
+
+
+class RejectOrganisationForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for rejecting", filters=[strip],
+        validators=[required("Enter the reason for rejecting this organisation"), max_length("Reason", 1000)],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Reject organisation", widget=GovSubmitInput())

@@ -1,0 +1,87 @@
+"""Brokerage officers' console: vetting organisations (matches and deliveries come with later work)."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from matchmaker.extensions import db
+from matchmaker.models import Organisation, OrganisationStatus
+from matchmaker.services import organisations
+from matchmaker.services.errors import DomainError
+from matchmaker.web.access import OFFICERS, allow
+from matchmaker.web.forms_errors import add_error
+from matchmaker.web.notify import send_after_commit
+from matchmaker.web.officers.forms import ApproveOrganisationForm, RejectOrganisationForm
+
+bp = Blueprint("officers", __name__, url_prefix="/officers")
+
+
+def _organisation(org_id: int) -> Organisation:
+    return db.session.get(Organisation, org_id) or abort(404)
+
+
+@bp.get("/organisations", endpoint="organisations")
+@allow(*OFFICERS)
+def organisation_queue():
+    try:
+        status = OrganisationStatus(request.args.get("status", OrganisationStatus.PENDING.value))
+    except ValueError:
+        abort(404)
+    return render_template(
+        "officers/organisations.html", status=status, organisations=organisations.organisations_with_status(status),
+        counts=organisations.count_by_status(),
+    )
+
+
+def _review(org: Organisation, reject_form: RejectOrganisationForm, status: int = 200):
+    similar = organisations.find_similar_organisations(org.name, exclude_id=org.id)
+    return render_template(
+        "officers/review.html", organisation=org, similar=similar, approve_form=ApproveOrganisationForm(),
+        form=reject_form,
+    ), status
+
+
+@bp.get("/organisations/<int:org_id>")
+@allow(*OFFICERS)
+def review(org_id: int):
+    return _review(_organisation(org_id), RejectOrganisationForm(formdata=None))
+
+
+@bp.post("/organisations/<int:org_id>/approve")
+@allow(*OFFICERS)
+def approve(org_id: int):
+    org = _organisation(org_id)
+    if not ApproveOrganisationForm().validate_on_submit():
+        abort(400)
+    try:
+        organisations.approve_organisation(org, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message)
+        return redirect(url_for("officers.review", org_id=org.id))
+    db.session.commit()
+    flash(f"{org.name} has been approved.", "success")
+    for member in org.members:
+        send_after_commit("organisation_approved", to=member.email, subject=f"{org.name} is approved on Matchmaker",
+                          user=member, organisation=org)
+    return redirect(url_for("officers.organisations"))
+
+
+@bp.post("/organisations/<int:org_id>/reject")
+@allow(*OFFICERS)
+def reject(org_id: int):
+    org = _organisation(org_id)
+    form = RejectOrganisationForm()
+    if not form.validate_on_submit():
+        return _review(org, form, 200)
+    try:
+        organisations.reject_organisation(org, current_user, form.reason.data)
+    except DomainError as error:
+        db.session.rollback()
+        add_error(form, error)
+        return _review(org, form, 200)
+    db.session.commit()
+    flash(f"{org.name} has been rejected.", "success")
+    for member in org.members:
+        send_after_commit("organisation_rejected", to=member.email,
+                          subject=f"Your registration of {org.name} on Matchmaker", user=member, organisation=org)
+    return redirect(url_for("officers.organisations"))

@@ -1,0 +1,48 @@
+"""Template globals and filters shared by every page."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from matchmaker.models import Role
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def format_date(value: datetime | None) -> str:
+    return value.astimezone(LONDON).strftime("%-d %B %Y") if value else ""
+
+
+def format_datetime(value: datetime | None) -> str:
+    return value.astimezone(LONDON).strftime("%-d %B %Y at %-I:%M%p").replace("AM", "am").replace("PM", "pm") if value else ""
+
+
+def navigation() -> list[dict]:
+    """The service navigation for the signed-in user's role, with the current section marked."""
+    items: list[tuple[str, str]] = [("Home", "public.home")]
+    if current_user.is_authenticated:
+        if current_user.is_officer:
+            items.append(("Organisations", "officers.organisations"))
+        if current_user.role is Role.ADMIN:
+            items.append(("Users", "admin.users"))
+        if current_user.is_member:
+            items.append(("Your organisation", "account.organisation"))
+        items.append(("Your account", "account.overview"))
+    else:
+        items += [("Register", "auth.register"), ("Sign in", "auth.sign_in")]
+    current = request.endpoint or ""
+    return [
+        {"text": text, "href": url_for(endpoint),
+         "active": current == endpoint or (current.split(".")[0] == endpoint.split(".")[0] and endpoint != "public.home"
+                                           and current.split(".")[0] in ("officers", "admin"))}
+        for text, endpoint in items
+    ]
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_global(navigation)
+    app.add_template_global(Role)
