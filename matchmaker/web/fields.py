@@ -4,6 +4,7 @@ import re
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
     GovCheckboxesInput,
     GovPasswordInput,
     GovRadioInput,
@@ -12,6 +13,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import PasswordField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, StopValidation, URL, ValidationError
 
 from matchmaker.models import OrganisationKind
@@ -68,8 +70,10 @@ class SameAs:
             raise ValidationError(self.message)
 
 
-def ward_choices() -> list[tuple[str, str]]:
-    return [(BOROUGH_WIDE, "Borough-wide: all of Brent")] + [(w.ons_code, w.name) for w in all_wards()]
+def ward_choices() -> list[SelectChoice]:
+    return [SelectChoice(BOROUGH_WIDE, "Borough-wide: all of Brent")] + [
+        SelectChoice(w.ons_code, w.name) for w in all_wards()
+    ]
 
 
 class OrganisationFields(FlaskForm):
@@ -77,7 +81,7 @@ class OrganisationFields(FlaskForm):
 
     kind = RadioField(
         "What type of organisation is it?",
-        choices=[(k.value, k.label) for k in OrganisationKind],
+        choices=[SelectChoice(k.value, k.label) for k in OrganisationKind],
         validators=[required("Select the type of organisation")],
         widget=GovRadioInput(),
     )
@@ -174,7 +178,7 @@ def organisation_form_data(org) -> dict:
 
 
 __all__ = [
-    "BOROUGH_WIDE", "GovCheckboxesInput", "GovPasswordInput", "GovRadioInput", "GovSubmitInput", "GovTextArea",
+    "BOROUGH_WIDE", "GovCheckboxInput", "GovCheckboxesInput", "SelectChoice", "GovPasswordInput", "GovRadioInput", "GovSubmitInput", "GovTextArea",
     "GovTextInput", "NewPassword", "OrganisationFields", "SameAs", "SubmitField", "email_address", "max_length",
     "required", "strip",
 ]

@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, SubmitField
 
 from matchmaker.models import Role
-from matchmaker.web.fields import GovRadioInput, GovSubmitInput, GovTextInput, email_address, max_length, required, strip
+from matchmaker.web.fields import GovRadioInput, SelectChoice, GovSubmitInput, GovTextInput, email_address, max_length, required, strip
 
 
 class NewStaffForm(FlaskForm):
@@ -13,7 +13,7 @@ class NewStaffForm(FlaskForm):
     email = StringField("Email address", filters=[strip], validators=email_address("Their email address"),
                         widget=GovTextInput())
     role = RadioField(
-        "Role", choices=[(Role.OFFICER.value, Role.OFFICER.label), (Role.ADMIN.value, Role.ADMIN.label)],
+        "Role", choices=[SelectChoice(Role.OFFICER.value, Role.OFFICER.label), SelectChoice(Role.ADMIN.value, Role.ADMIN.label)],
         default=Role.OFFICER.value, validators=[required("Select a role")], widget=GovRadioInput(),
     )
     submit = SubmitField("Create account", widget=GovSubmitInput())

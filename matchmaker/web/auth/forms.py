@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 
 from matchmaker.web.fields import (
-    GovCheckboxesInput,
+    GovCheckboxInput,
     GovPasswordInput,
     GovSubmitInput,
     GovTextInput,
@@ -38,7 +38,7 @@ class RegisterForm(OrganisationFields):
         widget=GovPasswordInput(),
     )
     not_a_duplicate = BooleanField(
-        "Yes, my organisation is not one of these and I want to register it", widget=GovCheckboxesInput()
+        "Yes, my organisation is not one of these and I want to register it", widget=GovCheckboxInput()
     )
     submit = SubmitField("Register", widget=GovSubmitInput())
 

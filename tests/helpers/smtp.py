@@ -1,0 +1,49 @@
+"""A real SMTP server (aiosmtpd) on 127.0.0.1, and the app pointed at it."""
+
+import socket
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+class Mailbox:
+    """Collects what the server received, parsed back into messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list = []
+        self.fail_after: int | None = None  # refuse messages after this many, to test failures halfway
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.fail_after is not None and len(self.messages) >= self.fail_after:
+            return "451 Requested action aborted: local error in processing"
+        self.envelopes.append(envelope)
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address.lower() in m["To"].lower()]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    monkeypatch.setitem(app.config, "EMAIL_BACKEND", "smtp")
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", controller.port)
+    monkeypatch.setitem(app.config, "SMTP_STARTTLS", False)
+    monkeypatch.setitem(app.config, "SMTP_USERNAME", "")
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
