@@ -68,7 +68,6 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
         # With no SMTP server configured, messages are written to files an operator can read.
         "EMAIL_BACKEND": os.environ.get("MATCHMAKER_EMAIL_BACKEND") or ("smtp" if smtp_host else "outbox"),
         "EMAIL_OUTBOX_DIR": os.environ.get("MATCHMAKER_OUTBOX_DIR", str(instance / "outbox")),
-        "BASE_URL": os.environ.get("MATCHMAKER_BASE_URL", "http://localhost:5000"),
         "COUNCIL_NAME": os.environ.get("MATCHMAKER_COUNCIL_NAME", "Brent Council"),
         "SUPPORT_EMAIL": os.environ.get("MATCHMAKER_SUPPORT_EMAIL", "socialvalue@brent.gov.uk"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -26,6 +26,16 @@ def _name_key(name: str) -> str:
     return " ".join(kept or words)
 
 
+def name_similarity(a: str, b: str, **_: object) -> float:
+    """0-100: how alike two normalised names are.
+
+    token_sort_ratio forgives word order and small typos ("Brent Carers Centre" / "Centre for Brent Carers")
+    without calling every "... Youth Club" a duplicate of every other; comparing with spaces removed
+    catches words run together ("Foodbank" / "Food Bank").
+    """
+    return max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")))
+
+
 @dataclass(frozen=True)
 class SimilarOrganisation:
     organisation: Organisation
@@ -33,11 +43,9 @@ class SimilarOrganisation:
 
 
 def find_similar_organisations(name: str, limit: int = 5, exclude_id: int | None = None) -> list[SimilarOrganisation]:
-    """Organisations whose names are likely the same as `name`, best first.
+    """Organisations (not rejected ones) whose names are likely the same as `name`, best first.
 
-    Names are compared after dropping legal forms ("CIC", "Ltd") and punctuation; token_sort_ratio then
-    forgives word order and small typos ("Brent Foodbank" / "Brent Food Bank") without calling every
-    "... Youth Club" a duplicate of every other.
+    Names are compared after dropping legal forms ("CIC", "Ltd"), "the" and punctuation.
     """
     rows = db.session.execute(
         select(Organisation.id, Organisation.name).where(Organisation.status != OrganisationStatus.REJECTED)
@@ -46,7 +54,7 @@ def find_similar_organisations(name: str, limit: int = 5, exclude_id: int | None
     if not choices or not name.strip():
         return []
     found = process.extract(
-        name, choices, scorer=fuzz.token_sort_ratio, processor=_name_key,
+        name, choices, scorer=name_similarity, processor=_name_key,
         score_cutoff=DUPLICATE_THRESHOLD, limit=limit,
     )
     return [SimilarOrganisation(db.session.get(Organisation, org_id), score) for _, score, org_id in found]

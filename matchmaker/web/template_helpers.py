@@ -3,7 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from matchmaker.models import Role
@@ -17,6 +17,15 @@ def format_date(value: datetime | None) -> str:
 
 def format_datetime(value: datetime | None) -> str:
     return value.astimezone(LONDON).strftime("%-d %B %Y at %-I:%M%p").replace("AM", "am").replace("PM", "pm") if value else ""
+
+
+def external_url(endpoint: str, **values) -> str:
+    """A full link for an email, on the site's configured address (BASE_URL).
+
+    Never url_for(..., _external=True) in a link we email: that takes the host from the request's Host header,
+    so anyone could ask for a reset of someone else's password and have the emailed link point at their own site.
+    """
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def navigation() -> list[dict]:
@@ -45,4 +54,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_global(navigation)
+    app.add_template_global(external_url)
     app.add_template_global(Role)

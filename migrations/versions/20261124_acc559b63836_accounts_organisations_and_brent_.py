@@ -37,7 +37,6 @@ def upgrade():
     sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
     sa.Column('rejection_reason', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['reviewed_by_id'], ['app_user.id'], name=op.f('fk_organisation_reviewed_by_id_app_user'), ondelete='SET NULL', use_alter=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisation'))
     )
     with op.batch_alter_table('organisation', schema=None) as batch_op:
@@ -93,6 +92,10 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_app_user')),
     sa.UniqueConstraint('email', name=op.f('uq_app_user_email'))
     )
+    # organisation and app_user refer to each other: this key can only be added once both tables exist.
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.create_foreign_key(batch_op.f('fk_organisation_reviewed_by_id_app_user'), 'app_user',
+                                    ['reviewed_by_id'], ['id'], ondelete='SET NULL')
     op.create_table('organisation_ward',
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('ward_id', sa.Integer(), nullable=False),
@@ -136,6 +139,9 @@ def downgrade():
     op.drop_table('audit_event')
     op.drop_table('ward_adjacency')
     op.drop_table('organisation_ward')
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_organisation_reviewed_by_id_app_user'), type_='foreignkey')
+
     op.drop_table('app_user')
     op.drop_table('ward')
     op.drop_table('support_type')

@@ -21,9 +21,10 @@ def post_form(client, url: str, data: dict, form_url: str | None = None, follow_
     return client.post(url, data={**data, "csrf_token": token}, follow_redirects=follow_redirects)
 
 
-def sign_in(client, user, password: str = PASSWORD):
-    response = post_form(client, "/sign-in", {"email": user.email, "password": password})
-    assert response.status_code == 302, f"sign-in failed for {user.email}"
+def sign_in(client, user_or_email, password: str = PASSWORD):
+    email = user_or_email if isinstance(user_or_email, str) else user_or_email.email
+    response = post_form(client, "/sign-in", {"email": email, "password": password})
+    assert response.status_code == 302, f"sign-in failed for {email}"
     return response
 
 

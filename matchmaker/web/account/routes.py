@@ -50,7 +50,9 @@ def change_password():
         else:
             db.session.commit()
             # Other sessions are now signed out; keep this one signed in under the new session id.
-            login_user(current_user)
+            # Pass the user itself: given the current_user proxy, Flask-Login stores the proxy as the
+            # request's user, and the next use of current_user recurses until the interpreter crashes.
+            login_user(current_user._get_current_object())
             flash("Your password has been changed. Any other devices have been signed out.", "success")
             return redirect(url_for("account.overview"))
     return render_template("account/change_password.html", form=form)

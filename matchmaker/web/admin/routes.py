@@ -11,6 +11,7 @@ from matchmaker.web.access import allow
 from matchmaker.web.admin.forms import NewStaffForm
 from matchmaker.web.forms_errors import add_error
 from matchmaker.web.notify import send_after_commit
+from matchmaker.web.template_helpers import external_url
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -33,7 +34,7 @@ def new_user():
             add_error(form, error)
         else:
             db.session.commit()
-            link = url_for("auth.reset_password", token=accounts.make_password_token(user, "invite"), _external=True)
+            link = external_url("auth.reset_password", token=accounts.make_password_token(user, "invite"))
             send_after_commit("staff_invitation", to=user.email, subject="Your Matchmaker account", user=user,
                               link=link, invited_by=current_user,
                               days=current_app.config["INVITATION_MAX_AGE"] // 86400)

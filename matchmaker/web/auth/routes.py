@@ -12,6 +12,7 @@ from matchmaker.web.fields import organisation_details
 from matchmaker.web.forms_errors import add_error
 from matchmaker.web.notify import send_after_commit
 from matchmaker.web.redirects import home_for, safe_next
+from matchmaker.web.template_helpers import external_url
 
 bp = Blueprint("auth", __name__)
 
@@ -87,7 +88,7 @@ def forgot_password():
     if form.validate_on_submit():
         user = accounts.find_user_by_email(form.email.data)
         if user is not None and user.active:
-            link = url_for("auth.reset_password", token=accounts.make_password_token(user, "reset"), _external=True)
+            link = external_url("auth.reset_password", token=accounts.make_password_token(user, "reset"))
             send_after_commit("password_reset", to=user.email, subject="Reset your Matchmaker password",
                               user=user, link=link, hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600)
         # The same answer whether or not the account exists, so the page cannot be used to find accounts.

@@ -5,7 +5,7 @@ from matchmaker.web.fields import GovSubmitInput, GovTextArea, max_length, requi
 
 
 class ApproveOrganisationForm(FlaskForm):
-    submit = SubmitField("Approve organisation", widget=GovSubmitInput())
+    approve = SubmitField("Approve organisation", widget=GovSubmitInput())
 
 
 class RejectOrganisationForm(FlaskForm):

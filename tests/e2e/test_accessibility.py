@@ -1,0 +1,337 @@
+"""Every page, in each state a user can meet it, has no axe-core violations of WCAG 2.2 AA or axe's best practices.
+
+Each case below opens one page the way a user would reach it and names the heading it expects, so a case can
+never quietly check the wrong page (a sign-in redirect, say). Adding a page to the app means adding a case:
+test_every_page_has_a_case fails until it is covered.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from matchmaker.models import OrganisationKind, OrganisationStatus, Role
+from matchmaker.services.accounts import make_password_token
+from tests.e2e.support import assert_accessible, fill_registration, heading, sign_in, submit_registration
+from tests.helpers.builders import make_admin, make_officer, make_organisation, make_user
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD_FOR_NEW_ACCOUNTS = "kettle river lantern"
+
+
+@dataclass(frozen=True)
+class Case:
+    endpoint: str  # the Flask endpoint whose page this is
+    h1: str
+    open: Callable[[Page, Flask], None]
+    status: int = 200
+
+
+CASES: dict[str, Case] = {}
+
+
+def case(name: str, endpoint: str, h1: str, status: int = 200):
+    def register(open_page: Callable[[Page, Flask], None]):
+        assert name not in CASES, f"two cases are called {name}"
+        CASES[name] = Case(endpoint, h1, open_page, status)
+        return open_page
+    return register
+
+
+def simple(name: str, endpoint: str, path: str, h1: str, status: int = 200) -> None:
+    case(name, endpoint, h1, status)(lambda page, app: page.goto(path))
+
+
+def member(app: Flask, status: OrganisationStatus = OrganisationStatus.APPROVED, **org) -> str:
+    with app.app_context():
+        organisation = make_organisation("Roundwood Community Garden", status=status, **org)
+        return make_user(Role.GROUP_MEMBER, organisation, full_name="Grace Mensah").email
+
+
+def officer(app: Flask) -> str:
+    with app.app_context():
+        return make_officer().email
+
+
+def organisations_in_every_state(app: Flask) -> dict[OrganisationStatus, int]:
+    with app.app_context():
+        ids = {
+            status: make_organisation(f"{status.label} Group", status=status, wards=("Kilburn", "Queens Park")).id
+            for status in OrganisationStatus
+        }
+        # A pending organisation whose name is close to an approved one, so its review page shows the warning.
+        make_organisation("Brent Food Bank")
+        ids["duplicate"] = make_organisation("Brent Foodbank", status=OrganisationStatus.PENDING,
+                                             kind=OrganisationKind.SUPPLIER).id
+        return ids
+
+
+# Anyone --------------------------------------------------------------------------------------------------
+
+simple("home", "public.home", "/", "Connecting council suppliers' social value with Brent's communities")
+simple("sign-in", "auth.sign_in", "/sign-in", "Sign in")
+simple("register", "auth.register", "/register", "Register your organisation")
+simple("forgot-password", "auth.forgot_password", "/forgot-password", "Reset your password")
+simple("reset-link-invalid", "auth.reset_password", "/reset-password/not-a-real-token",
+       "This link has expired or has already been used", status=400)
+simple("accessibility-statement", "public.accessibility", "/accessibility", "Accessibility statement")
+simple("privacy-notice", "public.privacy", "/privacy", "Privacy notice")
+simple("not-found", None, "/no-such-page", "Page not found", status=404)
+
+
+@case("sign-in-with-errors", "auth.sign_in", "Sign in")
+def _(page, app):
+    page.goto("/sign-in")
+    page.get_by_label("Email address", exact=True).fill("nobody@example.org")
+    page.get_by_label("Password", exact=True).fill("wrong password")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter a correct email address and password")
+
+
+@case("register-with-errors", "auth.register", "Register your organisation")
+def _(page, app):
+    page.goto("/register")
+    page.get_by_role("button", name="Register", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Select the type of organisation")
+
+
+@case("register-duplicate-warning", "auth.register", "Register your organisation")
+def _(page, app):
+    with app.app_context():
+        make_organisation("Brent Food Bank")
+    page.goto("/register")
+    fill_registration(page, kind="VCSE or community group", name="Brent Foodbank", wards=["Borough-wide: all of Brent"],
+                      full_name="Ola Bello", email="ola@example.org", password=PASSWORD_FOR_NEW_ACCOUNTS)
+    submit_registration(page)
+    expect(page.get_by_role("heading", name="Is your organisation already registered?")).to_be_visible()
+
+
+@case("forgot-password-with-errors", "auth.forgot_password", "Reset your password")
+def _(page, app):
+    page.goto("/forgot-password")
+    page.get_by_role("button", name="Send reset link").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter your email address")
+
+
+@case("reset-link-sent", "auth.forgot_password", "Check your email")
+def _(page, app):
+    page.goto("/forgot-password")
+    page.get_by_label("Email address", exact=True).fill("someone@example.org")
+    page.get_by_role("button", name="Send reset link").click()
+
+
+@case("reset-password", "auth.reset_password", "Set a new password")
+def _(page, app):
+    with app.app_context():
+        token = make_password_token(make_user(), "reset")
+    page.goto(f"/reset-password/{token}")
+
+
+@case("reset-password-with-errors", "auth.reset_password", "Set a new password")
+def _(page, app):
+    with app.app_context():
+        token = make_password_token(make_user(), "reset")
+    page.goto(f"/reset-password/{token}")
+    page.get_by_label("New password", exact=True).fill("short")
+    page.get_by_role("button", name="Set password").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+
+
+# Members of an organisation ------------------------------------------------------------------------------
+
+@case("account", "account.overview", "Your account")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/account")
+
+
+@case("account-awaiting-approval", "account.overview", "Your account")
+def _(page, app):
+    sign_in(page, member(app, OrganisationStatus.PENDING))
+    expect(page.get_by_role("main")).to_contain_text("is awaiting approval")
+
+
+@case("account-rejected", "account.overview", "Your account")
+def _(page, app):
+    sign_in(page, member(app, OrganisationStatus.REJECTED, rejection_reason="We could not find it in Brent"))
+    expect(page.get_by_role("main")).to_contain_text("was not approved")
+
+
+@case("account-details", "account.details", "Change your details")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/account/details")
+
+
+@case("account-details-saved", "account.overview", "Your account")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/account/details")
+    page.get_by_label("Full name", exact=True).fill("Grace A. Mensah")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("alert")).to_contain_text("Your details have been saved.")
+
+
+@case("account-password", "account.change_password", "Change your password")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/account/password")
+
+
+@case("account-password-with-errors", "account.change_password", "Change your password")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/account/password")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter your current password")
+
+
+@case("organisation", "account.organisation", "Roundwood Community Garden")
+def _(page, app):
+    sign_in(page, member(app, description="A garden for everyone.", website="https://garden.example.org"))
+    page.goto("/organisation")
+
+
+@case("organisation-edit", "account.edit_organisation", "Edit your organisation's profile")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/organisation/edit")
+
+
+@case("organisation-edit-with-errors", "account.edit_organisation", "Edit your organisation's profile")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/organisation/edit")
+    page.get_by_label("Website (optional)", exact=True).fill("not a website")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter a website address in the correct format")
+
+
+@case("forbidden", None, "You do not have permission to see this page", status=403)
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/officers/organisations")
+
+
+# Brokerage officers --------------------------------------------------------------------------------------
+
+def _queue(status: OrganisationStatus):
+    @case(f"officer-queue-{status.value}", "officers.organisations", "Organisations")
+    def _(page, app):
+        organisations_in_every_state(app)
+        sign_in(page, officer(app))
+        page.goto(f"/officers/organisations?status={status.value}")
+        expect(page.get_by_role("heading", level=2, name=status.label)).to_be_visible()
+
+
+for _status in OrganisationStatus:
+    _queue(_status)
+
+
+@case("officer-queue-empty", "officers.organisations", "Organisations")
+def _(page, app):
+    sign_in(page, officer(app))
+    expect(page.get_by_text("There are no organisations awaiting approval.")).to_be_visible()
+
+
+@case("officer-account", "account.overview", "Your account")
+def _(page, app):
+    sign_in(page, officer(app))
+    page.goto("/account")
+
+
+@case("officer-review-pending", "officers.review", "Awaiting approval Group")
+def _(page, app):
+    ids = organisations_in_every_state(app)
+    sign_in(page, officer(app))
+    page.goto(f"/officers/organisations/{ids[OrganisationStatus.PENDING]}")
+
+
+@case("officer-review-possible-duplicate", "officers.review", "Brent Foodbank")
+def _(page, app):
+    ids = organisations_in_every_state(app)
+    sign_in(page, officer(app))
+    page.goto(f"/officers/organisations/{ids['duplicate']}")
+    expect(page.get_by_role("heading", name="Possible duplicate")).to_be_visible()
+
+
+@case("officer-review-reject-without-reason", "officers.review", "Awaiting approval Group")
+def _(page, app):
+    ids = organisations_in_every_state(app)
+    sign_in(page, officer(app))
+    page.goto(f"/officers/organisations/{ids[OrganisationStatus.PENDING]}")
+    page.get_by_role("button", name="Reject organisation").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the reason for rejecting this organisation")
+
+
+@case("officer-review-rejected", "officers.review", "Rejected Group")
+def _(page, app):
+    ids = organisations_in_every_state(app)
+    sign_in(page, officer(app))
+    page.goto(f"/officers/organisations/{ids[OrganisationStatus.REJECTED]}")
+
+
+@case("officer-queue-after-approving", "officers.organisations", "Organisations")
+def _(page, app):
+    ids = organisations_in_every_state(app)
+    sign_in(page, officer(app))
+    page.goto(f"/officers/organisations/{ids[OrganisationStatus.PENDING]}")
+    page.get_by_role("button", name="Approve organisation").click()
+    expect(page.get_by_role("alert")).to_contain_text("has been approved")
+
+
+# Administrators ------------------------------------------------------------------------------------------
+
+def admin(app: Flask) -> str:
+    with app.app_context():
+        make_officer(email="officer@example.org")
+        make_user(Role.SUPPLIER_MEMBER)
+        return make_admin().email
+
+
+@case("admin-users", "admin.users", "Users")
+def _(page, app):
+    sign_in(page, admin(app))
+    page.goto("/admin/users")
+
+
+@case("admin-new-user", "admin.new_user", "Create an officer or administrator")
+def _(page, app):
+    sign_in(page, admin(app))
+    page.goto("/admin/users/new")
+
+
+@case("admin-new-user-with-errors", "admin.new_user", "Create an officer or administrator")
+def _(page, app):
+    sign_in(page, admin(app))
+    page.goto("/admin/users/new")
+    page.get_by_label("Email address", exact=True).fill("officer@example.org")
+    page.get_by_label("Full name", exact=True).fill("Another Officer")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("alert")).to_contain_text("An account already exists with this email address")
+
+
+# The checks ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_page_has_no_accessibility_violations(name, app, page, page_problems):
+    case_ = CASES[name]
+    statuses: list[int] = []
+    page.on("response", lambda r: statuses.append(r.status) if r.request.is_navigation_request() else None)
+
+    case_.open(page, app)
+
+    expect(heading(page)).to_have_text(case_.h1)
+    assert statuses and statuses[-1] == case_.status, f"{name}: the page answered {statuses[-1:]}"
+    assert_accessible(page, name)
+    assert page_problems == []
+
+
+def test_every_page_has_a_case(app):
+    """Every page a browser can GET has at least one accessibility case."""
+    pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods and rule.endpoint != "static"}
+    covered = {c.endpoint for c in CASES.values()}
+    assert pages - covered == set(), "add an accessibility case for these pages"

@@ -1,0 +1,21 @@
+import pytest
+
+from matchmaker.services.passwords import password_problem
+
+
+@pytest.mark.parametrize("password", ["kettle river lantern", "Tr0ub4dor&3xx", "a much longer passphrase"])
+def test_long_uncommon_passwords_are_accepted(password):
+    assert password_problem(password, "someone@example.org") is None
+
+
+@pytest.mark.parametrize(("password", "problem"), [
+    ("short", "Password must be 10 characters or more"),
+    ("x" * 129, "Password must be 128 characters or fewer"),
+    ("password123", "Password is too easy to guess"),
+    ("Matchmaker123", "Password is too easy to guess"),
+    ("aaaaaaaaaaaa", "Password is too easy to guess"),
+    ("ababababababab", "Password is too easy to guess"),
+    ("grace.mensah2026", "Password must not contain your email address"),
+])
+def test_weak_passwords_are_refused_with_a_reason(password, problem):
+    assert password_problem(password, "grace.mensah@example.org").startswith(problem)
