@@ -68,11 +68,14 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
         # With no SMTP server configured, messages are written to files an operator can read.
         "EMAIL_BACKEND": os.environ.get("MATCHMAKER_EMAIL_BACKEND") or ("smtp" if smtp_host else "outbox"),
         "EMAIL_OUTBOX_DIR": os.environ.get("MATCHMAKER_OUTBOX_DIR", str(instance / "outbox")),
+        # Links in emails are built on this address, never on the request's Host header (which a client controls).
+        "BASE_URL": os.environ.get("MATCHMAKER_BASE_URL", "http://localhost:5000"),
         "COUNCIL_NAME": os.environ.get("MATCHMAKER_COUNCIL_NAME", "Brent Council"),
         "SUPPORT_EMAIL": os.environ.get("MATCHMAKER_SUPPORT_EMAIL", "socialvalue@brent.gov.uk"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("MATCHMAKER_LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        "PASSWORD_HASH_METHOD": "scrypt",
         "PASSWORD_RESET_MAX_AGE": 3600,
         "INVITATION_MAX_AGE": 7 * 86400,
         "PROXY_FIX_X_FOR": int(os.environ.get("MATCHMAKER_PROXY_FIX_X_FOR", "0")),
@@ -86,12 +89,16 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
         "WTF_CSRF_TIME_LIMIT": 4 * 3600,
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "PAGE_SIZE": 25,
+        "MAX_LIVE_NEEDS": int(os.environ.get("MATCHMAKER_MAX_LIVE_NEEDS", "5")),
     }
     if test_config:
         config.update(test_config)
         if "SQLALCHEMY_DATABASE_URI" in test_config:
             config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(test_config["SQLALCHEMY_DATABASE_URI"])
 
+    if production and not os.environ.get("MATCHMAKER_BASE_URL") and not (test_config or {}).get("BASE_URL"):
+        raise ConfigError("MATCHMAKER_BASE_URL must be set in production (the service's public address, "
+                          "used in links in emails), for example https://matchmaker.brent.gov.uk")
     if not config["SECRET_KEY"]:
         if production:
             raise ConfigError("SECRET_KEY must be set in production (a long random string, kept secret).")

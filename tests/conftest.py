@@ -37,6 +37,8 @@ def app(tmp_path_factory):
         "EMAIL_BACKEND": "memory",
         "EMAIL_OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")),
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Hashing is still real, just cheap: scrypt's deliberate slowness would dominate the suite's run time.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     with app.app_context():
         _fresh_schema()

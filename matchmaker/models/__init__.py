@@ -2,6 +2,8 @@
 
 from matchmaker.models.audit import AuditEvent
 from matchmaker.models.base import Base, utcnow
+from matchmaker.models.contracts import Contract, Offer, OfferStatus, Pledge, PledgeStatus
+from matchmaker.models.needs import Need, NeedStatus, Unit
 from matchmaker.models.organisation import Organisation, OrganisationKind, OrganisationStatus
 from matchmaker.models.reference import Priority, SupportType, Ward, WardAdjacency
 from matchmaker.models.user import Role, User
@@ -9,6 +11,14 @@ from matchmaker.models.user import Role, User
 __all__ = [
     "AuditEvent",
     "Base",
+    "Contract",
+    "Need",
+    "NeedStatus",
+    "Offer",
+    "OfferStatus",
+    "Pledge",
+    "PledgeStatus",
+    "Unit",
     "Organisation",
     "OrganisationKind",
     "OrganisationStatus",

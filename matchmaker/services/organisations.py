@@ -115,8 +115,16 @@ def register_organisation(
 
 
 def update_profile(org: Organisation, details: OrganisationDetails, actor: User) -> None:
+    """Save a profile. The type can change only before vetting: after approval, needs or offers depend on it."""
     if details.kind is not org.kind:
-        raise DomainError("The type of an organisation cannot be changed. Contact the brokerage team", field="kind")
+        if org.status is not OrganisationStatus.PENDING:
+            raise DomainError(
+                "You cannot change the type of an approved organisation. Contact the brokerage team", field="kind"
+            )
+        role = Role.GROUP_MEMBER if details.kind is OrganisationKind.VCSE else Role.SUPPLIER_MEMBER
+        for member in org.members:
+            member.role = role
+        org.kind = details.kind
     _apply(org, details)
     db.session.flush()
     audit.record("organisation.updated", org, actor)

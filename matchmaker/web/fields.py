@@ -14,7 +14,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import PasswordField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, StopValidation, URL, ValidationError
+from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional, Regexp, StopValidation, URL, ValidationError
 
 from matchmaker.models import OrganisationKind
 from matchmaker.services.passwords import password_problem
@@ -33,6 +33,11 @@ def no_spaces_upper(value):
 
 def required(message: str) -> InputRequired:
     return InputRequired(message=message)
+
+
+def one_of(values, message: str) -> AnyOf:
+    """For radios: a GOV.UK message instead of WTForms' "Not a valid choice" (use with validate_choice=False)."""
+    return AnyOf([str(v) for v in values], message=message)
 
 
 def max_length(label: str, limit: int) -> Length:
@@ -81,8 +86,9 @@ class OrganisationFields(FlaskForm):
 
     kind = RadioField(
         "What type of organisation is it?",
-        choices=[SelectChoice(k.value, k.label) for k in OrganisationKind],
-        validators=[required("Select the type of organisation")],
+        choices=[SelectChoice(k.value, k.label) for k in OrganisationKind], validate_choice=False,
+        validators=[required("Select the type of organisation"),
+                    one_of([k.value for k in OrganisationKind], "Select the type of organisation")],
         widget=GovRadioInput(),
     )
     name = StringField(
@@ -179,6 +185,6 @@ def organisation_form_data(org) -> dict:
 
 __all__ = [
     "BOROUGH_WIDE", "GovCheckboxInput", "GovCheckboxesInput", "SelectChoice", "GovPasswordInput", "GovRadioInput", "GovSubmitInput", "GovTextArea",
-    "GovTextInput", "NewPassword", "OrganisationFields", "SameAs", "SubmitField", "email_address", "max_length",
+    "GovTextInput", "NewPassword", "OrganisationFields", "SameAs", "one_of", "SubmitField", "email_address", "max_length",
     "required", "strip",
 ]

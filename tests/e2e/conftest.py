@@ -53,9 +53,8 @@ def browser() -> Iterator:
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is not installed, so the browser (e2e) tests cannot run. Install Debian's chromium package."
         if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
+            pytest.fail(message + " (CI=true, so this is a failure, not a skip.)", pytrace=False)
         pytest.skip(message)
-    # Imported here so that the rest of the suite does not depend on Playwright being importable.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

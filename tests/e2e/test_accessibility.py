@@ -24,7 +24,7 @@ PASSWORD_FOR_NEW_ACCOUNTS = "kettle river lantern"
 
 @dataclass(frozen=True)
 class Case:
-    endpoint: str  # the Flask endpoint whose page this is
+    endpoint: str | None  # the Flask endpoint whose page this is (None for an error page no route owns)
     h1: str
     open: Callable[[Page, Flask], None]
     status: int = 200
@@ -33,7 +33,7 @@ class Case:
 CASES: dict[str, Case] = {}
 
 
-def case(name: str, endpoint: str, h1: str, status: int = 200):
+def case(name: str, endpoint: str | None, h1: str, status: int = 200):
     def register(open_page: Callable[[Page, Flask], None]):
         assert name not in CASES, f"two cases are called {name}"
         CASES[name] = Case(endpoint, h1, open_page, status)
@@ -41,7 +41,7 @@ def case(name: str, endpoint: str, h1: str, status: int = 200):
     return register
 
 
-def simple(name: str, endpoint: str, path: str, h1: str, status: int = 200) -> None:
+def simple(name: str, endpoint: str | None, path: str, h1: str, status: int = 200) -> None:
     case(name, endpoint, h1, status)(lambda page, app: page.goto(path))
 
 
@@ -201,6 +201,12 @@ def _(page, app):
     page.goto("/organisation/edit")
 
 
+@case("organisation-edit-awaiting-approval", "account.edit_organisation", "Edit your organisation's profile")
+def _(page, app):
+    sign_in(page, member(app, OrganisationStatus.PENDING))
+    page.goto("/organisation/edit")
+
+
 @case("organisation-edit-with-errors", "account.edit_organisation", "Edit your organisation's profile")
 def _(page, app):
     sign_in(page, member(app))
@@ -316,17 +322,41 @@ def _(page, app):
 
 # The checks ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", list(CASES))
-def test_page_has_no_accessibility_violations(name, app, page, page_problems):
+def _open(name: str, app: Flask, page: Page) -> None:
+    """Open the case's page and check it is the page the case means, answered with the status it expects."""
     case_ = CASES[name]
     statuses: list[int] = []
     page.on("response", lambda r: statuses.append(r.status) if r.request.is_navigation_request() else None)
-
     case_.open(page, app)
-
     expect(heading(page)).to_have_text(case_.h1)
     assert statuses and statuses[-1] == case_.status, f"{name}: the page answered {statuses[-1:]}"
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_page_has_no_accessibility_violations(name, app, page, page_problems):
+    _open(name, app, page)
     assert_accessible(page, name)
+    assert page_problems == []
+    # axe does not follow links: check each error summary link leads to the field it names.
+    for href in page.locator(".govuk-error-summary a").evaluate_all("links => links.map(a => a.getAttribute('href'))"):
+        assert href.startswith("#") and page.locator(f"[id='{href[1:]}']").count() == 1, f"{name}: {href} leads nowhere"
+
+
+# On a phone-sized screen the service navigation folds into a "Menu" button, and 320 CSS pixels is the width
+# WCAG 1.4.10 (reflow) asks pages to work at. A sample of page types, with the menu opened.
+NARROW_SCREEN = ["home", "register-with-errors", "account", "officer-review-reject-without-reason", "admin-new-user"]
+
+
+@pytest.mark.parametrize("name", NARROW_SCREEN)
+def test_page_has_no_accessibility_violations_on_a_narrow_screen(name, app, page, page_problems):
+    page.set_viewport_size({"width": 320, "height": 640})
+    _open(name, app, page)
+    menu = page.get_by_role("button", name="Menu")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Home")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, f"{name} scrolls sideways at 320px"
+    assert_accessible(page, f"{name} (320px wide)")
     assert page_problems == []
 
 

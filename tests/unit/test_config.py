@@ -6,7 +6,7 @@ from matchmaker.config import ConfigError, build_config, normalise_database_url
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
     for name in ("DATABASE_URL", "SECRET_KEY", "SMTP_HOST", "MATCHMAKER_ENV", "MATCHMAKER_EMAIL_BACKEND",
-                 "SMTP_PORT", "SMTP_STARTTLS", "MATCHMAKER_SECURE_COOKIES"):
+                 "SMTP_PORT", "SMTP_STARTTLS", "MATCHMAKER_SECURE_COOKIES", "MATCHMAKER_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -27,13 +27,22 @@ def test_development_secret_key_is_generated_once_and_kept(tmp_path):
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
     monkeypatch.setenv("MATCHMAKER_ENV", "production")
+    monkeypatch.setenv("MATCHMAKER_BASE_URL", "https://matchmaker.brent.gov.uk")
     with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
         build_config(str(tmp_path))
     assert not (tmp_path / "secret_key").exists()
 
 
+def test_production_refuses_to_start_without_its_public_address(tmp_path, monkeypatch):
+    monkeypatch.setenv("MATCHMAKER_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    with pytest.raises(ConfigError, match="MATCHMAKER_BASE_URL must be set"):
+        build_config(str(tmp_path))
+
+
 def test_production_uses_secure_cookies(tmp_path, monkeypatch):
     monkeypatch.setenv("MATCHMAKER_ENV", "production")
+    monkeypatch.setenv("MATCHMAKER_BASE_URL", "https://matchmaker.brent.gov.uk")
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
     config = build_config(str(tmp_path))
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]

@@ -19,3 +19,12 @@ def test_long_uncommon_passwords_are_accepted(password):
 ])
 def test_weak_passwords_are_refused_with_a_reason(password, problem):
     assert password_problem(password, "grace.mensah@example.org").startswith(problem)
+
+
+def test_passwords_are_stored_as_scrypt_hashes_by_default():
+    from matchmaker.models import User
+
+    user = User(email="a@example.org", full_name="A", session_version=1)
+    user.set_password("kettle river lantern")
+    assert user.password_hash.startswith("scrypt:") and "kettle" not in user.password_hash
+    assert user.check_password("kettle river lantern") and not user.check_password("kettle river lanterns")

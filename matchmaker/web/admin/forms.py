@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, SubmitField
 
 from matchmaker.models import Role
-from matchmaker.web.fields import GovRadioInput, SelectChoice, GovSubmitInput, GovTextInput, email_address, max_length, required, strip
+from matchmaker.web.fields import GovRadioInput, SelectChoice, one_of, GovSubmitInput, GovTextInput, email_address, max_length, required, strip
 
 
 class NewStaffForm(FlaskForm):
@@ -14,6 +14,8 @@ class NewStaffForm(FlaskForm):
                         widget=GovTextInput())
     role = RadioField(
         "Role", choices=[SelectChoice(Role.OFFICER.value, Role.OFFICER.label), SelectChoice(Role.ADMIN.value, Role.ADMIN.label)],
-        default=Role.OFFICER.value, validators=[required("Select a role")], widget=GovRadioInput(),
+        default=Role.OFFICER.value, validate_choice=False,
+        validators=[required("Select a role"), one_of([Role.OFFICER.value, Role.ADMIN.value], "Select a role")],
+        widget=GovRadioInput(),
     )
     submit = SubmitField("Create account", widget=GovSubmitInput())

@@ -89,8 +89,10 @@ def forgot_password():
         user = accounts.find_user_by_email(form.email.data)
         if user is not None and user.active:
             link = external_url("auth.reset_password", token=accounts.make_password_token(user, "reset"))
+            # tell_user=False: a failure banner would only ever appear for accounts that exist.
             send_after_commit("password_reset", to=user.email, subject="Reset your Matchmaker password",
-                              user=user, link=link, hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600)
+                              tell_user=False, user=user, link=link,
+                              hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600)
         # The same answer whether or not the account exists, so the page cannot be used to find accounts.
         return render_template("auth/reset_sent.html", email=form.email.data)
     return render_template("auth/forgot_password.html", form=form)

@@ -9,7 +9,7 @@ from matchmaker.services import organisations
 from matchmaker.services.errors import DomainError
 from matchmaker.web.access import OFFICERS, allow
 from matchmaker.web.forms_errors import add_error
-from matchmaker.web.notify import send_after_commit
+from matchmaker.web.notify import send_to_members
 from matchmaker.web.officers.forms import ApproveOrganisationForm, RejectOrganisationForm
 
 bp = Blueprint("officers", __name__, url_prefix="/officers")
@@ -60,9 +60,7 @@ def approve(org_id: int):
         return redirect(url_for("officers.review", org_id=org.id))
     db.session.commit()
     flash(f"{org.name} has been approved.", "success")
-    for member in org.members:
-        send_after_commit("organisation_approved", to=member.email, subject=f"{org.name} is approved on Matchmaker",
-                          user=member, organisation=org)
+    send_to_members("organisation_approved", org.members, f"{org.name} is approved on Matchmaker", organisation=org)
     return redirect(url_for("officers.organisations"))
 
 
@@ -81,7 +79,6 @@ def reject(org_id: int):
         return _review(org, form, 200)
     db.session.commit()
     flash(f"{org.name} has been rejected.", "success")
-    for member in org.members:
-        send_after_commit("organisation_rejected", to=member.email,
-                          subject=f"Your registration of {org.name} on Matchmaker", user=member, organisation=org)
+    send_to_members("organisation_rejected", org.members, f"Your registration of {org.name} on Matchmaker",
+                    organisation=org)
     return redirect(url_for("officers.organisations"))

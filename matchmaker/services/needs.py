@@ -1,0 +1,212 @@
+"""Needs: posting, moderation, editing with history, closing and reopening, and daily expiry.
+
+Every status change goes through `_move`, which checks the transition is allowed and writes the audit
+record that the need's history page shows.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from matchmaker.extensions import db
+from matchmaker.models import AuditEvent, Need, NeedStatus, Organisation, Unit, User, utcnow
+from matchmaker.services import audit
+from matchmaker.services.errors import DomainError, NotAllowed
+from matchmaker.services.tagging import Tags, apply_tags, describe_tags
+
+S = NeedStatus
+ALLOWED: dict[NeedStatus, set[NeedStatus]] = {
+    S.DRAFT: {S.AWAITING_MODERATION, S.CLOSED},
+    S.AWAITING_MODERATION: {S.OPEN, S.DRAFT, S.CLOSED},
+    S.OPEN: {S.PARTLY_MET, S.MET, S.CLOSED, S.EXPIRED},
+    S.PARTLY_MET: {S.OPEN, S.MET, S.CLOSED, S.EXPIRED},
+    S.MET: {S.OPEN, S.PARTLY_MET, S.CLOSED},
+    S.CLOSED: {S.OPEN, S.DRAFT},
+    S.EXPIRED: {S.OPEN, S.CLOSED},
+}
+EXPIRY_WARNING_DAYS = 7
+
+
+@dataclass
+class NeedDetails:
+    title: str
+    description: str
+    tags: Tags
+    quantity: Decimal | None = None
+    unit: Unit | None = None
+    needed_by: date | None = None
+    recurring: bool = False
+    ref: str | None = None
+
+
+def _snapshot(need: Need) -> dict[str, str]:
+    return {
+        "title": need.title, "description": need.description, "quantity": need.amount,
+        "needed_by": need.needed_by.isoformat() if need.needed_by else "",
+        "recurring": "yes" if need.recurring else "no", **describe_tags(need),
+    }
+
+
+def _apply(need: Need, details: NeedDetails) -> None:
+    if (details.quantity is None) != (details.unit is None):
+        raise DomainError("Enter both a quantity and its unit, or neither", field="quantity")
+    if details.quantity is not None and details.quantity <= 0:
+        raise DomainError("Quantity must be more than 0", field="quantity")
+    need.title = details.title.strip()
+    need.description = details.description.strip()
+    need.quantity, need.unit = details.quantity, details.unit
+    need.needed_by = details.needed_by
+    need.recurring = details.recurring
+    if details.ref is not None:
+        need.ref = details.ref or None
+    apply_tags(need, details.tags)
+
+
+def max_live_needs() -> int:
+    return int(current_app.config["MAX_LIVE_NEEDS"])
+
+
+def live_needs_count(organisation: Organisation, excluding: Need | None = None) -> int:
+    query = select(func.count()).select_from(Need).where(
+        Need.organisation_id == organisation.id, Need.status.in_([s for s in NeedStatus if s.is_live])
+    )
+    if excluding is not None and excluding.id is not None:
+        query = query.where(Need.id != excluding.id)
+    return db.session.scalar(query)
+
+
+def _check_live_limit(need: Need) -> None:
+    limit = max_live_needs()
+    if live_needs_count(need.organisation, excluding=need) >= limit:
+        raise DomainError(
+            f"Your organisation already has {limit} live needs, the most allowed. Close a need, or wait for one "
+            "to be met, before adding another",
+            field="title",
+        )
+
+
+def _move(need: Need, to: NeedStatus, actor: User | None, note: str = "") -> None:
+    if to not in ALLOWED[need.status]:
+        raise NotAllowed(f"A need that is {need.status.label.lower()} cannot become {to.label.lower()}")
+    if to.is_live and not need.status.is_live:
+        _check_live_limit(need)
+    previous = need.status
+    need.status = to
+    if to is NeedStatus.OPEN and need.published_at is None:
+        need.published_at = utcnow()
+    db.session.flush()
+    audit.record("need.status", need, actor, previous.value, to.value, note=note)
+
+
+def _check_member(need: Need, user: User) -> None:
+    if user.organisation_id != need.organisation_id:
+        raise NotAllowed("Only members of the organisation that posted this need can change it")
+
+
+def create_need(organisation: Organisation, user: User | None, details: NeedDetails, submit: bool) -> Need:
+    """A draft, or (submit=True) a need sent straight to the officers for moderation."""
+    if not organisation.is_approved:
+        raise NotAllowed("Your organisation must be approved before it can post needs")
+    need = Need(organisation=organisation, created_by=user, status=NeedStatus.DRAFT)
+    _apply(need, details)
+    db.session.add(need)
+    db.session.flush()
+    audit.record("need.created", need, user, to_state=need.status.value, detail={"values": _snapshot(need)})
+    if submit:
+        _move(need, NeedStatus.AWAITING_MODERATION, user)
+    return need
+
+
+def update_need(need: Need, user: User, details: NeedDetails) -> dict[str, list[str]]:
+    """Save changes and keep them in the need's history. Returns what changed."""
+    if user.role.value not in ("officer", "admin"):
+        _check_member(need, user)
+    before = _snapshot(need)
+    _apply(need, details)
+    db.session.flush()
+    after = _snapshot(need)
+    changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
+    if changes:
+        audit.record("need.updated", need, user, detail={"changes": changes})
+    # A need that had expired and is given a date in the future is live again.
+    if need.status is NeedStatus.EXPIRED and need.needed_by and need.needed_by >= date.today():
+        _move(need, NeedStatus.OPEN, user, note="Needed-by date extended")
+    return changes
+
+
+def submit_need(need: Need, user: User) -> None:
+    _check_member(need, user)
+    need.moderation_comment = None
+    _move(need, NeedStatus.AWAITING_MODERATION, user)
+
+
+def publish_need(need: Need, officer: User) -> None:
+    if not officer.is_officer:
+        raise NotAllowed("Only brokerage officers can publish needs")
+    _move(need, NeedStatus.OPEN, officer)
+
+
+def return_need(need: Need, officer: User, comment: str) -> None:
+    if not officer.is_officer:
+        raise NotAllowed("Only brokerage officers can return needs")
+    if not comment.strip():
+        raise DomainError("Enter a comment saying what the group should change", field="comment")
+    need.moderation_comment = comment.strip()
+    _move(need, NeedStatus.DRAFT, officer, note=comment.strip())
+
+
+def close_need(need: Need, user: User, note: str = "") -> None:
+    if not user.is_officer:
+        _check_member(need, user)
+    _move(need, NeedStatus.CLOSED, user, note=note)
+
+
+def reopen_need(need: Need, user: User) -> None:
+    """Back to open if it was published and its date is still ahead; an unpublished need goes back to draft."""
+    if not user.is_officer:
+        _check_member(need, user)
+    if need.published_at is None:
+        _move(need, NeedStatus.DRAFT, user)
+        return
+    if need.needed_by and need.needed_by < date.today():
+        raise DomainError("Change the needed-by date to a date in the future before reopening this need",
+                          field="needed_by")
+    _move(need, NeedStatus.OPEN, user)
+
+
+def history(need: Need) -> list[AuditEvent]:
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.subject_type == "need", AuditEvent.subject_id == need.id)
+        .order_by(AuditEvent.created_at, AuditEvent.id)
+    ))
+
+
+def needs_to_expire(today: date) -> list[Need]:
+    return list(db.session.scalars(
+        select(Need).where(Need.status.in_([NeedStatus.OPEN, NeedStatus.PARTLY_MET]), Need.needed_by < today)
+        .order_by(Need.id)
+    ))
+
+
+def expire(need: Need) -> None:
+    _move(need, NeedStatus.EXPIRED, None, note="Needed-by date passed")
+
+
+def needs_to_warn(today: date) -> list[Need]:
+    """Open needs whose date falls within the week and whose owners have not been warned about that date."""
+    horizon = today + timedelta(days=EXPIRY_WARNING_DAYS)
+    return [
+        need for need in db.session.scalars(
+            select(Need).where(Need.status.in_([NeedStatus.OPEN, NeedStatus.PARTLY_MET]),
+                               Need.needed_by >= today, Need.needed_by <= horizon).order_by(Need.id)
+        )
+        if need.expiry_warning_sent_for != need.needed_by
+    ]
+
+
+def mark_warned(need: Need) -> None:
+    need.expiry_warning_sent_for = need.needed_by
+    db.session.flush()

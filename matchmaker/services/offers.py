@@ -1,0 +1,107 @@
+"""Offers under a contract, and pledges of their capacity to needs."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from matchmaker.extensions import db
+from matchmaker.models import Contract, Need, Offer, OfferStatus, Pledge, PledgeStatus, Unit, User
+from matchmaker.services import audit
+from matchmaker.services.errors import DomainError, NotAllowed
+from matchmaker.services.tagging import Tags, apply_tags
+
+
+@dataclass
+class OfferDetails:
+    title: str
+    description: str
+    tags: Tags
+    quantity: Decimal | None = None
+    unit: Unit | None = None
+    available_from: date | None = None
+    available_until: date | None = None
+    ref: str | None = None
+
+
+def _apply(offer: Offer, details: OfferDetails) -> None:
+    if (details.quantity is None) != (details.unit is None):
+        raise DomainError("Enter both a committed quantity and its unit, or neither", field="quantity")
+    if details.quantity is not None:
+        if details.quantity <= 0:
+            raise DomainError("Committed quantity must be more than 0", field="quantity")
+        if details.quantity < (offer.allocated or 0):
+            raise DomainError(
+                f"Committed quantity cannot be less than the {offer.allocated:g} already allocated", field="quantity")
+    if details.available_from and details.available_until and details.available_until < details.available_from:
+        raise DomainError("The end of the period must be the same as or after its start", field="available_until")
+    offer.title = details.title.strip()
+    offer.description = details.description.strip()
+    offer.quantity, offer.unit = details.quantity, details.unit
+    offer.available_from, offer.available_until = details.available_from, details.available_until
+    if details.ref is not None:
+        offer.ref = details.ref or None
+    apply_tags(offer, details.tags)
+
+
+def _check_owner(contract: Contract, user: User | None) -> None:
+    if user is not None and not user.is_officer and user.organisation_id != contract.supplier_id:
+        raise NotAllowed("Only the supplier that holds this contract can change its offers")
+
+
+def create_offer(contract: Contract, user: User | None, details: OfferDetails) -> Offer:
+    _check_owner(contract, user)
+    offer = Offer(contract=contract, allocated=Decimal(0), status=OfferStatus.ACTIVE)
+    _apply(offer, details)
+    db.session.add(offer)
+    db.session.flush()
+    audit.record("offer.created", offer, user)
+    return offer
+
+
+def update_offer(offer: Offer, user: User, details: OfferDetails) -> None:
+    _check_owner(offer.contract, user)
+    _apply(offer, details)
+    db.session.flush()
+    audit.record("offer.updated", offer, user)
+
+
+def withdraw_offer(offer: Offer, user: User) -> None:
+    _check_owner(offer.contract, user)
+    if offer.status is OfferStatus.WITHDRAWN:
+        raise NotAllowed("This offer has already been withdrawn")
+    offer.status = OfferStatus.WITHDRAWN
+    db.session.flush()
+    audit.record("offer.status", offer, user, OfferStatus.ACTIVE.value, OfferStatus.WITHDRAWN.value)
+
+
+def pledge(offer: Offer, need: Need, user: User, quantity: Decimal, note: str = "") -> Pledge:
+    """A supplier pledges part of an offer to a need; it waits in the officers' queue."""
+    _check_owner(offer.contract, user)
+    if offer.status is not OfferStatus.ACTIVE:
+        raise DomainError("This offer has been withdrawn", field="offer")
+    if not need.status.is_public:
+        raise DomainError("This need is no longer open", field="quantity")
+    if quantity <= 0:
+        raise DomainError("Amount must be more than 0", field="quantity")
+    remaining = offer.remaining
+    if remaining is not None and quantity > remaining:
+        raise DomainError(f"Amount must be {offer.unit.format(remaining)} or less: that is what is left of this offer",
+                          field="quantity")
+    record = Pledge(offer=offer, need=need, quantity=quantity, note=note.strip(), created_by_id=user.id,
+                    status=PledgeStatus.PENDING)
+    db.session.add(record)
+    db.session.flush()
+    audit.record("pledge.created", record, user, to_state=PledgeStatus.PENDING.value)
+    return record
+
+
+def pending_pledges() -> list[Pledge]:
+    return list(db.session.scalars(
+        select(Pledge).where(Pledge.status == PledgeStatus.PENDING).order_by(Pledge.created_at)
+    ))
+
+
+def pledges_for_need(need: Need) -> list[Pledge]:
+    return list(db.session.scalars(select(Pledge).where(Pledge.need_id == need.id).order_by(Pledge.created_at)))
