@@ -5,12 +5,29 @@ Idempotent: an organisation or account that already exists (by name or email) is
 
 import json
 from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.models import Organisation, OrganisationKind, OrganisationStatus, Role, User, Ward, utcnow
+from matchmaker.models import (
+    Contract,
+    Need,
+    NeedStatus,
+    Offer,
+    Organisation,
+    OrganisationKind,
+    OrganisationStatus,
+    Priority,
+    Role,
+    SupportType,
+    Unit,
+    User,
+    Ward,
+    utcnow,
+)
 from matchmaker.services.reference_data import SEEDS_DIR
 
 DEMO_PASSWORD = "brent demo matchmaker"
@@ -61,4 +78,56 @@ def load_demo_data(path: Path = DEMO_FILE, progress: Callable[[str], None] = lam
             role = Role.GROUP_MEMBER if kind is OrganisationKind.VCSE else Role.SUPPLIER_MEMBER
             add_user(member["full_name"], member["email"], role, org)
     db.session.flush()
-    return f"{created_orgs} organisations and {created_users} accounts created"
+    created_needs, created_offers = _load_needs_and_offers(data)
+    return (f"{created_orgs} organisations, {created_users} accounts, {created_needs} needs and "
+            f"{created_offers} offers created")
+
+
+def _tags(spec: dict) -> dict:
+    priorities = {p.slug: p for p in db.session.scalars(select(Priority))}
+    types = {t.slug: t for t in db.session.scalars(select(SupportType))}
+    wards = {w.ons_code: w for w in db.session.scalars(select(Ward))}
+    return {
+        "priorities": [priorities[s] for s in spec["priorities"]],
+        "support_types": [types[s] for s in spec["support_types"]],
+        "borough_wide": spec.get("borough_wide", False),
+        "wards": [wards[c] for c in spec.get("wards", [])],
+        "quantity": Decimal(spec["quantity"]) if spec.get("quantity") else None,
+        "unit": Unit(spec["unit"]) if spec.get("unit") else None,
+    }
+
+
+def _load_needs_and_offers(data: dict) -> tuple[int, int]:
+    """Needs in several states and contracts with offers; dates are relative to today so the demo stays fresh."""
+    organisations = {o.name: o for o in db.session.scalars(select(Organisation))}
+    today = date.today()
+    needs = offers = 0
+    for spec in data.get("needs", []):
+        if db.session.scalar(select(Need.id).where(Need.ref == spec["ref"])) is not None:
+            continue
+        status = NeedStatus(spec["status"])
+        need = Need(
+            ref=spec["ref"], organisation=organisations[spec["organisation"]], title=spec["title"],
+            description=spec["description"], needed_by=today + timedelta(days=spec["days"]),
+            recurring=spec["recurring"], status=status,
+            published_at=utcnow() if status.is_public else None, **_tags(spec),
+        )
+        db.session.add(need)
+        needs += 1
+    for spec in data.get("contracts", []):
+        contract = db.session.scalar(select(Contract).where(Contract.ref == spec["ref"]))
+        if contract is None:
+            contract = Contract(
+                ref=spec["ref"], supplier=organisations[spec["supplier"]], title=spec["title"],
+                value=Decimal(spec["value"]), start_date=today + timedelta(days=spec["start_days"]),
+                end_date=today + timedelta(days=spec["end_days"]), manager_email=spec["manager_email"],
+            )
+            db.session.add(contract)
+        for offer_spec in spec["offers"]:
+            if db.session.scalar(select(Offer.id).where(Offer.ref == offer_spec["ref"])) is not None:
+                continue
+            db.session.add(Offer(ref=offer_spec["ref"], contract=contract, title=offer_spec["title"],
+                                 description=offer_spec["description"], allocated=Decimal(0), **_tags(offer_spec)))
+            offers += 1
+    db.session.flush()
+    return needs, offers

@@ -105,3 +105,39 @@ def all_wards() -> list[Ward]:
 
 def all_priorities() -> list[Priority]:
     return list(db.session.scalars(select(Priority).order_by(Priority.number)))
+
+
+# Looking wards up by what people type ----------------------------------------------------------------------
+
+BOROUGH_WIDE = "borough-wide"
+
+
+def ward_key(text: str) -> str:
+    """How a ward's name or code is compared: any case, "&" or "and", spaces and apostrophes ignored.
+
+    "Cricklewood & Mapesbury", "cricklewood and mapesbury" and "Queen's Park" / "Queens Park" compare equal.
+    """
+    text = text.lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
+    return " ".join(text.replace("-", " ").split())
+
+
+def is_borough_wide(text: str) -> bool:
+    return ward_key(text) == ward_key(BOROUGH_WIDE)
+
+
+def ward_keys(ward: Ward) -> set[str]:
+    """Every key a ward is known by: its ONS code, council name ("and") and ONS name ("&")."""
+    return {ward_key(ward.ons_code), ward_key(ward.name), ward_key(ward.ons_name)}
+
+
+def ward_index() -> dict[str, Ward]:
+    """Key (see ward_key) -> ward, for resolving many names at once."""
+    return {key: ward for ward in all_wards() for key in ward_keys(ward)}
+
+
+def resolve_ward(text: str, index: dict[str, Ward] | None = None) -> Ward | None:
+    """The ward `text` names: an ONS code (E05013499) or a name in either spelling, any case. None if unknown.
+
+    "borough-wide" is not a ward: check it first with is_borough_wide().
+    """
+    return (index if index is not None else ward_index()).get(ward_key(text))

@@ -11,7 +11,7 @@ can read each endpoint's rule and try it as every wrong role.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from matchmaker.models import Role
@@ -25,6 +25,8 @@ ALL_ROLES = frozenset(Role)
 class AccessRule:
     kind: str  # PUBLIC, SIGNED_IN or "roles"
     roles: frozenset[Role] = ALL_ROLES
+    # Members may use it only once an officer has approved their organisation (officers always may).
+    approved_organisation: bool = False
 
     def allows(self, role: Role | None) -> bool:
         if self.kind == PUBLIC:
@@ -47,8 +49,8 @@ def signed_in(view: Callable) -> Callable:
     return _set(AccessRule(SIGNED_IN))(view)
 
 
-def allow(*roles: Role) -> Callable:
-    return _set(AccessRule("roles", frozenset(roles)))
+def allow(*roles: Role, approved_organisation: bool = False) -> Callable:
+    return _set(AccessRule("roles", frozenset(roles), approved_organisation))
 
 
 OFFICERS = (Role.OFFICER, Role.ADMIN)
@@ -73,6 +75,8 @@ def enforce_access() -> None:
         return redirect(url_for("auth.sign_in", next=request.full_path if request.query_string else request.path))
     if not rule.allows(current_user.role):
         abort(403)
+    if rule.approved_organisation and current_user.is_member and not current_user.organisation.is_approved:
+        return render_template("errors/not_approved.html", organisation=current_user.organisation), 403
     return None
 
 

@@ -30,24 +30,43 @@ def external_url(endpoint: str, **values) -> str:
 
 def navigation() -> list[dict]:
     """The service navigation for the signed-in user's role, with the current section marked."""
-    items: list[tuple[str, str]] = [("Home", "public.home")]
+    items: list[tuple[str, str]] = [("Home", "public.home"), ("Needs", "browse.needs")]
     if current_user.is_authenticated:
+        items.append(("Offers", "browse.offers"))
         if current_user.is_officer:
             items.append(("Organisations", "officers.organisations"))
+            items.append(("Needs to approve", "officers.needs_queue"))
+            items.append(("Pledges", "officers.pledges_queue"))
         if current_user.role is Role.ADMIN:
             items.append(("Users", "admin.users"))
+        if current_user.role is Role.GROUP_MEMBER:
+            items.append(("Your needs", "groups.needs"))
+        if current_user.role is Role.SUPPLIER_MEMBER:
+            items.append(("Your contracts", "suppliers.contracts"))
+            items.append(("Your pledges", "suppliers.pledges"))
         if current_user.is_member:
             items.append(("Your organisation", "account.organisation"))
         items.append(("Your account", "account.overview"))
     else:
         items += [("Register", "auth.register"), ("Sign in", "auth.sign_in")]
     current = request.endpoint or ""
-    return [
-        {"text": text, "href": url_for(endpoint),
-         "active": current == endpoint or (current.split(".")[0] == endpoint.split(".")[0] and endpoint != "public.home"
-                                           and current.split(".")[0] in ("officers", "admin"))}
-        for text, endpoint in items
-    ]
+    section = SECTION_OF.get(current, current)
+    return [{"text": text, "href": url_for(endpoint), "active": section == endpoint} for text, endpoint in items]
+
+
+# Pages that belong under a navigation item, so the item stays marked while someone works inside it.
+SECTION_OF = {
+    "officers.review": "officers.organisations",
+    "officers.need_review": "officers.needs_queue",
+    "admin.new_user": "admin.users",
+    "groups.need": "groups.needs", "groups.new_need": "groups.needs", "groups.edit_need": "groups.needs",
+    "suppliers.contract": "suppliers.contracts", "suppliers.new_contract": "suppliers.contracts",
+    "suppliers.edit_contract": "suppliers.contracts", "suppliers.new_offer": "suppliers.contracts",
+    "suppliers.edit_offer": "suppliers.contracts", "suppliers.pledge": "suppliers.pledges",
+    "account.details": "account.overview", "account.change_password": "account.overview",
+    "account.edit_organisation": "account.organisation",
+    "browse.need": "browse.needs", "browse.offer": "browse.offers",
+}
 
 
 def init_app(app: Flask) -> None:

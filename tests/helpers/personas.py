@@ -19,6 +19,31 @@ class World:
     url_values: dict
 
 
+def _need_contract_and_offer(group_org, supplier_org):
+    """An open need of the group's, and a contract and offer of the supplier's, so every URL can be filled."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from matchmaker.extensions import db
+    from matchmaker.models import Contract, Need, NeedStatus, Offer, Priority, SupportType, Unit
+    from tests.helpers.builders import ward
+
+    priority = db.session.scalar(db.select(Priority).where(Priority.slug == "vcse-capacity"))
+    skills = db.session.scalar(db.select(SupportType).where(SupportType.slug == "skills"))
+    need = Need(organisation=group_org, title="Trustees with finance skills", description="Two new trustees.",
+                status=NeedStatus.OPEN, needed_by=date.today() + timedelta(days=60), priorities=[priority],
+                wards=[ward("Roundwood")], support_types=[skills])
+    contract = Contract(supplier=supplier_org, ref="BC-TEST-1", title="Housing repairs", value=Decimal("2500000"),
+                        start_date=date.today(), end_date=date.today() + timedelta(days=365),
+                        manager_email="manager@brent.example.org")
+    offer = Offer(contract=contract, title="Board mentoring", description="Finance staff as trustees.",
+                  quantity=Decimal(40), unit=Unit.HOURS, allocated=Decimal(0), borough_wide=True,
+                  priorities=[priority], support_types=[skills])
+    db.session.add_all([need, contract, offer])
+    db.session.commit()
+    return need, contract, offer
+
+
 def build_world(app) -> World:
     with app.app_context():
         group_org = make_organisation("Roundwood Community Garden", kind=OrganisationKind.VCSE)
@@ -30,7 +55,9 @@ def build_world(app) -> World:
             "officer": make_user(Role.OFFICER),
             "admin": make_user(Role.ADMIN),
         }
-        url_values = {"org_id": pending.id, "token": "not-a-real-token"}
+        need, contract, offer = _need_contract_and_offer(group_org, supplier_org)
+        url_values = {"org_id": pending.id, "token": "not-a-real-token", "need_id": need.id,
+                      "contract_id": contract.id, "offer_id": offer.id}
         emails = {persona: user.email for persona, user in users.items()}
     clients = {"anonymous": app.test_client()}
     for persona, email in emails.items():

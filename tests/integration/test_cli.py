@@ -65,7 +65,9 @@ def test_seed_demo_creates_the_demo_borough_once(app, runner, client):
     accounts = len(demo["staff"]) + organisations  # one member for each organisation
     result = runner.invoke(args=["seed", "--demo"])
     assert result.exit_code == 0, result.output
-    assert f"Demo data loaded: {organisations} organisations and {accounts} accounts created." in result.output
+    needs, offers = len(demo["needs"]), sum(len(c["offers"]) for c in demo["contracts"])
+    assert (f"Demo data loaded: {organisations} organisations, {accounts} accounts, {needs} needs and {offers} offers "
+            "created.") in result.output
     assert f"Every demo account's password is '{DEMO_PASSWORD}'" in result.output
     with app.app_context():
         assert (_count(Organisation), _count(User)) == (organisations, accounts)
@@ -78,7 +80,7 @@ def test_seed_demo_creates_the_demo_borough_once(app, runner, client):
 
     again = runner.invoke(args=["seed", "--demo"])
     assert again.exit_code == 0, again.output
-    assert "0 organisations and 0 accounts created" in again.output
+    assert "0 organisations, 0 accounts, 0 needs and 0 offers created" in again.output
     with app.app_context():
         assert (_count(Organisation), _count(User)) == (organisations, accounts)
 

@@ -15,3 +15,16 @@ class RejectOrganisationForm(FlaskForm):
         widget=GovTextArea(),
     )
     submit = SubmitField("Reject organisation", widget=GovSubmitInput())
+
+
+class PublishNeedForm(FlaskForm):
+    publish = SubmitField("Publish need", widget=GovSubmitInput())
+
+
+class ReturnNeedForm(FlaskForm):
+    comment = TextAreaField(
+        "What should the group change?", filters=[strip],
+        validators=[required("Enter a comment saying what the group should change"), max_length("Comment", 2000)],
+        widget=GovTextArea(),
+    )
+    return_need = SubmitField("Return to the group", widget=GovSubmitInput())

@@ -1,16 +1,24 @@
-"""Brokerage officers' console: vetting organisations (matches and deliveries come with later work)."""
+"""Brokerage officers' console: vetting organisations, moderating needs, the queue of pledges."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.models import Organisation, OrganisationStatus
+from matchmaker.models import Need, NeedStatus, Organisation, OrganisationStatus
+from matchmaker.services import needs as need_service
+from matchmaker.services import offers as offer_service
 from matchmaker.services import organisations
 from matchmaker.services.errors import DomainError
 from matchmaker.web.access import OFFICERS, allow
 from matchmaker.web.forms_errors import add_error
 from matchmaker.web.notify import send_to_members
-from matchmaker.web.officers.forms import ApproveOrganisationForm, RejectOrganisationForm
+from matchmaker.web.officers.forms import (
+    ApproveOrganisationForm,
+    PublishNeedForm,
+    RejectOrganisationForm,
+    ReturnNeedForm,
+)
 
 bp = Blueprint("officers", __name__, url_prefix="/officers")
 
@@ -82,3 +90,76 @@ def reject(org_id: int):
     send_to_members("organisation_rejected", org.members, f"Your registration of {org.name} on Matchmaker",
                     organisation=org)
     return redirect(url_for("officers.organisations"))
+
+
+# Needs waiting for moderation -------------------------------------------------------------------------------
+
+
+def _need(need_id: int) -> Need:
+    return db.session.get(Need, need_id) or abort(404)
+
+
+@bp.get("/needs")
+@allow(*OFFICERS)
+def needs_queue():
+    waiting = db.session.scalars(
+        select(Need).where(Need.status == NeedStatus.AWAITING_MODERATION).order_by(Need.updated_at)
+    ).all()
+    return render_template("officers/needs_queue.html", needs=waiting)
+
+
+def _moderation_page(need: Need, return_form: ReturnNeedForm):
+    return render_template("officers/need_review.html", need=need, history=need_service.history(need),
+                           publish_form=PublishNeedForm(), form=return_form)
+
+
+@bp.get("/needs/<int:need_id>")
+@allow(*OFFICERS)
+def need_review(need_id: int):
+    return _moderation_page(_need(need_id), ReturnNeedForm(formdata=None))
+
+
+@bp.post("/needs/<int:need_id>/publish")
+@allow(*OFFICERS)
+def publish_need(need_id: int):
+    need = _need(need_id)
+    if not PublishNeedForm().validate_on_submit():
+        abort(400)
+    try:
+        need_service.publish_need(need, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message)
+        return redirect(url_for("officers.need_review", need_id=need.id))
+    db.session.commit()
+    flash(f"‘{need.title}’ is published.", "success")
+    send_to_members("need_published", need.organisation.members, f"Your need is published: {need.title}", need=need)
+    return redirect(url_for("officers.needs_queue"))
+
+
+@bp.post("/needs/<int:need_id>/return")
+@allow(*OFFICERS)
+def return_need(need_id: int):
+    need = _need(need_id)
+    form = ReturnNeedForm()
+    if not form.validate_on_submit():
+        return _moderation_page(need, form)
+    try:
+        need_service.return_need(need, current_user, form.comment.data)
+    except DomainError as error:
+        db.session.rollback()
+        add_error(form, error)
+        return _moderation_page(need, form)
+    db.session.commit()
+    flash(f"‘{need.title}’ has been returned to {need.organisation.name}.", "success")
+    send_to_members("need_returned", need.organisation.members, f"Your need needs changes: {need.title}", need=need)
+    return redirect(url_for("officers.needs_queue"))
+
+
+# Pledges from suppliers, waiting for brokerage ----------------------------------------------------------------
+
+
+@bp.get("/pledges")
+@allow(*OFFICERS)
+def pledges_queue():
+    return render_template("officers/pledges_queue.html", pledges=offer_service.pending_pledges())

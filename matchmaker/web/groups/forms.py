@@ -1,0 +1,31 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField, SubmitField, TextAreaField
+
+from matchmaker.web.fields import GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput, max_length, required, strip
+from matchmaker.web.tag_fields import GovDateField, TagFields
+
+
+class NeedForm(TagFields):
+    title = StringField(
+        "Title", filters=[strip], validators=[required("Enter a title for the need"), max_length("Title", 160)],
+        widget=GovTextInput(),
+    )
+    description = TextAreaField(
+        "Describe what you need", filters=[strip],
+        validators=[required("Describe what you need"), max_length("Description", 5000)], widget=GovTextArea(),
+    )
+    needed_by = GovDateField("Needed by", validators=[required("Enter the date you need it by")])
+    recurring = BooleanField("This is a regular need, for example every week", widget=GovCheckboxInput())
+    save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
+    submit = SubmitField("Send for approval", widget=GovSubmitInput())
+
+
+
+class ActionForm(FlaskForm):
+    """A button that changes a need's state (submit, close, reopen): just the CSRF token."""
+
+
+class CloseNeedForm(FlaskForm):
+    note = TextAreaField("Why are you closing it? (optional)", filters=[strip],
+                         validators=[max_length("Reason", 1000)], widget=GovTextArea())
+    close = SubmitField("Close this need", widget=GovSubmitInput())

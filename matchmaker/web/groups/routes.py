@@ -1,0 +1,142 @@
+"""VCSEs and community groups: post needs, send them for approval, edit, close and reopen them."""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from matchmaker.extensions import db
+from matchmaker.models import Need, NeedStatus, Role
+from matchmaker.services import needs as need_service
+from matchmaker.services.errors import DomainError
+from matchmaker.services.offers import pledges_for_need
+from matchmaker.web.access import allow
+from matchmaker.web.forms_errors import add_error
+from matchmaker.web.groups.forms import ActionForm, CloseNeedForm, NeedForm
+from matchmaker.web.tag_fields import tag_form_data
+
+bp = Blueprint("groups", __name__)
+GROUP = Role.GROUP_MEMBER
+
+
+def _own_need(need_id: int) -> Need:
+    need = db.session.get(Need, need_id)
+    if need is None or need.organisation_id != current_user.organisation_id:
+        abort(404)  # someone else's need: as if it did not exist
+    return need
+
+
+def _details(form: NeedForm) -> need_service.NeedDetails:
+    return need_service.NeedDetails(
+        title=form.title.data, description=form.description.data, tags=form.tags(),
+        quantity=form.quantity.data, unit=form.unit_value(), needed_by=form.needed_by.data,
+        recurring=bool(form.recurring.data),
+    )
+
+
+def _check_future(form: NeedForm) -> bool:
+    if form.needed_by.data and form.needed_by.data < date.today():
+        add_error(form, "Needed by must be today or in the future", "needed_by")
+        return False
+    return True
+
+
+@bp.get("/my-needs")
+@allow(GROUP, approved_organisation=True)
+def needs():
+    rows = db.session.scalars(
+        select(Need).where(Need.organisation_id == current_user.organisation_id).order_by(Need.created_at.desc())
+    ).all()
+    return render_template("groups/needs.html", needs=rows, live=need_service.live_needs_count(current_user.organisation),
+                           limit=need_service.max_live_needs())
+
+
+@bp.route("/my-needs/new", methods=["GET", "POST"])
+@allow(GROUP, approved_organisation=True)
+def new_need():
+    form = NeedForm()
+    if form.validate_on_submit() and _check_future(form):
+        try:
+            need = need_service.create_need(current_user.organisation, current_user, _details(form),
+                                            submit=bool(form.submit.data))
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your need has been sent to the brokerage team for approval." if form.submit.data
+                  else "Your need has been saved as a draft.", "success")
+            return redirect(url_for("groups.need", need_id=need.id))
+    return render_template("groups/need_form.html", form=form, need=None,
+                           live=need_service.live_needs_count(current_user.organisation), limit=need_service.max_live_needs())
+
+
+@bp.get("/my-needs/<int:need_id>")
+@allow(GROUP, approved_organisation=True)
+def need(need_id: int):
+    record = _own_need(need_id)
+    return render_template("groups/need.html", need=record, history=need_service.history(record),
+                           pledges=pledges_for_need(record), action_form=ActionForm(), close_form=CloseNeedForm())
+
+
+@bp.route("/my-needs/<int:need_id>/edit", methods=["GET", "POST"])
+@allow(GROUP, approved_organisation=True)
+def edit_need(need_id: int):
+    record = _own_need(need_id)
+    if record.status in (NeedStatus.CLOSED, NeedStatus.MET):
+        flash("Reopen this need before changing it.")
+        return redirect(url_for("groups.need", need_id=record.id))
+    form = NeedForm(data={**tag_form_data(record), "title": record.title, "description": record.description,
+                          "needed_by": record.needed_by, "recurring": record.recurring})
+    if form.validate_on_submit() and _check_future(form):
+        try:
+            need_service.update_need(record, current_user, _details(form))
+            if form.submit.data and record.status is NeedStatus.DRAFT:
+                need_service.submit_need(record, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your changes have been saved.", "success")
+            return redirect(url_for("groups.need", need_id=record.id))
+    return render_template("groups/need_form.html", form=form, need=record)
+
+
+def _change(need_id: int, change, message: str):
+    record = _own_need(need_id)
+    form = CloseNeedForm() if change is need_service.close_need else ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        if change is need_service.close_need:
+            change(record, current_user, note=form.note.data or "")
+        else:
+            change(record, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message)
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("groups.need", need_id=record.id))
+
+
+@bp.post("/my-needs/<int:need_id>/submit")
+@allow(GROUP, approved_organisation=True)
+def submit_need(need_id: int):
+    return _change(need_id, need_service.submit_need, "Your need has been sent to the brokerage team for approval.")
+
+
+@bp.post("/my-needs/<int:need_id>/close")
+@allow(GROUP, approved_organisation=True)
+def close_need(need_id: int):
+    return _change(need_id, need_service.close_need, "Your need has been closed.")
+
+
+@bp.post("/my-needs/<int:need_id>/reopen")
+@allow(GROUP, approved_organisation=True)
+def reopen_need(need_id: int):
+    return _change(need_id, need_service.reopen_need, "Your need has been reopened.")
+

@@ -1,0 +1,86 @@
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Optional, ValidationError
+
+from matchmaker.web.fields import (
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+    email_address,
+    max_length,
+    required,
+    strip,
+)
+from matchmaker.web.tag_fields import GovDateField, QuantityField, TagFields
+
+
+class PoundsField(StringField):
+    """An amount in pounds: "1,250,000", "£215000" or "1250000.50"."""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip().replace(",", "").replace("£", "").strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            self.data = None
+            raise ValueError("Contract value must be an amount in pounds, like 250000") from None
+        if not value.is_finite() or value < 0 or value >= Decimal("1e12"):
+            self.data = None
+            raise ValueError("Contract value must be between £0 and £999,999,999,999")
+        self.data = value.quantize(Decimal("0.01"))
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:,.2f}".replace(".00", "")
+
+
+class ContractForm(FlaskForm):
+    ref = StringField("Contract reference", filters=[strip],
+                      validators=[required("Enter the council's reference for the contract"), max_length("Reference", 60)],
+                      widget=GovTextInput())
+    title = StringField("Contract title", filters=[strip],
+                        validators=[required("Enter the contract's title"), max_length("Title", 200)],
+                        widget=GovTextInput())
+    value = PoundsField("Contract value", validators=[required("Enter the contract's value in pounds")],
+                        widget=GovTextInput())
+    start_date = GovDateField("Start date", validators=[required("Enter the contract's start date")])
+    end_date = GovDateField("End date", validators=[required("Enter the contract's end date")])
+    manager_email = StringField("Council contract manager's email address", filters=[strip],
+                                validators=email_address("Contract manager's email address"), widget=GovTextInput())
+    submit = SubmitField("Save contract", widget=GovSubmitInput())
+
+
+class OfferForm(TagFields):
+    title = StringField("Title", filters=[strip],
+                        validators=[required("Enter a title for the offer"), max_length("Title", 160)], widget=GovTextInput())
+    description = TextAreaField("Describe what you are offering", filters=[strip],
+                                validators=[required("Describe what you are offering"), max_length("Description", 5000)],
+                                widget=GovTextArea())
+    available_from = GovDateField("Available from (optional)", validators=[Optional()])
+    available_until = GovDateField("Available until (optional)", validators=[Optional()])
+    submit = SubmitField("Save offer", widget=GovSubmitInput())
+
+
+class WithdrawOfferForm(FlaskForm):
+    withdraw = SubmitField("Withdraw this offer", widget=GovSubmitInput())
+
+
+class PledgeForm(FlaskForm):
+    offer = RadioField("Which offer?", choices=[], validate_choice=False,
+                       validators=[required("Select the offer you are pledging from")], widget=GovRadioInput())
+    quantity = QuantityField("How much are you pledging?", validators=[required("Enter how much you are pledging")],
+                             widget=GovTextInput())
+    note = TextAreaField("Message to the brokerage team (optional)", filters=[strip],
+                         validators=[Optional(), max_length("Message", 2000)], widget=GovTextArea())
+    submit = SubmitField("Pledge", widget=GovSubmitInput())
+
+    def validate_offer(self, field) -> None:
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError("Select the offer you are pledging from")

@@ -1,0 +1,199 @@
+"""Suppliers: record council contracts, post the offers committed under them, and pledge offers to needs."""
+
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from matchmaker.extensions import db
+from matchmaker.models import Contract, Need, Offer, Pledge, Role
+from matchmaker.services import contracts as contract_service
+from matchmaker.services import offers as offer_service
+from matchmaker.services.errors import DomainError
+from matchmaker.web.access import OFFICERS, allow
+from matchmaker.web.fields import SelectChoice
+from matchmaker.web.forms_errors import add_error
+from matchmaker.web.suppliers.forms import ContractForm, OfferForm, PledgeForm, WithdrawOfferForm
+from matchmaker.web.tag_fields import tag_form_data
+
+bp = Blueprint("suppliers", __name__)
+SUPPLIER = Role.SUPPLIER_MEMBER
+
+
+def _contract(contract_id: int, officers_too: bool = False) -> Contract:
+    """A contract of the signed-in supplier (or any contract, for officers where allowed); 404 otherwise."""
+    contract = db.session.get(Contract, contract_id)
+    if contract is None:
+        abort(404)
+    if not (officers_too and current_user.is_officer) and contract.supplier_id != current_user.organisation_id:
+        abort(404)  # another supplier's contract: as if it did not exist
+    return contract
+
+
+def _offer(offer_id: int) -> Offer:
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.contract.supplier_id != current_user.organisation_id:
+        abort(404)
+    return offer
+
+
+def _contract_details(form: ContractForm) -> contract_service.ContractDetails:
+    return contract_service.ContractDetails(
+        ref=form.ref.data, title=form.title.data, value=form.value.data, start_date=form.start_date.data,
+        end_date=form.end_date.data, manager_email=form.manager_email.data,
+    )
+
+
+def _offer_details(form: OfferForm) -> offer_service.OfferDetails:
+    return offer_service.OfferDetails(
+        title=form.title.data, description=form.description.data, tags=form.tags(), quantity=form.quantity.data,
+        unit=form.unit_value(), available_from=form.available_from.data, available_until=form.available_until.data,
+    )
+
+
+@bp.get("/contracts")
+@allow(SUPPLIER, approved_organisation=True)
+def contracts():
+    rows = contract_service.contracts_of(current_user.organisation)
+    return render_template("suppliers/contracts.html", contracts=rows,
+                           assessments={c.id: contract_service.assess(c) for c in rows})
+
+
+@bp.route("/contracts/new", methods=["GET", "POST"])
+@allow(SUPPLIER, approved_organisation=True)
+def new_contract():
+    form = ContractForm()
+    if form.validate_on_submit():
+        try:
+            contract = contract_service.create_contract(current_user.organisation, current_user, _contract_details(form))
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Contract {contract.ref} has been recorded. Now add the social value offers you committed to.",
+                  "success")
+            return redirect(url_for("suppliers.contract", contract_id=contract.id))
+    return render_template("suppliers/contract_form.html", form=form, contract=None)
+
+
+@bp.get("/contracts/<int:contract_id>")
+@allow(SUPPLIER, *OFFICERS, approved_organisation=True)
+def contract(contract_id: int):
+    record = _contract(contract_id, officers_too=True)
+    return render_template("suppliers/contract.html", contract=record, assessment=contract_service.assess(record))
+
+
+@bp.route("/contracts/<int:contract_id>/edit", methods=["GET", "POST"])
+@allow(SUPPLIER, approved_organisation=True)
+def edit_contract(contract_id: int):
+    record = _contract(contract_id)
+    form = ContractForm(obj=record)
+    if form.validate_on_submit():
+        try:
+            contract_service.update_contract(record, current_user, _contract_details(form))
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash("The contract has been saved.", "success")
+            return redirect(url_for("suppliers.contract", contract_id=record.id))
+    return render_template("suppliers/contract_form.html", form=form, contract=record)
+
+
+@bp.route("/contracts/<int:contract_id>/offers/new", methods=["GET", "POST"])
+@allow(SUPPLIER, approved_organisation=True)
+def new_offer(contract_id: int):
+    record = _contract(contract_id)
+    form = OfferForm()
+    if form.validate_on_submit():
+        try:
+            offer = offer_service.create_offer(record, current_user, _offer_details(form))
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Your offer ‘{offer.title}’ is now visible to community groups.", "success")
+            return redirect(url_for("suppliers.contract", contract_id=record.id))
+    return render_template("suppliers/offer_form.html", form=form, contract=record, offer=None)
+
+
+@bp.route("/my-offers/<int:offer_id>/edit", methods=["GET", "POST"])
+@allow(SUPPLIER, approved_organisation=True)
+def edit_offer(offer_id: int):
+    offer = _offer(offer_id)
+    form = OfferForm(data={**tag_form_data(offer), "title": offer.title, "description": offer.description,
+                           "available_from": offer.available_from, "available_until": offer.available_until})
+    if form.validate_on_submit():
+        try:
+            offer_service.update_offer(offer, current_user, _offer_details(form))
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your offer has been saved.", "success")
+            return redirect(url_for("suppliers.contract", contract_id=offer.contract_id))
+    return render_template("suppliers/offer_form.html", form=form, contract=offer.contract, offer=offer,
+                           withdraw_form=WithdrawOfferForm())
+
+
+@bp.post("/my-offers/<int:offer_id>/withdraw")
+@allow(SUPPLIER, approved_organisation=True)
+def withdraw_offer(offer_id: int):
+    offer = _offer(offer_id)
+    if not WithdrawOfferForm().validate_on_submit():
+        abort(400)
+    try:
+        offer_service.withdraw_offer(offer, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message)
+    else:
+        db.session.commit()
+        flash(f"‘{offer.title}’ has been withdrawn.", "success")
+    return redirect(url_for("suppliers.contract", contract_id=offer.contract_id))
+
+
+def _pledge_choices(offers: list[Offer]) -> list[SelectChoice]:
+    def label(offer: Offer) -> str:
+        left = f" ({offer.unit.format(offer.remaining)} left)" if offer.unit else ""
+        return f"{offer.title}{left}"
+    return [SelectChoice(str(o.id), label(o)) for o in offers if o.remaining is None or o.remaining > 0]
+
+
+@bp.route("/needs/<int:need_id>/pledge", methods=["GET", "POST"])
+@allow(SUPPLIER, approved_organisation=True)
+def pledge(need_id: int):
+    need = db.session.get(Need, need_id)
+    if need is None or not need.status.is_public:
+        abort(404)
+    offers = contract_service.active_offers_of(current_user.organisation)
+    form = PledgeForm()
+    form.offer.choices = _pledge_choices(offers)
+    if form.offer.choices and form.validate_on_submit():
+        offer = next(o for o in offers if str(o.id) == form.offer.data)
+        try:
+            offer_service.pledge(offer, need, current_user, form.quantity.data or Decimal(0), form.note.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash("Thank you. Your pledge has gone to the brokerage team, who will introduce you to the group.",
+                  "success")
+            return redirect(url_for("suppliers.pledges"))
+    return render_template("suppliers/pledge_form.html", form=form, need=need)
+
+
+@bp.get("/my-pledges")
+@allow(SUPPLIER, approved_organisation=True)
+def pledges():
+    rows = db.session.scalars(
+        select(Pledge).join(Offer).join(Contract).where(Contract.supplier_id == current_user.organisation_id)
+        .order_by(Pledge.created_at.desc())
+    ).all()
+    return render_template("suppliers/pledges.html", pledges=rows)
