@@ -25,6 +25,8 @@ class GovDateField(DateField):
 
     def process_formdata(self, valuelist):
         parts = [v.strip() for v in valuelist]
+        # The widget redisplays raw_data as day, month, year: keep it three long whatever was posted.
+        self.raw_data = (list(valuelist) + ["", "", ""])[:3]
         if not any(parts):
             self.data = None
             return
@@ -93,8 +95,15 @@ class TagFields(FlaskForm):
         "Unit (optional)", choices=[], validate_choice=False, validators=[Optional()], widget=GovRadioInput(),
     )
 
+    # Subclasses list their fields in page order, so the error summary lists problems in the order people meet
+    # them (GOV.UK error summary guidance); WTForms would otherwise put these shared fields first.
+    FIELD_ORDER: tuple[str, ...] = ()
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if self.FIELD_ORDER:
+            first = [name for name in self.FIELD_ORDER if name in self._fields]
+            self._fields = {name: self._fields[name] for name in first + [n for n in self._fields if n not in first]}
         self.priorities.choices = [SelectChoice(p.slug, p.title) for p in all_priorities()]
         self.wards.choices = [SelectChoice(BOROUGH_WIDE, "Borough-wide: all of Brent")] + [
             SelectChoice(w.ons_code, w.name) for w in all_wards()]

@@ -1,6 +1,6 @@
 """Template globals and filters shared by every page."""
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
@@ -11,8 +11,13 @@ from matchmaker.models import Role
 LONDON = ZoneInfo("Europe/London")
 
 
-def format_date(value: datetime | None) -> str:
-    return value.astimezone(LONDON).strftime("%-d %B %Y") if value else ""
+def format_date(value: datetime | date | None) -> str:
+    """24 November 2026: a timestamp in London time, or a calendar date as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON)
+    return value.strftime("%-d %B %Y")
 
 
 def format_datetime(value: datetime | None) -> str:

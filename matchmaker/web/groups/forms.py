@@ -17,6 +17,9 @@ class NeedForm(TagFields):
     needed_by = GovDateField("Needed by", validators=[required("Enter the date you need it by")])
     recurring = BooleanField("This is a regular need, for example every week", widget=GovCheckboxInput())
     save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
+
+    FIELD_ORDER = ("title", "description", "priorities", "wards", "support_types", "quantity", "unit", "needed_by",
+                   "recurring")
     submit = SubmitField("Send for approval", widget=GovSubmitInput())
 
 

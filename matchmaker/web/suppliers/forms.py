@@ -67,6 +67,9 @@ class OfferForm(TagFields):
     available_until = GovDateField("Available until (optional)", validators=[Optional()])
     submit = SubmitField("Save offer", widget=GovSubmitInput())
 
+    FIELD_ORDER = ("title", "description", "priorities", "wards", "support_types", "quantity", "unit",
+                   "available_from", "available_until")
+
 
 class WithdrawOfferForm(FlaskForm):
     withdraw = SubmitField("Withdraw this offer", widget=GovSubmitInput())
