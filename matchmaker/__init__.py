@@ -88,12 +88,13 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.web.browse.routes import bp as browse_bp
     from matchmaker.web.errors import init_errors
     from matchmaker.web.groups.routes import bp as groups_bp
+    from matchmaker.web.imports.routes import bp as imports_bp
     from matchmaker.web.officers.routes import bp as officers_bp
     from matchmaker.web.public.routes import bp as public_bp
     from matchmaker.web.security import init_security
     from matchmaker.web.suppliers.routes import bp as suppliers_bp
 
-    for blueprint in (public_bp, auth_bp, account_bp, officers_bp, admin_bp, groups_bp, suppliers_bp, browse_bp):
+    for blueprint in (public_bp, auth_bp, account_bp, officers_bp, admin_bp, groups_bp, suppliers_bp, browse_bp, imports_bp):
         app.register_blueprint(blueprint)
     init_access(app)
     init_security(app)
@@ -102,10 +103,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from matchmaker.cli import register
-    from matchmaker.cli_needs import needs_group
+    from matchmaker.cli_needs import needs_group, propose_command
 
     register(app)
     app.cli.add_command(needs_group)
+    app.cli.add_command(propose_command)
 
 
 @event.listens_for(Engine, "connect")

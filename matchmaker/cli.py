@@ -4,10 +4,11 @@ Each command is one unit of work: it calls services, then commits once at the en
 """
 
 import os
+from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from matchmaker.extensions import db
@@ -66,8 +67,103 @@ def create_admin_command(email: str, full_name: str) -> None:
     click.echo(f"Administrator {user.email} created. They can sign in now.")
 
 
+@click.group("import", cls=AppGroup)
+def import_group() -> None:
+    """Import needs or offers from a CSV file (UTF-8, with a header row; lists separated by ";").
+
+    Every row is checked first: if any is wrong, each problem is listed and nothing is written.
+    A ref already imported updates that record rather than adding another.
+    """
+
+
+def _import(kind: str, file: Path, dry_run: bool) -> None:
+    """One transaction: committed only if every row is good (and this is not a dry run)."""
+    from matchmaker.services.csv_import import import_file
+
+    def show_progress(done: int, total: int) -> None:
+        click.echo(f"  [{done}/{total}] rows written")
+
+    try:
+        with file.open("rb") as stream:  # import_file reads no more than the size limit
+            report = import_file(kind, stream, actor=None, dry_run=dry_run, progress=show_progress)
+    except Exception:
+        db.session.rollback()
+        raise
+    if not report.ok:
+        db.session.rollback()
+        for error in report.errors:
+            click.echo(str(error), err=True)
+        problems = f"{len(report.errors)} problem{'s' if len(report.errors) != 1 else ''}"
+        click.echo(f"Nothing was imported: {problems} found in {file.name}.", err=True)
+        raise SystemExit(1)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for note in report.notes:
+        click.echo(note)
+    click.echo(report.summary)
+
+
+@import_group.command("needs")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report what would change, writing nothing.")
+def import_needs_command(file: Path, dry_run: bool) -> None:
+    """Import needs. Columns: ref, organisation, title, description, priorities, wards, support_types,
+    and optionally quantity, unit, needed_by (YYYY-MM-DD). New needs are open at once."""
+    _import("needs", file, dry_run)
+
+
+@import_group.command("offers")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report what would change, writing nothing.")
+def import_offers_command(file: Path, dry_run: bool) -> None:
+    """Import offers. Columns: ref, supplier, contract_ref, contract_value, title, description, priorities,
+    wards, support_types, and optionally quantity, unit, available_until (YYYY-MM-DD)."""
+    _import("offers", file, dry_run)
+
+
+@click.command("export")
+@click.argument("kind", type=click.Choice(["needs", "offers", "contracts"]))
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write. Default: standard output.")
+@click.option("--status", multiple=True, help="Only needs or offers with this status (repeatable). Default: all.")
+@click.option("--priority", multiple=True, help="Only needs or offers for this priority (slug or number; repeatable).")
+@click.option("--ward", multiple=True, help="Only needs or offers in this ward (name or ONS code; repeatable). Borough-wide ones count as in every ward.")
+@click.option("--type", "types", multiple=True, help="Only needs or offers of this type of support (slug; repeatable).")
+@click.option("--search", default="", help="Only needs or offers matching these words, as the lists' search box.")
+@with_appcontext
+def export_command(kind: str, fmt: str, output: Path | None, status: tuple[str, ...], priority: tuple[str, ...],
+                   ward: tuple[str, ...], types: tuple[str, ...], search: str) -> None:
+    """Export needs, offers or contracts with the import's columns, so the file re-imports unchanged."""
+    from matchmaker.services.csv_export import export_rows, filters_from, parse_statuses, render
+
+    filters, statuses = None, None
+    try:
+        if kind != "contracts":
+            filters = filters_from(list(priority), list(ward), list(types), search)
+            statuses = parse_statuses(kind, list(status) or ["all"])
+        elif status or priority or ward or types or search:
+            raise DomainError("Contracts are always exported whole: leave out the filters")
+    except DomainError as error:
+        raise click.UsageError(error.message) from error
+
+    def show_progress(done: int, total: int) -> None:
+        click.echo(f"  [{done}/{total}] rows exported", err=True)
+
+    rows = export_rows(kind, filters, statuses, progress=show_progress)
+    text = render(kind, fmt, rows)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8", newline="")
+    where = f" to {output}" if output else ""
+    click.echo(f"Exported {len(rows)} {kind} as {fmt.upper()}{where}.", err=True)
+
+
 def register(app: Flask) -> None:
-    for command in (setup_command, seed_command, create_admin_command):
+    for command in (setup_command, seed_command, create_admin_command, import_group, export_command):
         app.cli.add_command(command)
 
 

@@ -87,7 +87,9 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
         "REMEMBER_COOKIE_SECURE": _env_bool("MATCHMAKER_SECURE_COOKIES", production),
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "WTF_CSRF_TIME_LIMIT": 4 * 3600,
-        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        # CSV imports: larger files are refused before they are read. MAX_CONTENT_LENGTH (any request's body)
+        # is set from it below, a megabyte above, so the import page can say what is wrong itself.
+        "MAX_IMPORT_BYTES": int(os.environ.get("MATCHMAKER_MAX_IMPORT_BYTES", str(10 * 1024 * 1024))),
         "PAGE_SIZE": 25,
         "MAX_LIVE_NEEDS": int(os.environ.get("MATCHMAKER_MAX_LIVE_NEEDS", "5")),
     }
@@ -95,6 +97,8 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
         config.update(test_config)
         if "SQLALCHEMY_DATABASE_URI" in test_config:
             config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(test_config["SQLALCHEMY_DATABASE_URI"])
+
+    config.setdefault("MAX_CONTENT_LENGTH", config["MAX_IMPORT_BYTES"] + 1024 * 1024)
 
     if production and not os.environ.get("MATCHMAKER_BASE_URL") and not (test_config or {}).get("BASE_URL"):
         raise ConfigError("MATCHMAKER_BASE_URL must be set in production (the service's public address, "

@@ -18,7 +18,7 @@ class ExpiryRun:
     expired: int = 0
 
     def __str__(self) -> str:
-        return (f"{self.expired} needs expired, {self.warned} owners warned of needs expiring within "
+        return (f"{self.expired} needs expired, {self.warned} needs' owners warned they expire within "
                 f"{need_service.EXPIRY_WARNING_DAYS} days, {self.warning_failures} warnings could not be sent")
 
 

@@ -4,6 +4,7 @@ from matchmaker.models.audit import AuditEvent
 from matchmaker.models.base import Base, utcnow
 from matchmaker.models.contracts import Contract, Offer, OfferStatus, Pledge, PledgeStatus
 from matchmaker.models.needs import Need, NeedStatus, Unit
+from matchmaker.models.proposals import Proposal
 from matchmaker.models.organisation import Organisation, OrganisationKind, OrganisationStatus
 from matchmaker.models.reference import Priority, SupportType, Ward, WardAdjacency
 from matchmaker.models.user import Role, User
@@ -23,6 +24,7 @@ __all__ = [
     "OrganisationKind",
     "OrganisationStatus",
     "Priority",
+    "Proposal",
     "Role",
     "SupportType",
     "User",

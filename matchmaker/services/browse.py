@@ -7,14 +7,25 @@ organisation joined, and one query each for their priorities, wards and support 
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Table, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from matchmaker.extensions import db
-from matchmaker.models import Contract, Need, NeedStatus, Offer, OfferStatus, Organisation, Priority, SupportType, User, Ward
+from matchmaker.models import (
+    Contract,
+    Need,
+    NeedStatus,
+    Offer,
+    OfferStatus,
+    Organisation,
+    Priority,
+    SupportType,
+    User,
+    Ward,
+)
 from matchmaker.models.contracts import offer_priority, offer_support_type, offer_ward
 from matchmaker.models.needs import need_priority, need_support_type, need_ward
 from matchmaker.services import search
@@ -187,7 +198,7 @@ def _browse(catalogue: _Catalogue, filters: Filters, choices: Choices, page: int
     rows = db.session.execute(
         select(model.id, model.title, model.description).where(*conditions).order_by(*catalogue.order)
     ).all()
-    hits = search.search(filters.q, (search.Document(r.id, r.title, r.description) for r in rows))
+    hits = search.search(filters.q, rows)
     number = min(max(page, 1), max(1, math.ceil(len(hits) / per_page)))
     ids = [hit.id for hit in hits[(number - 1) * per_page:number * per_page]]
     loaded = {record.id: record for record in db.session.scalars(
@@ -203,6 +214,17 @@ def browse_needs(filters: Filters, choices: Choices, page: int = 1, per_page: in
 def browse_offers(filters: Filters, choices: Choices, page: int = 1, per_page: int = PER_PAGE) -> Page[Offer]:
     """Active offers that pass the filters, a page at a time."""
     return _browse(OFFERS, filters, choices, page, per_page)
+
+
+def everything_matching(kind: str, filters: Filters, choices: Choices, statuses: Sequence[str] | None = None) -> list:
+    """Every need or offer ("needs"/"offers") that passes the filters, in the list's order: for downloads.
+
+    statuses None means what the lists show (open and partly met needs, active offers); otherwise those statuses.
+    """
+    catalogue = NEEDS if kind == "needs" else OFFERS
+    if statuses is not None:
+        catalogue = replace(catalogue, visible=catalogue.model.status.in_(list(statuses)))
+    return _browse(catalogue, filters, choices, 1, per_page=2**31 - 1).items
 
 
 def manages_need(need: Need, user: User | None) -> bool:

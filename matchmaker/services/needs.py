@@ -21,8 +21,8 @@ S = NeedStatus
 ALLOWED: dict[NeedStatus, set[NeedStatus]] = {
     S.DRAFT: {S.AWAITING_MODERATION, S.CLOSED},
     S.AWAITING_MODERATION: {S.OPEN, S.DRAFT, S.CLOSED},
-    S.OPEN: {S.PARTLY_MET, S.MET, S.CLOSED, S.EXPIRED},
-    S.PARTLY_MET: {S.OPEN, S.MET, S.CLOSED, S.EXPIRED},
+    S.OPEN: {S.PARTLY_MET, S.MET, S.CLOSED, S.EXPIRED, S.AWAITING_MODERATION},
+    S.PARTLY_MET: {S.OPEN, S.MET, S.CLOSED, S.EXPIRED, S.AWAITING_MODERATION},
     S.MET: {S.OPEN, S.PARTLY_MET, S.CLOSED},
     S.CLOSED: {S.OPEN, S.DRAFT},
     S.EXPIRED: {S.OPEN, S.CLOSED},
@@ -45,7 +45,7 @@ class NeedDetails:
 def _snapshot(need: Need) -> dict[str, str]:
     return {
         "title": need.title, "description": need.description, "quantity": need.amount,
-        "needed_by": need.needed_by.isoformat() if need.needed_by else "",
+        "needed_by": f"{need.needed_by:%-d %B %Y}" if need.needed_by else "",
         "recurring": "yes" if need.recurring else "no", **describe_tags(need),
     }
 
@@ -88,10 +88,10 @@ def _check_live_limit(need: Need) -> None:
         )
 
 
-def _move(need: Need, to: NeedStatus, actor: User | None, note: str = "") -> None:
+def _move(need: Need, to: NeedStatus, actor: User | None, note: str = "", enforce_live_limit: bool = True) -> None:
     if to not in ALLOWED[need.status]:
         raise NotAllowed(f"A need that is {need.status.label.lower()} cannot become {to.label.lower()}")
-    if to.is_live and not need.status.is_live:
+    if to.is_live and not need.status.is_live and enforce_live_limit:
         _check_live_limit(need)
     previous = need.status
     need.status = to
@@ -120,9 +120,12 @@ def create_need(organisation: Organisation, user: User | None, details: NeedDeta
     return need
 
 
-def update_need(need: Need, user: User, details: NeedDetails) -> dict[str, list[str]]:
-    """Save changes and keep them in the need's history. Returns what changed."""
-    if user.role.value not in ("officer", "admin"):
+def update_need(need: Need, user: User | None, details: NeedDetails, enforce_live_limit: bool = True) -> dict[str, list[str]]:
+    """Save changes and keep them in the need's history. Returns what changed.
+
+    user=None is the command line (an import); enforce_live_limit=False is for officers' imports.
+    """
+    if user is not None and user.role.value not in ("officer", "admin"):
         _check_member(need, user)
     before = _snapshot(need)
     _apply(need, details)
@@ -131,10 +134,20 @@ def update_need(need: Need, user: User, details: NeedDetails) -> dict[str, list[
     changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
     if changes:
         audit.record("need.updated", need, user, detail={"changes": changes})
+    # New wording from a group goes past an officer again before the public sees it (officers' and imports' don't).
+    if (user is not None and not user.is_officer and need.status.is_public
+            and ("title" in changes or "description" in changes)):
+        _move(need, NeedStatus.AWAITING_MODERATION, user, note="Reworded after publication")
     # A need that had expired and is given a date in the future is live again.
     if need.status is NeedStatus.EXPIRED and need.needed_by and need.needed_by >= date.today():
-        _move(need, NeedStatus.OPEN, user, note="Needed-by date extended")
+        _move(need, NeedStatus.OPEN, user, note="Needed-by date extended", enforce_live_limit=enforce_live_limit)
     return changes
+
+
+def open_imported(need: Need, actor: User | None) -> None:
+    """Publish a need an officer imported: through moderation to open, recorded, and not held to the live limit."""
+    _move(need, NeedStatus.AWAITING_MODERATION, actor, note="Imported", enforce_live_limit=False)
+    _move(need, NeedStatus.OPEN, actor, note="Imported", enforce_live_limit=False)
 
 
 def submit_need(need: Need, user: User) -> None:

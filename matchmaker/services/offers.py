@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from matchmaker.extensions import db
 from matchmaker.models import Contract, Need, Offer, OfferStatus, Pledge, PledgeStatus, Unit, User
@@ -28,12 +28,18 @@ class OfferDetails:
 def _apply(offer: Offer, details: OfferDetails) -> None:
     if (details.quantity is None) != (details.unit is None):
         raise DomainError("Enter both a committed quantity and its unit, or neither", field="quantity")
+    if (offer.allocated or 0) > 0 and (details.quantity is None or details.unit is not offer.unit):
+        # What was allocated is counted in this unit: changing or clearing it would lose track of it.
+        raise DomainError(f"Keep the committed quantity in {offer.unit.value}: some of this offer is already allocated",
+                          field="quantity")
     if details.quantity is not None:
         if details.quantity <= 0:
             raise DomainError("Committed quantity must be more than 0", field="quantity")
         if details.quantity < (offer.allocated or 0):
+            # In the offer's unit, "30 hours": the database gives 30.00, which "{:g}" would show as it is.
+            allocated = offer.unit.format(offer.allocated) if offer.unit else format(offer.allocated.normalize(), "f")
             raise DomainError(
-                f"Committed quantity cannot be less than the {offer.allocated:g} already allocated", field="quantity")
+                f"Committed quantity cannot be less than the {allocated} already allocated", field="quantity")
     if details.available_from and details.available_until and details.available_until < details.available_from:
         raise DomainError("The end of the period must be the same as or after its start", field="available_until")
     offer.title = details.title.strip()
@@ -52,8 +58,12 @@ def _check_owner(contract: Contract, user: User | None) -> None:
 
 def create_offer(contract: Contract, user: User | None, details: OfferDetails) -> Offer:
     _check_owner(contract, user)
-    offer = Offer(contract=contract, allocated=Decimal(0), status=OfferStatus.ACTIVE)
+    # Attached to the contract only once its details are valid: _apply's look-ups autoflush, and a new offer
+    # already in contract.offers but not yet in the session makes SQLAlchemy warn (and leaves a half-built offer
+    # behind if _apply refuses it).
+    offer = Offer(allocated=Decimal(0), status=OfferStatus.ACTIVE)
     _apply(offer, details)
+    offer.contract = contract
     db.session.add(offer)
     db.session.flush()
     audit.record("offer.created", offer, user)
@@ -85,16 +95,27 @@ def pledge(offer: Offer, need: Need, user: User, quantity: Decimal, note: str = 
         raise DomainError("This need is no longer open", field="quantity")
     if quantity <= 0:
         raise DomainError("Amount must be more than 0", field="quantity")
-    remaining = offer.remaining
-    if remaining is not None and quantity > remaining:
-        raise DomainError(f"Amount must be {offer.unit.format(remaining)} or less: that is what is left of this offer",
-                          field="quantity")
+    available = pledgeable(offer)
+    if available is not None and quantity > available:
+        raise DomainError(f"Amount must be {offer.unit.format(available)} or less: that is what is left of this offer "
+                          "after the pledges waiting for the brokerage team", field="quantity")
     record = Pledge(offer=offer, need=need, quantity=quantity, note=note.strip(), created_by_id=user.id,
                     status=PledgeStatus.PENDING)
     db.session.add(record)
     db.session.flush()
     audit.record("pledge.created", record, user, to_state=PledgeStatus.PENDING.value)
     return record
+
+
+def pledgeable(offer: Offer) -> Decimal | None:
+    """What is left to pledge: remaining capacity less the pledges still waiting for an officer."""
+    if offer.remaining is None:
+        return None
+    waiting = db.session.scalar(
+        select(func.coalesce(func.sum(Pledge.quantity), 0)).where(
+            Pledge.offer_id == offer.id, Pledge.status == PledgeStatus.PENDING)
+    )
+    return max(offer.remaining - Decimal(waiting), Decimal(0))
 
 
 def pending_pledges() -> list[Pledge]:

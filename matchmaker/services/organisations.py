@@ -114,6 +114,16 @@ def register_organisation(
     return org, user
 
 
+def create_approved_organisation(details: OrganisationDetails, officer: User | None, note: str = "") -> Organisation:
+    """An organisation added by an officer (for example by an import): approved at once, with no members yet."""
+    org = Organisation(kind=details.kind, status=OrganisationStatus.APPROVED, reviewed_at=utcnow(), reviewed_by=officer)
+    _apply(org, details)
+    db.session.add(org)
+    db.session.flush()
+    audit.record("organisation.created", org, officer, to_state=org.status.value, note=note)
+    return org
+
+
 def update_profile(org: Organisation, details: OrganisationDetails, actor: User) -> None:
     """Save a profile. The type can change only before vetting: after approval, needs or offers depend on it."""
     if details.kind is not org.kind:

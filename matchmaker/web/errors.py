@@ -1,6 +1,6 @@
 """Error pages that say what to do next and leak nothing: no stack traces, no internal names."""
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -11,7 +11,7 @@ MESSAGES = {
     403: ("You do not have permission to see this page", "If you think you should, contact the brokerage team."),
     404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied all of it."),
     405: ("Sorry, there is a problem with your request", "Go back and try again."),
-    413: ("The file is too large", "Files must be smaller than 5MB."),
+    413: ("The file is too large", "Files must be smaller than {max_mb} MB."),
     429: ("Too many attempts", "You have tried too many times. Wait a minute, then try again."),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered has been saved unless the service said so."),
 }
@@ -19,6 +19,7 @@ MESSAGES = {
 
 def _render(status: int, title: str | None = None, body: str | None = None):
     default_title, default_body = MESSAGES.get(status, MESSAGES[500])
+    default_body = default_body.format(max_mb=(current_app.config["MAX_CONTENT_LENGTH"] or 0) // (1024 * 1024))
     return render_template("errors/error.html", status=status, title=title or default_title,
                            body=body or default_body), status
 

@@ -30,5 +30,5 @@ def send_after_commit(template: str, to: str, subject: str, tell_user: bool = Tr
 
 def send_to_members(template: str, members: Iterable[User], subject: str, **context) -> bool:
     """One personal message to each member, sent over one connection, with at most one failure banner."""
-    messages = [email.render(template, to=m.email, subject=subject, user=m, **context) for m in members]
+    messages = [email.render(template, to=m.email, subject=subject, user=m, **context) for m in members if m.active]
     return _deliver(messages, template, tell_user=True) if messages else True

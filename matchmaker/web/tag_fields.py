@@ -8,7 +8,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput,
 from sqlalchemy import select
 from wtforms import DateField, RadioField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import ValidationError
 
 from matchmaker.extensions import db
 from matchmaker.models import Priority, SupportType, Unit, Ward
@@ -45,7 +45,11 @@ class GovDateField(DateField):
 
 
 class QuantityField(StringField):
-    """A positive number with up to 2 decimal places, or nothing."""
+    """A positive number with up to 2 decimal places, or nothing. `noun` names it in messages ("Amount must...")."""
+
+    def __init__(self, label=None, validators=None, noun: str = "Quantity", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.noun = noun
 
     def process_formdata(self, valuelist):
         text = (valuelist[0] if valuelist else "").strip().replace(",", "").lstrip("£")
@@ -56,13 +60,16 @@ class QuantityField(StringField):
             value = Decimal(text)
         except InvalidOperation:
             self.data = None
-            raise ValueError("Quantity must be a number, like 20 or 7.5") from None
-        if not value.is_finite() or value <= 0 or value >= Decimal("1e12"):
+            raise ValueError(f"{self.noun} must be a number, like 20 or 7.5") from None
+        if not value.is_finite() or value <= 0:
             self.data = None
-            raise ValueError("Quantity must be more than 0")
+            raise ValueError(f"{self.noun} must be more than 0")
+        if value >= Decimal("1e12"):
+            self.data = None
+            raise ValueError(f"{self.noun} must be less than 1,000,000,000,000")
         if value != value.quantize(Decimal("0.01")):
             self.data = None
-            raise ValueError("Quantity can have up to 2 decimal places")
+            raise ValueError(f"{self.noun} can have up to 2 decimal places")
         self.data = value
 
     def _value(self):
@@ -90,10 +97,10 @@ class TagFields(FlaskForm):
         "What kind of support?", choices=[], validators=[required("Select at least one type of support")],
         widget=GovCheckboxesInput(),
     )
-    quantity = QuantityField("Quantity (optional)", validators=[Optional()], widget=GovTextInput())
-    unit = RadioField(
-        "Unit (optional)", choices=[], validate_choice=False, validators=[Optional()], widget=GovRadioInput(),
-    )
+    # No Optional() on these two: it would stop validation when either is empty, skipping validate_unit and
+    # validate_quantity below, which are what catch a quantity without its unit and a unit without a quantity.
+    quantity = QuantityField("Quantity (optional)", widget=GovTextInput())
+    unit = RadioField("Unit (optional)", choices=[], validate_choice=False, widget=GovRadioInput())
 
     # Subclasses list their fields in page order, so the error summary lists problems in the order people meet
     # them (GOV.UK error summary guidance); WTForms would otherwise put these shared fields first.

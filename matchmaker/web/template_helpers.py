@@ -41,6 +41,7 @@ def navigation() -> list[dict]:
         if current_user.is_officer:
             items.append(("Organisations", "officers.organisations"))
             items.append(("Needs to approve", "officers.needs_queue"))
+            items.append(("Matches", "officers.matching"))
             items.append(("Pledges", "officers.pledges_queue"))
         if current_user.role is Role.ADMIN:
             items.append(("Users", "admin.users"))
@@ -63,6 +64,7 @@ def navigation() -> list[dict]:
 SECTION_OF = {
     "officers.review": "officers.organisations",
     "officers.need_review": "officers.needs_queue",
+    "officers.unmatched": "officers.matching",
     "admin.new_user": "admin.users",
     "groups.need": "groups.needs", "groups.new_need": "groups.needs", "groups.edit_need": "groups.needs",
     "suppliers.contract": "suppliers.contracts", "suppliers.new_contract": "suppliers.contracts",

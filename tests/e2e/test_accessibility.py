@@ -7,15 +7,16 @@ test_every_page_has_a_case fails until it is covered.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from matchmaker.models import OrganisationKind, OrganisationStatus, Role
+from matchmaker.models import OrganisationKind, OrganisationStatus, Role, Unit
 from matchmaker.services.accounts import make_password_token
 from tests.e2e.support import assert_accessible, fill_registration, heading, sign_in, submit_registration
-from tests.helpers.builders import make_admin, make_officer, make_organisation, make_user
+from tests.helpers.builders import make_admin, make_contract, make_need, make_offer, make_officer, make_organisation, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -320,6 +321,78 @@ def _(page, app):
     expect(page.get_by_role("alert")).to_contain_text("An account already exists with this email address")
 
 
+# Browsing needs and offers ----------------------------------------------------------------------------------
+
+def some_needs(app: Flask, count: int = 25) -> int:
+    """Enough open needs for two pages of results; returns the id of one with every detail filled in."""
+    with app.app_context():
+        org = make_organisation("Kilburn Youth Choir", wards=("Kilburn", "Queens Park"))
+        first = make_need(org, title="English lessons for adults", description="Conversation practice.\n\nTuesdays.",
+                          priorities=("good-jobs", "vcse-capacity"), wards=("Kilburn", "Queens Park"),
+                          support_types=("volunteering", "skills"), quantity=40, unit=Unit.HOURS, recurring=True)
+        for n in range(count - 1):
+            make_need(org, title=f"Need number {n}", borough_wide=n % 3 == 0)
+        return first.id
+
+
+def some_offers(app: Flask) -> int:
+    with app.app_context():
+        contract = make_contract(make_organisation("Northway Construction Ltd", kind=OrganisationKind.SUPPLIER))
+        first = make_offer(contract, title="Volunteer days", allocated=80, available_until=date.today() + timedelta(days=90))
+        make_offer(contract, title="Laptops", quantity=None, support_types=("in-kind",), borough_wide=True)
+        return first.id
+
+
+@case("browse-needs", "browse.needs", "Community needs")
+def _(page, app):
+    some_needs(app)
+    page.goto("/needs")
+
+
+@case("browse-needs-filtered", "browse.needs", "Community needs")
+def _(page, app):
+    some_needs(app)
+    page.goto("/needs")
+    page.get_by_label("Search needs", exact=True).fill("englsh")
+    page.get_by_label("Good jobs", exact=True).check()
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator("#results-count")).to_have_text("1 need")
+
+
+@case("browse-needs-none-found", "browse.needs", "Community needs")
+def _(page, app):
+    some_needs(app, count=2)
+    page.goto("/needs?q=quantum+physics&ward=E05013503")
+
+
+@case("browse-need", "browse.need", "English lessons for adults")
+def _(page, app):
+    page.goto(f"/needs/{some_needs(app, count=1)}")
+
+
+@case("browse-need-as-supplier", "browse.need", "English lessons for adults")
+def _(page, app):
+    need_id = some_needs(app, count=1)
+    with app.app_context():
+        email = make_user(Role.SUPPLIER_MEMBER).email
+    sign_in(page, email)
+    page.goto(f"/needs/{need_id}")
+
+
+@case("browse-offers", "browse.offers", "Supplier offers")
+def _(page, app):
+    some_offers(app)
+    sign_in(page, member(app))
+    page.goto("/offers")
+
+
+@case("browse-offer", "browse.offer", "Volunteer days")
+def _(page, app):
+    offer_id = some_offers(app)
+    sign_in(page, member(app))
+    page.goto(f"/offers/{offer_id}")
+
+
 # The checks ----------------------------------------------------------------------------------------------
 
 def _open(name: str, app: Flask, page: Page) -> None:
@@ -344,7 +417,8 @@ def test_page_has_no_accessibility_violations(name, app, page, page_problems):
 
 # On a phone-sized screen the service navigation folds into a "Menu" button, and 320 CSS pixels is the width
 # WCAG 1.4.10 (reflow) asks pages to work at. A sample of page types, with the menu opened.
-NARROW_SCREEN = ["home", "register-with-errors", "account", "officer-review-reject-without-reason", "admin-new-user"]
+NARROW_SCREEN = ["home", "register-with-errors", "account", "officer-review-reject-without-reason", "admin-new-user",
+                 "browse-needs-filtered"]
 
 
 @pytest.mark.parametrize("name", NARROW_SCREEN)

@@ -1,11 +1,30 @@
 """Plain builder functions for test data. Each commits, so what it builds is visible to requests."""
 
 import itertools
+from datetime import date, timedelta
+from decimal import Decimal
+from types import EllipsisType
 
 from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.models import Organisation, OrganisationKind, OrganisationStatus, Role, User, Ward
+from matchmaker.models import (
+    Contract,
+    Need,
+    NeedStatus,
+    Offer,
+    OfferStatus,
+    Organisation,
+    OrganisationKind,
+    OrganisationStatus,
+    Priority,
+    Role,
+    SupportType,
+    Unit,
+    User,
+    Ward,
+    utcnow,
+)
 
 PASSWORD = "correct horse battery staple"
 _numbers = itertools.count(1)
@@ -77,27 +96,21 @@ def _by_slug(model, slugs: tuple[str, ...]) -> list:
 
 def make_need(
     organisation: Organisation | None = None,
-    status: "NeedStatus | None" = None,
+    status: NeedStatus = NeedStatus.OPEN,
     title: str | None = None,
     description: str = "We would welcome help from a local business.",
     priorities: tuple[str, ...] = ("good-jobs",),
     wards: tuple[str, ...] = ("Kilburn",),
     support_types: tuple[str, ...] = ("volunteering",),
-    quantity: "Decimal | int | None" = None,
-    unit: "Unit | None" = None,
-    needed_by: "date | None | object" = ...,
+    quantity: Decimal | int | None = None,
+    unit: Unit | None = None,
+    needed_by: date | None | EllipsisType = ...,
     borough_wide: bool = False,
     ref: str | None = None,
     **fields,
-) -> "Need":
+) -> Need:
     """A need (open unless told otherwise) of `organisation` (a new approved VCSE if None), tagged by slug and ward
     name. `needed_by` defaults to 30 days from today; pass None for no date."""
-    from datetime import date, timedelta
-    from decimal import Decimal
-
-    from matchmaker.models import Need, NeedStatus, Priority, SupportType, utcnow
-
-    status = NeedStatus.OPEN if status is None else status
     number = next(_numbers)
     need = Need(
         organisation=organisation or make_organisation(),
@@ -124,18 +137,13 @@ def make_contract(
     supplier: Organisation | None = None,
     ref: str | None = None,
     title: str | None = None,
-    value: "Decimal | int" = 250_000,
-    start_date: "date | None" = None,
-    end_date: "date | None" = None,
+    value: Decimal | int = 250_000,
+    start_date: date | None = None,
+    end_date: date | None = None,
     manager_email: str = "contracts@brent.example.org",
     **fields,
-) -> "Contract":
+) -> Contract:
     """A council contract held by `supplier` (a new approved supplier if None), running a year from today."""
-    from datetime import date, timedelta
-    from decimal import Decimal
-
-    from matchmaker.models import Contract
-
     number = next(_numbers)
     start = start_date or date.today()
     contract = Contract(
@@ -154,37 +162,31 @@ def make_contract(
 
 
 def make_offer(
-    contract: "Contract | None" = None,
-    status: "OfferStatus | None" = None,
+    contract: Contract | None = None,
+    status: OfferStatus = OfferStatus.ACTIVE,
     title: str | None = None,
     description: str = "Staff time from a council supplier.",
     priorities: tuple[str, ...] = ("good-jobs",),
     wards: tuple[str, ...] = ("Kilburn",),
     support_types: tuple[str, ...] = ("volunteering",),
-    quantity: "Decimal | int | None" = 200,
-    unit: "Unit | None" = ...,
-    allocated: "Decimal | int" = 0,
-    available_from: "date | None" = None,
-    available_until: "date | None" = None,
+    quantity: Decimal | int | None = 200,
+    unit: Unit | None | EllipsisType = ...,
+    allocated: Decimal | int = 0,
+    available_from: date | None = None,
+    available_until: date | None = None,
     borough_wide: bool = False,
     ref: str | None = None,
     supplier: Organisation | None = None,
     **fields,
-) -> "Offer":
+) -> Offer:
     """An offer (active unless told otherwise) under `contract` (a new contract of `supplier` if None).
-    Defaults to 200 hours with none allocated; pass quantity=None for an offer with no set amount."""
-    from decimal import Decimal
-
-    from matchmaker.models import OfferStatus, Priority, SupportType, Unit
-
-    from matchmaker.models import Offer
-
+    Defaults to 200 hours with none allocated; pass quantity=None for an offer with no set amount (and no unit)."""
     if unit is ...:
         unit = Unit.HOURS if quantity is not None else None
     number = next(_numbers)
     offer = Offer(
         contract=contract or make_contract(supplier=supplier),
-        status=OfferStatus.ACTIVE if status is None else status,
+        status=status,
         title=title or f"Test offer {number}",
         description=description,
         priorities=_by_slug(Priority, priorities),

@@ -42,6 +42,14 @@ def _check_future(form: NeedForm) -> bool:
     return True
 
 
+def _submitted_and_valid(form: NeedForm) -> bool:
+    """The form's checks and the date check, run together so every problem is listed at once (GOV.UK pattern)."""
+    if not form.is_submitted():
+        return False
+    valid = form.validate()
+    return _check_future(form) and valid
+
+
 @bp.get("/my-needs")
 @allow(GROUP, approved_organisation=True)
 def needs():
@@ -56,7 +64,7 @@ def needs():
 @allow(GROUP, approved_organisation=True)
 def new_need():
     form = NeedForm()
-    if form.validate_on_submit() and _check_future(form):
+    if _submitted_and_valid(form):
         try:
             need = need_service.create_need(current_user.organisation, current_user, _details(form),
                                             submit=bool(form.submit.data))
@@ -89,7 +97,7 @@ def edit_need(need_id: int):
         return redirect(url_for("groups.need", need_id=record.id))
     form = NeedForm(data={**tag_form_data(record), "title": record.title, "description": record.description,
                           "needed_by": record.needed_by, "recurring": record.recurring})
-    if form.validate_on_submit() and _check_future(form):
+    if _submitted_and_valid(form):
         try:
             need_service.update_need(record, current_user, _details(form))
             if form.submit.data and record.status is NeedStatus.DRAFT:

@@ -5,7 +5,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.models import Need, NeedStatus, Organisation, OrganisationStatus
+from matchmaker.models import Need, NeedStatus, Organisation, OrganisationStatus, Proposal
+from matchmaker.services import matching as matching_service
 from matchmaker.services import needs as need_service
 from matchmaker.services import offers as offer_service
 from matchmaker.services import organisations
@@ -110,7 +111,8 @@ def needs_queue():
 
 def _moderation_page(need: Need, return_form: ReturnNeedForm):
     return render_template("officers/need_review.html", need=need, history=need_service.history(need),
-                           publish_form=PublishNeedForm(), form=return_form)
+                           publish_form=PublishNeedForm(), form=return_form,
+                           proposals=matching_service.proposals_for(need))
 
 
 @bp.get("/needs/<int:need_id>")
@@ -163,3 +165,23 @@ def return_need(need_id: int):
 @allow(*OFFICERS)
 def pledges_queue():
     return render_template("officers/pledges_queue.html", pledges=offer_service.pending_pledges())
+
+
+# The matching engine's proposals --------------------------------------------------------------------------
+
+
+@bp.get("/matching")
+@allow(*OFFICERS)
+def matching():
+    """Open needs with their best proposal, weakest first, so the officer sees where help is missing."""
+    rows = db.session.execute(
+        select(Need, Proposal).outerjoin(Proposal, (Proposal.need_id == Need.id) & (Proposal.rank == 1))
+        .where(Need.status.in_(matching_service.OPEN)).order_by(Proposal.score.asc().nullsfirst(), Need.id)
+    ).all()
+    return render_template("officers/matching.html", rows=rows, counts=matching_service.proposal_counts())
+
+
+@bp.get("/matching/unmatched")
+@allow(*OFFICERS)
+def unmatched():
+    return render_template("officers/unmatched.html", report=matching_service.unmatched_report())

@@ -33,7 +33,11 @@ class PoundsField(StringField):
         if not value.is_finite() or value < 0 or value >= Decimal("1e12"):
             self.data = None
             raise ValueError("Contract value must be between £0 and £999,999,999,999")
-        self.data = value.quantize(Decimal("0.01"))
+        value = value.quantize(Decimal("0.01"))
+        if value >= Decimal("1e12"):  # 999999999999.995 rounds up past what the column holds (a 500 on PostgreSQL)
+            self.data = None
+            raise ValueError("Contract value must be between £0 and £999,999,999,999")
+        self.data = value
 
     def _value(self):
         if self.raw_data:
@@ -56,6 +60,11 @@ class ContractForm(FlaskForm):
                                 validators=email_address("Contract manager's email address"), widget=GovTextInput())
     submit = SubmitField("Save contract", widget=GovSubmitInput())
 
+    def validate_end_date(self, field) -> None:
+        # Also checked by the service; checked here too so it is listed with the form's other errors.
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError("The end date must be the same as or after the start date")
+
 
 class OfferForm(TagFields):
     title = StringField("Title", filters=[strip],
@@ -70,6 +79,11 @@ class OfferForm(TagFields):
     FIELD_ORDER = ("title", "description", "priorities", "wards", "support_types", "quantity", "unit",
                    "available_from", "available_until")
 
+    def validate_available_until(self, field) -> None:
+        # Also checked by the service; checked here too so it is listed with the form's other errors.
+        if field.data and self.available_from.data and field.data < self.available_from.data:
+            raise ValidationError("The end of the period must be the same as or after its start")
+
 
 class WithdrawOfferForm(FlaskForm):
     withdraw = SubmitField("Withdraw this offer", widget=GovSubmitInput())
@@ -78,7 +92,8 @@ class WithdrawOfferForm(FlaskForm):
 class PledgeForm(FlaskForm):
     offer = RadioField("Which offer?", choices=[], validate_choice=False,
                        validators=[required("Select the offer you are pledging from")], widget=GovRadioInput())
-    quantity = QuantityField("How much are you pledging?", validators=[required("Enter how much you are pledging")],
+    quantity = QuantityField("How much are you pledging?", noun="Amount",
+                             validators=[required("Enter how much you are pledging")],
                              widget=GovTextInput())
     note = TextAreaField("Message to the brokerage team (optional)", filters=[strip],
                          validators=[Optional(), max_length("Message", 2000)], widget=GovTextArea())

@@ -159,10 +159,15 @@ def withdraw_offer(offer_id: int):
 
 
 def _pledge_choices(offers: list[Offer]) -> list[SelectChoice]:
-    def label(offer: Offer) -> str:
-        left = f" ({offer.unit.format(offer.remaining)} left)" if offer.unit else ""
-        return f"{offer.title}{left}"
-    return [SelectChoice(str(o.id), label(o)) for o in offers if o.remaining is None or o.remaining > 0]
+    """Offers with something left to pledge, each labelled with how much (after pledges still waiting)."""
+    choices = []
+    for offer in offers:
+        left = offer_service.pledgeable(offer)
+        if left is None:
+            choices.append(SelectChoice(str(offer.id), offer.title))
+        elif left > 0:
+            choices.append(SelectChoice(str(offer.id), f"{offer.title} ({offer.unit.format(left)} left to pledge)"))
+    return choices
 
 
 @bp.route("/needs/<int:need_id>/pledge", methods=["GET", "POST"])

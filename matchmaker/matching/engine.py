@@ -1,0 +1,217 @@
+"""The matching engine: scores every open need against every offer with capacity, and keeps the best few.
+
+Pure and deterministic: plain items in, scored proposals out, no Flask or database. Needs are processed in
+blocks, so memory stays bounded however many there are (100,000 x 10,000 fits in well under 2 GB).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from matchmaker.matching.geography import (
+    BOROUGH_WIDE_OFFER,
+    WARD_OFFER_FOR_BOROUGH_WIDE_NEED,
+    Geography,
+)
+from matchmaker.matching.items import Context, NeedItem, OfferItem
+from matchmaker.matching.signals import (
+    PRIORITIES,
+    SUPPORT_TYPES,
+    UNITS,
+    capacity_fit,
+    fairness_sides,
+    offer_type_reach,
+    one_hot,
+    priority_overlap,
+    support_fit,
+    urgency,
+)
+from matchmaker.matching.text import TextModel, Vocabulary
+from matchmaker.matching.weights import COMPONENTS, Weights
+
+BLOCK = 2048
+
+
+@dataclass(frozen=True)
+class Proposal:
+    need: NeedItem
+    offer: OfferItem
+    score: float
+    components: dict[str, float]
+    reason: str
+
+
+class OfferSide:
+    """Everything about the offers that does not depend on the needs, computed once."""
+
+    def __init__(self, offers: list[OfferItem], text_matrix, geography: Geography, context: Context) -> None:
+        self.offers = offers
+        self.text = text_matrix.T.tocsr()
+        self.priorities = one_hot([o.priorities for o in offers], PRIORITIES)
+        self.type_reach = offer_type_reach(one_hot([o.support_types for o in offers], SUPPORT_TYPES))
+        self.borough_wide = np.array([o.borough_wide for o in offers], dtype=bool)
+        # cover[w, m]: how close offer m comes to ward w.
+        offer_wards = one_hot([o.wards for o in offers], tuple(w.code for w in geography.wards))
+        cover = np.max(geography.closeness[:, None, :] * offer_wards[None, :, :], axis=2) if offers else \
+            np.zeros((len(geography.wards), 0), dtype=np.float32)
+        cover[:, self.borough_wide] = BOROUGH_WIDE_OFFER
+        self.cover = cover
+        self.remaining = np.array([np.nan if o.remaining is None else o.remaining for o in offers], dtype=np.float32)
+        self.unit = np.array([UNITS.index(o.unit) if o.unit in UNITS else -1 for o in offers], dtype=np.int8)
+        self.allocated = np.array([o.allocated_fraction for o in offers], dtype=np.float32)
+        usable = np.array([
+            (o.remaining is None or o.remaining > 0) and (o.available_until is None or o.available_until >= context.today)
+            for o in offers
+        ], dtype=bool)
+        self.usable = usable
+        self.ids = np.array([o.id for o in offers], dtype=np.int64)
+
+
+class Engine:
+    def __init__(self, geography: Geography, vocabulary: Vocabulary | None = None, weights: Weights | None = None,
+                 use_concepts: bool = True) -> None:
+        self.geography = geography
+        self.vocabulary = vocabulary or Vocabulary.empty()
+        self.weights = weights or Weights()
+        self.use_concepts = use_concepts
+
+    # -- the whole borough ------------------------------------------------------------------------------
+
+    def fit(self, needs: list[NeedItem], offers: list[OfferItem], context: Context) -> "FittedEngine":
+        """Learn word weights from both sides' texts (each analysed once) and prepare the offers."""
+        text = TextModel(self.vocabulary, use_concepts=self.use_concepts)
+        matrix = text.fit_transform([text.document(n.title, n.description) for n in needs]
+                                    + [text.document(o.title, o.description) for o in offers])
+        need_rows = {n.id: row for row, n in enumerate(needs)}
+        return FittedEngine(self, text, OfferSide(offers, matrix[len(needs):], self.geography, context), context,
+                            matrix[: len(needs)], need_rows)
+
+    def propose(self, needs: list[NeedItem], offers: list[OfferItem], context: Context, top: int = 5) -> list[Proposal]:
+        return self.fit(needs, offers, context).propose(needs, top)
+
+
+class FittedEngine:
+    """An engine with its vocabulary fitted and offers prepared: scores any number of needs quickly."""
+
+    def __init__(self, engine: Engine, text: TextModel, offers: OfferSide, context: Context,
+                 need_matrix=None, need_rows: dict[int, int] | None = None) -> None:
+        self.engine, self.text, self.offers, self.context = engine, text, offers, context
+        self.weights = np.array(engine.weights.vector(), dtype=np.float32)
+        self.weights /= self.weights.sum()
+        self._need_matrix, self._need_rows = need_matrix, need_rows or {}
+        self._parsed: dict[tuple[str, int], object] = {}
+
+    def _need_text(self, needs: list[NeedItem]):
+        """Vectors for these needs: the rows computed while fitting when they were part of it."""
+        rows = [self._need_rows.get(n.id) for n in needs]
+        if self._need_matrix is not None and all(r is not None for r in rows):
+            return self._need_matrix[rows]
+        return self.text.transform([self.text.document(n.title, n.description) for n in needs])
+
+    def parsed(self, kind: str, item) -> object:
+        key = (kind, item.id)
+        if key not in self._parsed:
+            self._parsed[key] = self.text.parse(f"{item.title} {item.description}")
+        return self._parsed[key]
+
+    def components(self, needs: list[NeedItem]) -> dict[str, np.ndarray]:
+        """Every signal for these needs against all offers, each (needs x offers)."""
+        geo, side, ctx = self.engine.geography, self.offers, self.context
+        text = (self._need_text(needs) @ side.text).toarray()
+        # Location: the best closeness between any of the need's wards and the offer's coverage.
+        location = np.zeros_like(text)
+        for row, need in enumerate(needs):
+            if need.borough_wide or not need.wards:
+                location[row] = np.where(side.borough_wide, 1.0, WARD_OFFER_FOR_BOROUGH_WIDE_NEED)
+            else:
+                rows = [geo.index[c] for c in need.wards if c in geo.index]
+                location[row] = side.cover[rows].max(axis=0) if rows else 0.0
+        days_left = np.array([(n.needed_by - ctx.today).days if n.needed_by else 365 for n in needs], dtype=np.float32)
+        waiting = np.array([(ctx.today - n.posted).days if n.posted else 0 for n in needs], dtype=np.float32)
+        received = np.array([ctx.received_by_organisation.get(n.organisation_id, 0) for n in needs], dtype=np.float32)
+        need_qty = np.array([np.nan if n.quantity is None else n.quantity for n in needs], dtype=np.float32)
+        need_unit = np.array([UNITS.index(n.unit) if n.unit in UNITS else -1 for n in needs], dtype=np.int8)
+        need_fair, offer_fair = fairness_sides(side.allocated, received)
+        return {
+            "text": text,
+            "priority": priority_overlap(one_hot([n.priorities for n in needs], PRIORITIES), side.priorities),
+            "location": location,
+            "support": support_fit(one_hot([n.support_types for n in needs], SUPPORT_TYPES), side.type_reach),
+            "capacity": capacity_fit(need_qty, need_unit, side.remaining, side.unit),
+            # Per need, or a product of a per-need and a per-offer factor: broadcast views, not full matrices.
+            "urgency": np.broadcast_to(urgency(days_left, waiting)[:, None], text.shape),
+            "fairness": need_fair[:, None] * offer_fair[None, :],
+        }
+
+    def scores(self, needs: list[NeedItem], parts: dict[str, np.ndarray]) -> np.ndarray:
+        total = np.zeros(parts["text"].shape, dtype=np.float32)
+        for weight, name in zip(self.weights, COMPONENTS):
+            if weight:
+                total += np.float32(weight) * parts[name]
+        boost = self.engine.weights.ward_boost
+        if self.context.ward_weights and boost:
+            lift = np.array([max((self.context.ward_weights.get(c, 0.0) for c in n.wards), default=0.0)
+                             for n in needs], dtype=np.float32)
+            total = total * (1.0 + boost * lift)[:, None]
+        # Hard filters: a type of help that cannot meet the need, no capacity left, pairs officers rejected.
+        total[parts["support"] <= 0] = -np.inf
+        total[:, ~self.offers.usable] = -np.inf
+        if self.context.excluded:
+            offer_column = {int(i): c for c, i in enumerate(self.offers.ids)}
+            for row, need in enumerate(needs):
+                for need_id, offer_id in self.context.excluded:
+                    if need_id == need.id and offer_id in offer_column:
+                        total[row, offer_column[offer_id]] = -np.inf
+        return total
+
+    def propose(self, needs: list[NeedItem], top: int = 5) -> list[Proposal]:
+        proposals: list[Proposal] = []
+        if not self.offers.offers:
+            return proposals
+        for start in range(0, len(needs), BLOCK):
+            block = needs[start:start + BLOCK]
+            parts = self.components(block)
+            total = self.scores(block, parts)
+            k = min(top, total.shape[1])
+            best = np.argpartition(-total, k - 1, axis=1)[:, :k]
+            for row, need in enumerate(block):
+                ranked = sorted(best[row], key=lambda col: (-total[row, col], self.offers.offers[col].id))
+                for col in ranked:
+                    if np.isfinite(total[row, col]):
+                        proposals.append(self._proposal(need, self.offers.offers[col], float(total[row, col]),
+                                                        {name: float(parts[name][row, col]) for name in COMPONENTS}))
+        return proposals
+
+    def _proposal(self, need: NeedItem, offer: OfferItem, score: float, components: dict[str, float]) -> Proposal:
+        return Proposal(need, offer, round(score, 6), {k: round(v, 4) for k, v in components.items()},
+                        explain(self, need, offer, components))
+
+
+def explain(fitted: FittedEngine, need: NeedItem, offer: OfferItem, components: dict[str, float]) -> str:
+    """One line a person can read: where, which priority, which type of help, which words."""
+    geo = fitted.engine.geography
+    relation, ward = geo.relation(need.wards, need.borough_wide, offer.wards, offer.borough_wide)
+    parts = [{
+        "same": f"Same ward ({ward})", "neighbour": f"Neighbouring ward ({ward})",
+        "borough-wide": "Borough-wide offer", "some wards": "Offer covers part of the borough",
+        "far": "Different part of Brent",
+    }[relation]]
+    shared_priorities = [p for p in PRIORITIES if p in need.priorities and p in offer.priorities]
+    if shared_priorities:
+        parts.append("priority: " + ", ".join(PRIORITY_TITLES.get(p, p) for p in shared_priorities))
+    shared_types = [t for t in SUPPORT_TYPES if t in need.support_types and t in offer.support_types]
+    parts.append("type: " + (", ".join(shared_types) if shared_types else
+                             f"{'/'.join(sorted(offer.support_types))} for {'/'.join(sorted(need.support_types))}"))
+    words = fitted.text.bridge(fitted.parsed("need", need), fitted.parsed("offer", offer))
+    if words:
+        parts.append("words: " + ", ".join(words))
+    return " · ".join(parts)
+
+
+PRIORITY_TITLES = {
+    "good-jobs": "Good jobs and fair work",
+    "inclusive-economy": "Inclusive economic growth and thriving local businesses",
+    "reducing-inequalities": "Reducing inequalities and strengthening community wellbeing, resilience, and participation",
+    "environment": "Environmental sustainability and climate action",
+    "vcse-capacity": "Building community and voluntary sector capacity",
+}

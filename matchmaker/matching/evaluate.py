@@ -1,0 +1,121 @@
+"""Measures ranking quality on a labelled set: hit@1, hit@3 and mean reciprocal rank, for the engine and baselines."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from matchmaker.matching.engine import FittedEngine
+from matchmaker.matching.items import NeedItem
+from matchmaker.matching.weights import COMPONENTS
+
+
+@dataclass(frozen=True)
+class Quality:
+    hit1: float
+    hit3: float
+    mrr: float
+
+    def __str__(self) -> str:
+        return f"hit@1 {self.hit1:.3f}  hit@3 {self.hit3:.3f}  MRR {self.mrr:.3f}"
+
+
+def quality(rankings: dict[int, list[int]], gold: dict[int, int]) -> Quality:
+    """rankings: need id -> offer ids best first; gold: need id -> the offer a broker would pick."""
+    hits1 = hits3 = reciprocal = 0.0
+    for need_id, best in gold.items():
+        ranked = rankings.get(need_id, [])
+        position = ranked.index(best) + 1 if best in ranked else None
+        hits1 += position == 1
+        hits3 += position is not None and position <= 3
+        reciprocal += 1.0 / position if position else 0.0
+    n = max(len(gold), 1)
+    return Quality(hits1 / n, hits3 / n, reciprocal / n)
+
+
+Scorer = Callable[[dict[str, np.ndarray], np.ndarray], np.ndarray]
+
+
+def rank_with(fitted: FittedEngine, needs: list[NeedItem], scorer: Scorer) -> dict[int, list[int]]:
+    """Rank every offer for every need with `scorer(components, engine_scores)`; ties broken by offer id."""
+    parts = fitted.components(needs)
+    engine_scores = fitted.scores(needs, parts)
+    scores = scorer(parts, engine_scores)
+    ids = fitted.offers.ids
+    rankings = {}
+    for row, need in enumerate(needs):
+        order = np.lexsort((ids, -scores[row]))
+        rankings[need.id] = [int(ids[i]) for i in order if np.isfinite(scores[row, i])]
+    return rankings
+
+
+def baselines(seed: int = 7) -> dict[str, Scorer]:
+    rng = np.random.default_rng(seed)
+    return {
+        "random": lambda parts, _: rng.random(parts["text"].shape),
+        "priorities only": lambda parts, _: parts["priority"],
+        "TF-IDF text only": lambda parts, _: parts["text"],
+        "unweighted sum": lambda parts, _: sum(parts[name] for name in COMPONENTS),
+        "engine": lambda _, engine_scores: engine_scores,
+    }
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    needs: list[NeedItem]
+    offers: list
+    gold: dict[int, int]  # need id -> best offer id
+    also_good: dict[int, frozenset[int]]
+
+
+def load_eval_set(folder, today) -> EvalSet:
+    """Read a labelled set (needs.csv, offers.csv, labels.csv, as in seeds/eval/README.md) into engine items."""
+    import csv
+    from datetime import timedelta
+    from pathlib import Path
+
+    from matchmaker.matching.items import OfferItem
+
+    folder = Path(folder)
+
+    def rows(name):
+        with (folder / name).open(encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+
+    def split(value):
+        return frozenset(v.strip() for v in (value or "").split(";") if v.strip())
+
+    def area(value):
+        codes = split(value)
+        return ("borough-wide" in codes), frozenset(c for c in codes if c != "borough-wide")
+
+    def number(value):
+        return float(value) if value and value.strip() else None
+
+    needs, offers, ids = [], [], {}
+    for i, r in enumerate(rows("needs.csv"), start=1):
+        wide, wards = area(r["wards"])
+        ids[r["ref"]] = i
+        days = r.get("needed_by_days") or ""
+        needs.append(NeedItem(
+            id=i, ref=r["ref"], title=r["title"], description=r["description"], priorities=split(r["priorities"]),
+            wards=wards, borough_wide=wide, support_types=split(r["support_types"]), quantity=number(r.get("quantity")),
+            unit=(r.get("unit") or None), needed_by=today + timedelta(days=int(days)) if days.strip() else None,
+            posted=today, organisation_id=i,
+        ))
+    for i, r in enumerate(rows("offers.csv"), start=1):
+        wide, wards = area(r["wards"])
+        ids[r["ref"]] = i
+        quantity = number(r.get("quantity"))
+        offers.append(OfferItem(
+            id=i, ref=r["ref"], title=r["title"], description=r["description"], priorities=split(r["priorities"]),
+            wards=wards, borough_wide=wide, support_types=split(r["support_types"]), quantity=quantity,
+            remaining=quantity, unit=(r.get("unit") or None), supplier_id=i,
+        ))
+    gold, also = {}, {}
+    need_ids = {n.ref: n.id for n in needs}
+    offer_ids = {o.ref: o.id for o in offers}
+    for r in rows("labels.csv"):
+        gold[need_ids[r["need_ref"]]] = offer_ids[r["best_offer_ref"]]
+        also[need_ids[r["need_ref"]]] = frozenset(offer_ids[x] for x in split(r.get("also_good")))
+    return EvalSet(needs, offers, gold, also)

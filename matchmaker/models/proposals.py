@@ -1,0 +1,32 @@
+"""The engine's proposals: for each open need, the offers most likely to meet it, with the reason why."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.models.base import Base, utcnow
+from matchmaker.models.contracts import Offer
+from matchmaker.models.needs import Need
+
+
+class Proposal(Base):
+    __tablename__ = "proposal"
+    __table_args__ = (
+        UniqueConstraint("need_id", "offer_id", name="uq_proposal_need_offer"),
+        Index("ix_proposal_need_rank", "need_id", "rank"),
+        Index("ix_proposal_score", "score"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"), index=True)
+    rank: Mapped[int] = mapped_column(Integer)  # 1 = best for this need
+    score: Mapped[float] = mapped_column(Float)
+    components: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    need: Mapped[Need] = relationship()
+    offer: Mapped[Offer] = relationship()
