@@ -14,9 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from matchmaker.matching import Engine, Vocabulary, Weights, load_vocabulary_csv  # noqa: E402
+from matchmaker.matching import Engine, Vocabulary, Weights, load_vocabulary  # noqa: E402
 from matchmaker.matching.evaluate import baselines, load_eval_set, quality, rank_with  # noqa: E402
-from matchmaker.matching.geography import load_geography_csv  # noqa: E402
+from matchmaker.matching.geography import load_geography  # noqa: E402
 from matchmaker.matching.items import Context  # noqa: E402
 
 TODAY = date(2026, 11, 24)  # fixed, so results do not drift with the calendar
@@ -34,9 +34,9 @@ def evaluate(folder: Path, engine: Engine, scorer_names=None):
 
 def main() -> None:
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "seeds" / "eval"
-    geography = load_geography_csv((ROOT / "seeds" / "wards.csv").open(encoding="utf-8"))
+    geography = load_geography(ROOT / "seeds" / "wards.csv")
     synonyms = ROOT / "seeds" / "synonyms.csv"
-    vocabulary = load_vocabulary_csv(synonyms.open(encoding="utf-8")) if synonyms.exists() else Vocabulary.empty()
+    vocabulary = load_vocabulary(synonyms) if synonyms.exists() else Vocabulary.empty()
     engine = Engine(geography, vocabulary, Weights())
     data, results = evaluate(folder, engine)
     print(f"Labelled set: {folder} ({len(data.needs)} needs, {len(data.offers)} offers)\n")

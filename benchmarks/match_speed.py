@@ -20,8 +20,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from matchmaker.matching import Context, Engine, NeedItem, OfferItem, Weights, load_vocabulary_csv  # noqa: E402
-from matchmaker.matching.geography import load_geography_csv  # noqa: E402
+from matchmaker.matching import Context, Engine, NeedItem, OfferItem, Weights, load_vocabulary  # noqa: E402
+from matchmaker.matching.geography import load_geography  # noqa: E402
 from matchmaker.matching.signals import PRIORITIES, SUPPORT_TYPES, UNITS  # noqa: E402
 
 TODAY = date(2026, 11, 24)
@@ -86,9 +86,9 @@ def floor(needs: list[NeedItem], offers: list[OfferItem], top: int) -> float:
 def main() -> None:
     big = "--big" in sys.argv
     n_needs, n_offers = (100_000, 10_000) if big else (10_000, 2_000)
-    geography = load_geography_csv((ROOT / "seeds" / "wards.csv").open(encoding="utf-8"))
+    geography = load_geography(ROOT / "seeds" / "wards.csv")
     synonyms = ROOT / "seeds" / "synonyms.csv"
-    vocabulary = load_vocabulary_csv(synonyms.open(encoding="utf-8")) if synonyms.exists() else None
+    vocabulary = load_vocabulary(synonyms) if synonyms.exists() else None
     needs, offers = borough(n_needs, n_offers, [w.code for w in geography.wards])
     engine = Engine(geography, vocabulary, Weights())
     context = Context(today=TODAY)

@@ -74,3 +74,8 @@ def load_geography_csv(lines) -> Geography:
              frozenset(code_of[n] for n in r["neighbours"].split("|") if n in code_of))
         for r in rows
     ])
+
+
+def load_geography(path) -> Geography:
+    with open(path, encoding="utf-8", newline="") as lines:
+        return load_geography_csv(lines)

@@ -164,3 +164,8 @@ def load_vocabulary_csv(lines: Iterable[str]) -> Vocabulary:
 
     reader = csv.DictReader(lines)
     return Vocabulary.from_groups((row["concept"], row["terms"].split(";")) for row in reader if row.get("concept"))
+
+
+def load_vocabulary(path) -> Vocabulary:
+    with open(path, encoding="utf-8", newline="") as lines:
+        return load_vocabulary_csv(lines)

@@ -32,6 +32,7 @@ from matchmaker.models import (
 from matchmaker.services import contracts as contract_service
 from matchmaker.services import needs as need_service
 from matchmaker.services import offers as offer_service
+from matchmaker.services import matching
 from matchmaker.services.csv_columns import IMPORTABLE, LAYOUTS, NEEDS, format_decimal
 from matchmaker.services.csv_parsing import NeedRow, OfferRow, RowError, Vocabulary, parse_file
 from matchmaker.services.errors import DomainError
@@ -127,6 +128,11 @@ def import_file(kind: str, stream: BinaryIO, actor: User | None = None, dry_run:
 def _write(importer, plans: list[_Plan], actor: User | None, report: ImportReport, progress: Progress | None) -> None:
     columns = LAYOUTS[report.kind].columns
     changes = [plan for plan in plans if plan.action != UNCHANGED]
+    with matching.deferred_refresh():  # one refresh of the proposals at the end, not one per row
+        _write_rows(importer, changes, actor, report, progress, columns)
+
+
+def _write_rows(importer, changes: list[_Plan], actor, report: ImportReport, progress, columns) -> None:
     for done, plan in enumerate(changes, start=1):
         try:
             importer.write(plan, actor)

@@ -4,7 +4,9 @@ The engine itself (matchmaker/matching) is pure; this module is the only place t
 """
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -152,6 +154,50 @@ def refresh_offer(offer: Offer, top: int = 5) -> int:
     """After an offer changes, every need may rank differently: recompute them all (seconds at borough scale)."""
     summary, _ = refresh_all(top=top)
     return summary.proposals
+
+
+# Incremental refresh ---------------------------------------------------------------------------------------
+# Services call need_changed/offer_changed after a save. Inside `deferred_refresh()` (imports, bulk jobs) the
+# calls are only noted, and one full refresh runs at the end instead of one per row.
+
+_deferred: ContextVar[set | None] = ContextVar("matching_deferred", default=None)
+
+
+@contextmanager
+def deferred_refresh() -> Iterator[None]:
+    token = _deferred.set(set())
+    try:
+        yield
+        changed = bool(_deferred.get())
+    finally:
+        _deferred.reset(token)
+    if changed:
+        _safely(refresh_all)
+
+
+def _safely(refresh, *args) -> None:
+    """A failed refresh is logged and leaves the save it followed intact (the batch `propose` catches up)."""
+    try:
+        with db.session.begin_nested():
+            refresh(*args)
+    except Exception:
+        current_app.logger.exception("Refreshing proposals failed; the change itself was saved")
+
+
+def need_changed(need: Need) -> None:
+    pending = _deferred.get()
+    if pending is not None:
+        pending.add(("need", need.id))
+    else:
+        _safely(refresh_need, need)
+
+
+def offer_changed(offer: Offer) -> None:
+    pending = _deferred.get()
+    if pending is not None:
+        pending.add(("offer", offer.id))
+    else:
+        _safely(refresh_offer, offer)
 
 
 def proposals_for(need: Need) -> list[Proposal]:

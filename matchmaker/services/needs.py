@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from matchmaker.extensions import db
 from matchmaker.models import AuditEvent, Need, NeedStatus, Organisation, Unit, User, utcnow
-from matchmaker.services import audit
+from matchmaker.services import audit, matching
 from matchmaker.services.errors import DomainError, NotAllowed
 from matchmaker.services.tagging import Tags, apply_tags, describe_tags
 
@@ -99,6 +99,8 @@ def _move(need: Need, to: NeedStatus, actor: User | None, note: str = "", enforc
         need.published_at = utcnow()
     db.session.flush()
     audit.record("need.status", need, actor, previous.value, to.value, note=note)
+    if previous.is_public or to.is_public:
+        matching.need_changed(need)
 
 
 def _check_member(need: Need, user: User) -> None:
@@ -134,6 +136,8 @@ def update_need(need: Need, user: User | None, details: NeedDetails, enforce_liv
     changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
     if changes:
         audit.record("need.updated", need, user, detail={"changes": changes})
+        if need.status.is_public:
+            matching.need_changed(need)
     # New wording from a group goes past an officer again before the public sees it (officers' and imports' don't).
     if (user is not None and not user.is_officer and need.status.is_public
             and ("title" in changes or "description" in changes)):

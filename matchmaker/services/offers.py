@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from matchmaker.extensions import db
 from matchmaker.models import Contract, Need, Offer, OfferStatus, Pledge, PledgeStatus, Unit, User
-from matchmaker.services import audit
+from matchmaker.services import audit, matching
 from matchmaker.services.errors import DomainError, NotAllowed
 from matchmaker.services.tagging import Tags, apply_tags
 
@@ -67,6 +67,7 @@ def create_offer(contract: Contract, user: User | None, details: OfferDetails) -
     db.session.add(offer)
     db.session.flush()
     audit.record("offer.created", offer, user)
+    matching.offer_changed(offer)
     return offer
 
 
@@ -75,6 +76,7 @@ def update_offer(offer: Offer, user: User, details: OfferDetails) -> None:
     _apply(offer, details)
     db.session.flush()
     audit.record("offer.updated", offer, user)
+    matching.offer_changed(offer)
 
 
 def withdraw_offer(offer: Offer, user: User) -> None:
@@ -84,6 +86,7 @@ def withdraw_offer(offer: Offer, user: User) -> None:
     offer.status = OfferStatus.WITHDRAWN
     db.session.flush()
     audit.record("offer.status", offer, user, OfferStatus.ACTIVE.value, OfferStatus.WITHDRAWN.value)
+    matching.offer_changed(offer)
 
 
 def pledge(offer: Offer, need: Need, user: User, quantity: Decimal, note: str = "") -> Pledge:

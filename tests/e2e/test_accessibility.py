@@ -12,9 +12,15 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
-from matchmaker.models import OrganisationKind, OrganisationStatus, Role, Unit
+from matchmaker.extensions import db
+from matchmaker.models import Need, NeedStatus, Offer, OrganisationKind, OrganisationStatus, Role, Unit, User
+from matchmaker.services import matching
+from matchmaker.services import needs as need_service
+from matchmaker.services import offers as offer_service
 from matchmaker.services.accounts import make_password_token
+from matchmaker.services.tagging import Tags
 from tests.e2e.support import assert_accessible, fill_registration, heading, sign_in, submit_registration
 from tests.helpers.builders import make_admin, make_contract, make_need, make_offer, make_officer, make_organisation, make_user
 
@@ -391,6 +397,400 @@ def _(page, app):
     offer_id = some_offers(app)
     sign_in(page, member(app))
     page.goto(f"/offers/{offer_id}")
+
+
+# A group's own needs ----------------------------------------------------------------------------------------
+
+def _same_details(need: Need, **changes) -> need_service.NeedDetails:
+    """The need's details as the edit form would send them back, with `changes`."""
+    tags = Tags(priority_ids=tuple(p.id for p in need.priorities), ward_ids=tuple(w.id for w in need.wards),
+                borough_wide=need.borough_wide, support_type_ids=tuple(t.id for t in need.support_types))
+    details = dict(title=need.title, description=need.description, tags=tags, quantity=need.quantity, unit=need.unit,
+                   needed_by=need.needed_by, recurring=need.recurring)
+    return need_service.NeedDetails(**{**details, **changes})
+
+
+def group_with_needs(app: Flask) -> tuple[str, dict[str, int]]:
+    """A group member and their organisation's needs in each state a group meets, moved there through the services,
+    so each has the history a real one would (the builders write no history)."""
+    with app.app_context():
+        org = make_organisation("Roundwood Community Garden", wards=("Harlesden and Kensal Green",))
+        user = make_user(Role.GROUP_MEMBER, org, full_name="Grace Mensah")
+        officer_ = make_officer()
+        draft = make_need(org, NeedStatus.DRAFT, title="Seeds and compost for the spring planting",
+                          support_types=("in-kind",), needed_by=None)
+        returned = make_need(org, NeedStatus.DRAFT, title="A gazebo for the summer fair", support_types=("in-kind",))
+        need_service.submit_need(returned, user)
+        need_service.return_need(returned, officer_, "Say which Saturday the fair is, so suppliers can plan.")
+        open_ = make_need(org, NeedStatus.DRAFT, title="Help building raised beds", quantity=40, unit=Unit.HOURS,
+                          priorities=("environment", "reducing-inequalities"), recurring=True)
+        need_service.submit_need(open_, user)
+        need_service.publish_need(open_, officer_)
+        need_service.update_need(open_, user, _same_details(open_, quantity=60))
+        offer = make_offer(supplier=make_organisation("Northway Construction Ltd", kind=OrganisationKind.SUPPLIER),
+                           title="Volunteer days")
+        supplier_member = make_user(Role.SUPPLIER_MEMBER, offer.contract.supplier)
+        offer_service.pledge(offer, open_, supplier_member, 20, "Our site team can come on a Saturday.")
+        closed = make_need(org, title="Gardening tools")
+        need_service.close_need(closed, user, note="A neighbour lent us theirs.")
+        db.session.commit()
+        return user.email, {"draft": draft.id, "returned": returned.id, "open": open_.id, "closed": closed.id}
+
+
+@case("my-needs", "groups.needs", "Your needs")
+def _(page, app):
+    email, _ = group_with_needs(app)
+    sign_in(page, email)
+    page.goto("/my-needs")
+    expect(page.get_by_role("table")).to_contain_text("Help building raised beds")
+
+
+@case("my-needs-none-yet", "groups.needs", "Your needs")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/my-needs")
+    expect(page.get_by_text("You have not posted any needs yet.")).to_be_visible()
+
+
+@case("my-needs-new", "groups.new_need", "Post a need")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/my-needs/new")
+
+
+@case("my-needs-new-with-errors", "groups.new_need", "Post a need")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/my-needs/new")
+    page.get_by_role("button", name="Send for approval").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the date you need it by")
+
+
+@case("my-need-draft", "groups.need", "Seeds and compost for the spring planting")
+def _(page, app):
+    email, ids = group_with_needs(app)
+    sign_in(page, email)
+    page.goto(f"/my-needs/{ids['draft']}")
+    expect(page.get_by_role("button", name="Send for approval")).to_be_visible()
+
+
+@case("my-need-returned", "groups.need", "A gazebo for the summer fair")
+def _(page, app):
+    email, ids = group_with_needs(app)
+    sign_in(page, email)
+    page.goto(f"/my-needs/{ids['returned']}")
+    expect(page.get_by_role("main")).to_contain_text("The brokerage team returned this need: Say which Saturday")
+
+
+@case("my-need-open-with-history-and-a-pledge", "groups.need", "Help building raised beds")
+def _(page, app):
+    email, ids = group_with_needs(app)
+    sign_in(page, email)
+    page.goto(f"/my-needs/{ids['open']}")
+    expect(page.get_by_role("main")).to_contain_text("Quantity: 40 hours → 60 hours")
+    expect(page.get_by_role("main")).to_contain_text("Northway Construction Ltd: 20 hours")
+
+
+@case("my-need-closed", "groups.need", "Gardening tools")
+def _(page, app):
+    email, ids = group_with_needs(app)
+    sign_in(page, email)
+    page.goto(f"/my-needs/{ids['closed']}")
+    expect(page.get_by_role("button", name="Reopen")).to_be_visible()
+
+
+@case("my-need-edit", "groups.edit_need", "Edit your need")
+def _(page, app):
+    email, ids = group_with_needs(app)
+    sign_in(page, email)
+    page.goto(f"/my-needs/{ids['open']}/edit")
+
+
+@case("waiting-for-approval", None, "Your organisation is waiting for approval", status=403)
+def _(page, app):
+    sign_in(page, member(app, OrganisationStatus.PENDING))
+    page.goto("/my-needs")
+
+
+# Suppliers' contracts, offers and pledges -------------------------------------------------------------------
+
+def supplier_with_contracts(app: Flask) -> tuple[str, dict[str, int]]:
+    """A supplier member with a contract that meets its tier (one offer) and one that does not (no offers)."""
+    with app.app_context():
+        org = make_organisation("Northway Construction Ltd", kind=OrganisationKind.SUPPLIER)
+        email = make_user(Role.SUPPLIER_MEMBER, org, full_name="Sam Okafor").email
+        meets = make_contract(org, ref="BC-2026-0142", title="Highways maintenance", value=800_000)
+        offer = make_offer(meets, title="Volunteer days", allocated=40, priorities=("good-jobs", "environment"))
+        make_offer(meets, title="Laptops for a youth club", quantity=None, support_types=("in-kind",), borough_wide=True)
+        short = make_contract(org, ref="BC-2026-0077", title="Housing repairs", value=6_000_000)
+        return email, {"meets": meets.id, "short": short.id, "offer": offer.id}
+
+
+def open_need(app: Flask, **fields) -> int:
+    with app.app_context():
+        org = make_organisation("Roundwood Community Garden", wards=("Harlesden and Kensal Green",))
+        return make_need(org, title="Help building raised beds", quantity=40, unit=Unit.HOURS, **fields).id
+
+
+@case("my-contracts", "suppliers.contracts", "Your contracts")
+def _(page, app):
+    email, _ = supplier_with_contracts(app)
+    sign_in(page, email)
+    page.goto("/contracts")
+    expect(page.get_by_role("table")).to_contain_text("Commitments missing")
+
+
+@case("contract-new", "suppliers.new_contract", "Record a contract")
+def _(page, app):
+    email, _ = supplier_with_contracts(app)
+    sign_in(page, email)
+    page.goto("/contracts/new")
+
+
+@case("contract-new-with-errors", "suppliers.new_contract", "Record a contract")
+def _(page, app):
+    email, _ = supplier_with_contracts(app)
+    sign_in(page, email)
+    page.goto("/contracts/new")
+    page.get_by_role("button", name="Save contract").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the contract's start date")
+
+
+@case("contract-meeting-its-tier", "suppliers.contract", "Contract BC-2026-0142")
+def _(page, app):
+    email, ids = supplier_with_contracts(app)
+    sign_in(page, email)
+    page.goto(f"/contracts/{ids['meets']}")
+    expect(page.get_by_role("main")).to_contain_text("Yes. 2 active offers")
+
+
+@case("contract-not-meeting-its-tier", "suppliers.contract", "Contract BC-2026-0077")
+def _(page, app):
+    email, ids = supplier_with_contracts(app)
+    sign_in(page, email)
+    page.goto(f"/contracts/{ids['short']}")
+    expect(page.get_by_role("main")).to_contain_text("Not yet.")
+
+
+@case("contract-as-officer", "suppliers.contract", "Contract BC-2026-0142")
+def _(page, app):
+    _, ids = supplier_with_contracts(app)
+    sign_in(page, officer(app))
+    page.goto(f"/contracts/{ids['meets']}")
+
+
+@case("contract-edit", "suppliers.edit_contract", "Edit contract BC-2026-0142")
+def _(page, app):
+    email, ids = supplier_with_contracts(app)
+    sign_in(page, email)
+    page.goto(f"/contracts/{ids['meets']}/edit")
+
+
+@case("offer-new", "suppliers.new_offer", "Add an offer")
+def _(page, app):
+    email, ids = supplier_with_contracts(app)
+    sign_in(page, email)
+    page.goto(f"/contracts/{ids['short']}/offers/new")
+
+
+@case("offer-new-with-errors", "suppliers.new_offer", "Add an offer")
+def _(page, app):
+    email, ids = supplier_with_contracts(app)
+    sign_in(page, email)
+    page.goto(f"/contracts/{ids['short']}/offers/new")
+    page.get_by_label("Quantity (optional)", exact=True).fill("ten")
+    page.get_by_role("group", name="Available from (optional)").get_by_label("Day").fill("31")
+    page.get_by_role("button", name="Save offer").click()
+    expect(page.get_by_role("alert")).to_contain_text("Select at least one priority")
+
+
+@case("offer-edit", "suppliers.edit_offer", "Edit your offer")
+def _(page, app):
+    email, ids = supplier_with_contracts(app)
+    sign_in(page, email)
+    page.goto(f"/my-offers/{ids['offer']}/edit")
+    expect(page.get_by_role("main")).to_contain_text("40 hours of 200 hours already allocated")
+
+
+@case("pledge", "suppliers.pledge", "Pledge support to this need")
+def _(page, app):
+    email, _ = supplier_with_contracts(app)
+    need_id = open_need(app)
+    sign_in(page, email)
+    page.goto(f"/needs/{need_id}/pledge")
+
+
+@case("pledge-with-errors", "suppliers.pledge", "Pledge support to this need")
+def _(page, app):
+    email, _ = supplier_with_contracts(app)
+    need_id = open_need(app)
+    sign_in(page, email)
+    page.goto(f"/needs/{need_id}/pledge")
+    page.get_by_role("button", name="Pledge", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Select the offer you are pledging from")
+
+
+@case("pledge-with-no-offers-left", "suppliers.pledge", "Pledge support to this need")
+def _(page, app):
+    need_id = open_need(app)
+    with app.app_context():
+        org = make_organisation("Northway Construction Ltd", kind=OrganisationKind.SUPPLIER)
+        email = make_user(Role.SUPPLIER_MEMBER, org).email
+        make_offer(supplier=org, title="Volunteer days", quantity=100, allocated=100)
+    sign_in(page, email)
+    page.goto(f"/needs/{need_id}/pledge")
+    expect(page.get_by_role("main")).to_contain_text("You have no offers with capacity left.")
+
+
+@case("my-pledges", "suppliers.pledges", "Your pledges")
+def _(page, app):
+    email, ids = supplier_with_contracts(app)
+    need_id = open_need(app)
+    with app.app_context():
+        offer_service.pledge(db.session.get(Offer, ids["offer"]), db.session.get(Need, need_id),
+                             db.session.scalar(select(User).where(User.email == email)), 20)
+        db.session.commit()
+    sign_in(page, email)
+    page.goto("/my-pledges")
+    expect(page.get_by_role("table")).to_contain_text("Waiting for an officer")
+
+
+@case("my-pledges-none-yet", "suppliers.pledges", "Your pledges")
+def _(page, app):
+    email, _ = supplier_with_contracts(app)
+    sign_in(page, email)
+    page.goto("/my-pledges")
+
+
+# Brokerage officers: needs, pledges, matches, imports and downloads --------------------------------------------
+
+def officers_work(app: Flask) -> tuple[str, dict[str, int]]:
+    """An officer, a need waiting for approval, open needs with and without proposals, and a pledge waiting."""
+    with app.app_context():
+        email = make_officer().email
+        org = make_organisation("Roundwood Community Garden", wards=("Harlesden and Kensal Green",))
+        member_ = make_user(Role.GROUP_MEMBER, org, full_name="Grace Mensah")
+        waiting = make_need(org, NeedStatus.DRAFT, title="A gazebo for the summer fair", support_types=("in-kind",))
+        need_service.submit_need(waiting, member_)
+        matched = make_need(org, title="Help building raised beds", description="Volunteers to build raised beds.",
+                            priorities=("environment",), wards=("Harlesden and Kensal Green",), quantity=40,
+                            unit=Unit.HOURS)
+        make_need(org, title="A room for our Tuesday club", support_types=("space",), borough_wide=True)
+        supplier = make_organisation("Northway Construction Ltd", kind=OrganisationKind.SUPPLIER)
+        offer = make_offer(supplier=supplier, title="Volunteer days", description="Our staff can build and garden.",
+                           priorities=("environment",), wards=("Harlesden and Kensal Green",))
+        offer_service.pledge(offer, matched, make_user(Role.SUPPLIER_MEMBER, supplier), 20)
+        matching.refresh_all()
+        db.session.commit()
+        return email, {"waiting": waiting.id, "matched": matched.id}
+
+
+@case("officer-needs-queue", "officers.needs_queue", "Needs waiting for approval")
+def _(page, app):
+    email, _ = officers_work(app)
+    sign_in(page, email)
+    page.goto("/officers/needs")
+    expect(page.get_by_role("table")).to_contain_text("A gazebo for the summer fair")
+
+
+@case("officer-needs-queue-empty", "officers.needs_queue", "Needs waiting for approval")
+def _(page, app):
+    sign_in(page, officer(app))
+    page.goto("/officers/needs")
+    expect(page.get_by_text("No needs are waiting for approval.")).to_be_visible()
+
+
+@case("officer-need-awaiting-approval", "officers.need_review", "A gazebo for the summer fair")
+def _(page, app):
+    email, ids = officers_work(app)
+    sign_in(page, email)
+    page.goto(f"/officers/needs/{ids['waiting']}")
+    expect(page.get_by_role("button", name="Publish need")).to_be_visible()
+
+
+@case("officer-need-return-without-comment", "officers.need_review", "A gazebo for the summer fair")
+def _(page, app):
+    email, ids = officers_work(app)
+    sign_in(page, email)
+    page.goto(f"/officers/needs/{ids['waiting']}")
+    page.get_by_role("button", name="Return to the group").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter a comment saying what the group should change")
+
+
+@case("officer-need-open-with-proposals", "officers.need_review", "Help building raised beds")
+def _(page, app):
+    email, ids = officers_work(app)
+    sign_in(page, email)
+    page.goto(f"/officers/needs/{ids['matched']}")
+    expect(page.get_by_role("main")).to_contain_text("Volunteer days from Northway Construction Ltd, score")
+
+
+@case("officer-pledges", "officers.pledges_queue", "Pledges waiting for brokerage")
+def _(page, app):
+    email, _ = officers_work(app)
+    sign_in(page, email)
+    page.goto("/officers/pledges")
+    expect(page.get_by_role("table")).to_contain_text("Northway Construction Ltd")
+
+
+@case("officer-matching", "officers.matching", "Proposed matches")
+def _(page, app):
+    email, _ = officers_work(app)
+    sign_in(page, email)
+    page.goto("/officers/matching")
+    expect(page.get_by_role("table")).to_contain_text("Volunteer days")
+
+
+@case("officer-unmatched", "officers.unmatched", "Unmatched needs and why")
+def _(page, app):
+    email, _ = officers_work(app)
+    sign_in(page, email)
+    page.goto("/officers/matching/unmatched")
+    expect(page.get_by_role("table")).to_contain_text("A room for our Tuesday club")
+
+
+def upload(page: Page, kind: str, csv: str, check_only: bool = False) -> None:
+    page.goto("/officers/import")
+    page.get_by_label(kind, exact=True).check()
+    page.get_by_label("CSV file", exact=True).set_input_files(
+        {"name": "needs.csv", "mimeType": "text/csv", "buffer": csv.encode()})
+    if check_only:
+        page.get_by_label("Check only (dry run): show what would change, without saving anything").check()
+    page.get_by_role("button", name="Import file").click()
+
+
+NEEDS_CSV_HEADER = "ref,organisation,title,description,priorities,wards,support_types\n"
+
+
+@case("officer-import", "imports.upload", "Import needs or offers")
+def _(page, app):
+    sign_in(page, officer(app))
+    page.goto("/officers/import")
+
+
+@case("officer-import-with-errors", "imports.upload", "Import needs or offers")
+def _(page, app):
+    sign_in(page, officer(app))
+    upload(page, "Needs of VCSEs and community groups", NEEDS_CSV_HEADER
+           + "N-1,Roundwood Community Garden,Raised beds,Help building beds,not-a-priority,Kilburn,volunteering\n"
+           + "N-2,Roundwood Community Garden,,Help with the larder,good-jobs,Atlantis,volunteering\n")
+    expect(page.get_by_role("alert")).to_contain_text("nothing was imported")
+    expect(page.get_by_role("table", name="Problems found in the file")).to_be_visible()
+
+
+@case("officer-import-checked", "imports.upload", "Import needs or offers")
+def _(page, app):
+    sign_in(page, officer(app))
+    upload(page, "Needs of VCSEs and community groups", NEEDS_CSV_HEADER
+           + "N-1,Roundwood Community Garden,Raised beds,Help building beds,environment,Kilburn,volunteering\n",
+           check_only=True)
+    expect(page.get_by_role("region", name="Checked")).to_be_visible()
+
+
+@case("officer-export", "imports.export", "Download needs, offers and contracts")
+def _(page, app):
+    sign_in(page, officer(app))
+    page.goto("/officers/export")
 
 
 # The checks ----------------------------------------------------------------------------------------------

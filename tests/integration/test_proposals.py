@@ -1,0 +1,93 @@
+"""The matching engine on the database: batch and incremental proposals, and what officers see."""
+
+import json
+
+from sqlalchemy import select
+
+from matchmaker.extensions import db
+from matchmaker.models import NeedStatus, OrganisationKind, Proposal, Role
+from tests.helpers.builders import make_need, make_offer, make_officer, make_organisation, make_user
+from tests.helpers.web import post_form, sign_in, text_of
+
+
+def _proposed(app, need_id: int) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(select(Proposal.offer_id).where(Proposal.need_id == need_id)
+                                       .order_by(Proposal.rank)))
+
+
+def test_propose_prints_json_ordered_by_need_then_score(app, runner):
+    with app.app_context():
+        larder = make_need(title="Volunteers for our food larder", description="Packing food parcels on Saturdays.",
+                           ref="N-LARDER", wards=("Kilburn",))
+        laptops = make_need(title="Laptops for homework club", description="Children need computers.",
+                            support_types=("in-kind",), wards=("Kilburn",))
+        make_offer(title="Staff volunteering at food banks", description="Teams pack food parcels.",
+                   ref="O-FOOD", borough_wide=True)
+        make_offer(title="Refurbished laptops", description="Wiped laptops for charities.", support_types=("in-kind",),
+                   quantity=20, wards=("Kilburn",))
+        make_offer(title="Volunteers for gardening", description="Clearing green spaces.", wards=("Alperton",))
+        laptops_id = laptops.id
+        larder_id = larder.id
+    result = runner.invoke(args=["propose", "--top", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    rows = data["proposals"]
+    assert [r["need_ref"] for r in rows] == ["N-LARDER", "N-LARDER", str(laptops_id)]
+    assert rows[0]["offer_ref"] == "O-FOOD" and rows[0]["score"] >= rows[1]["score"]
+    assert set(rows[0]["components"]) == {"text", "priority", "location", "support", "capacity", "urgency", "fairness"}
+    assert rows[0]["reason"] == ("Borough-wide offer · priority: Good jobs and fair work · type: volunteering · "
+                                 "words: volunteers ≈ staff volunteering, larder ≈ food parcels")
+    assert "Done in" in result.stderr and "proposals for 2 open needs from 3 offers" in result.stderr
+    assert len(_proposed(app, larder_id)) == 2  # saved as well as printed
+
+
+def test_a_new_offer_is_proposed_straight_away(app, client):
+    with app.app_context():
+        need_id = make_need(title="Volunteers for our food larder", description="Packing parcels.").id
+        supplier = make_organisation("Brentside Builders Ltd", kind=OrganisationKind.SUPPLIER)
+        email = make_user(Role.SUPPLIER_MEMBER, supplier).email
+        contract_id = make_offer(supplier=supplier, title="Old offer", support_types=("space",)).contract_id
+    assert _proposed(app, need_id) == []
+    sign_in(client, email)
+    response = post_form(client, f"/contracts/{contract_id}/offers/new", {
+        "title": "Staff volunteers", "description": "Our staff help at food larders.", "priorities": ["good-jobs"],
+        "wards": ["borough-wide"], "support_types": ["volunteering"], "quantity": "100", "unit": "hours"})
+    assert response.status_code == 302
+    assert len(_proposed(app, need_id)) == 1
+
+
+def test_publishing_a_need_proposes_offers_and_closing_it_removes_them(app, client):
+    with app.app_context():
+        group = make_organisation("Kilburn Larder")
+        member_email = make_user(Role.GROUP_MEMBER, group).email
+        need_id = make_need(organisation=group, status=NeedStatus.AWAITING_MODERATION,
+                            title="Volunteers for our larder").id
+        offer_id = make_offer(title="Volunteer teams", borough_wide=True).id
+        officer_email = make_officer().email
+    sign_in(client, officer_email)
+    post_form(client, f"/officers/needs/{need_id}/publish", {}, form_url=f"/officers/needs/{need_id}")
+    assert _proposed(app, need_id) == [offer_id]
+    page = text_of(client.get(f"/officers/needs/{need_id}"))
+    assert "Proposed offers" in page and "Volunteer teams" in page and "Borough-wide offer" in page
+
+    member = app.test_client()
+    sign_in(member, member_email)
+    post_form(member, f"/my-needs/{need_id}/close", {"note": "Sorted"}, form_url=f"/my-needs/{need_id}")
+    assert _proposed(app, need_id) == []
+
+
+def test_officers_see_unmatched_needs_and_why(app, client, runner):
+    with app.app_context():
+        make_need(title="Cash for a coach trip", support_types=("donation",))
+        make_need(title="A room for our choir", support_types=("space",))
+        make_offer(title="A meeting room", support_types=("space",), quantity=5, allocated=5)
+        make_offer(title="Volunteer teams", borough_wide=True)
+        officer_email = make_officer().email
+    runner.invoke(args=["propose"])
+    sign_in(client, officer_email)
+    page = text_of(client.get("/officers/matching/unmatched"))
+    assert "Cash for a coach trip" in page and "No offer of that type (donation)" in page
+    assert "A room for our choir" in page and "all their capacity is used" in page
+    overview = text_of(client.get("/officers/matching"))
+    assert "Cash for a coach trip" in overview and "No proposal" in overview

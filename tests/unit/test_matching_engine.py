@@ -1,0 +1,105 @@
+"""The matching engine's rules, on small hand-made boroughs."""
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from matchmaker.matching import Context, Engine, NeedItem, OfferItem, Weights, load_vocabulary
+from matchmaker.matching import engine as engine_module
+from matchmaker.matching.geography import load_geography
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+TODAY = date(2026, 11, 24)
+KILBURN, QUEENS_PARK, ALPERTON = "E05013503", "E05013507", "E05013496"  # Kilburn and Queens Park are neighbours
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    geography = load_geography(SEEDS / "wards.csv")
+    vocabulary = load_vocabulary(SEEDS / "synonyms.csv")
+    return Engine(geography, vocabulary, Weights())
+
+
+def need(id=1, title="Volunteers for our food bank", description="Sorting parcels on Saturdays.",
+         wards=(KILBURN,), types=("volunteering",), priorities=("reducing-inequalities",), **kw) -> NeedItem:
+    return NeedItem(id=id, title=title, description=description, priorities=frozenset(priorities),
+                    wards=frozenset(wards), support_types=frozenset(types), needed_by=TODAY + timedelta(30), **kw)
+
+
+def offer(id, title="Staff volunteering at food aid charities", description="Teams of volunteers.",
+          wards=(), types=("volunteering",), priorities=("reducing-inequalities",), borough_wide=False,
+          quantity=None, remaining=None, unit=None, **kw) -> OfferItem:
+    return OfferItem(id=id, title=title, description=description, priorities=frozenset(priorities),
+                     wards=frozenset(wards), support_types=frozenset(types), borough_wide=borough_wide,
+                     quantity=quantity, remaining=remaining if remaining is not None else quantity, unit=unit, **kw)
+
+
+def ranked(engine, needs, offers, context=None) -> dict[int, list[int]]:
+    proposals = engine.propose(needs, offers, context or Context(today=TODAY), top=10)
+    result: dict[int, list[int]] = {}
+    for p in proposals:
+        result.setdefault(p.need.id, []).append(p.offer.id)
+    return result
+
+
+def test_same_ward_beats_borough_wide_beats_neighbour_beats_far(engine):
+    # A borough-wide offer covers every ward, so it sits just below an offer for the need's own ward.
+    offers = [offer(1, wards=(ALPERTON,)), offer(2, borough_wide=True), offer(3, wards=(QUEENS_PARK,)),
+              offer(4, wards=(KILBURN,))]
+    assert ranked(engine, [need()], offers)[1] == [4, 2, 3, 1]
+
+
+def test_a_type_of_help_that_cannot_meet_the_need_is_never_proposed(engine):
+    money = need(title="Grant for our summer trip", description="We need money for coach hire.", types=("donation",))
+    volunteers = offer(1, title="Grant-funded summer trip volunteers", description="Volunteers for coach trips.",
+                       wards=(KILBURN,))
+    cash = offer(2, title="Community fund", description="Small cash grants.", types=("donation",), borough_wide=True)
+    assert ranked(engine, [money], [volunteers, cash])[1] == [2]
+
+
+def test_offers_with_no_capacity_left_or_ended_are_not_proposed(engine):
+    offers = [offer(1, borough_wide=True, quantity=10, remaining=0, unit="hours"),
+              offer(2, borough_wide=True, available_until=TODAY - timedelta(1)),
+              offer(3, borough_wide=True)]
+    assert ranked(engine, [need()], offers)[1] == [3]
+
+
+def test_pairs_officers_rejected_are_not_proposed_again(engine):
+    offers = [offer(1, wards=(KILBURN,)), offer(2, borough_wide=True)]
+    context = Context(today=TODAY, excluded=frozenset({(1, 1)}))
+    assert ranked(engine, [need()], offers, context)[1] == [2]
+
+
+def test_different_words_for_the_same_thing_are_bridged_and_explained(engine):
+    trustees = need(title="Looking for new board members", description="Two board members with money skills.",
+                    types=("skills",), priorities=("vcse-capacity",))
+    offers = [offer(1, title="Trustee placements", description="Our staff join charity boards as trustees.",
+                    types=("skills",), borough_wide=True, priorities=("vcse-capacity",)),
+              offer(2, title="Website design", description="Pro bono web design for charities.", types=("skills",),
+                    borough_wide=True, priorities=("vcse-capacity",))]
+    proposals = engine.propose([trustees], offers, Context(today=TODAY))
+    assert [p.offer.id for p in proposals] == [1, 2]
+    assert proposals[0].reason == ("Borough-wide offer · priority: Building community and voluntary sector capacity"
+                                   " · type: skills · words: board members ≈ trustees")
+    assert set(proposals[0].components) == {"text", "priority", "location", "support", "capacity", "urgency",
+                                            "fairness"}
+
+
+def test_a_heavily_allocated_offer_or_a_well_served_group_is_gently_lowered(engine):
+    fresh = offer(1, borough_wide=True, quantity=100, remaining=100, unit="hours")
+    busy = offer(2, borough_wide=True, quantity=100, remaining=10, unit="hours")
+    assert ranked(engine, [need()], [busy, fresh])[1] == [1, 2]
+    served = Context(today=TODAY, received_by_organisation={7: 6})
+    plain = engine.propose([need(organisation_id=8)], [fresh], Context(today=TODAY))[0].score
+    lowered = engine.propose([need(organisation_id=7)], [fresh], served)[0].score
+    assert lowered < plain
+
+
+def test_the_same_inputs_give_the_same_proposals_in_any_block_size(engine, monkeypatch):
+    needs = [need(id=i, wards=(KILBURN if i % 2 else ALPERTON,)) for i in range(1, 8)]
+    offers = [offer(j, wards=(KILBURN,)) for j in range(1, 5)] + [offer(9, borough_wide=True)]
+    whole = [(p.need.id, p.offer.id, p.score) for p in engine.propose(needs, offers, Context(today=TODAY))]
+    monkeypatch.setattr(engine_module, "BLOCK", 3)
+    blocked = [(p.need.id, p.offer.id, p.score) for p in engine.propose(needs, offers, Context(today=TODAY))]
+    assert whole == blocked and len(whole) == 7 * 5
