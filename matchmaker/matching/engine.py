@@ -5,6 +5,7 @@ blocks, so memory stays bounded however many there are (100,000 x 10,000 fits in
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -189,23 +190,42 @@ class FittedEngine:
 
 def explain(fitted: FittedEngine, need: NeedItem, offer: OfferItem, components: dict[str, float]) -> str:
     """One line a person can read: where, which priority, which type of help, which words."""
-    geo = fitted.engine.geography
-    relation, ward = geo.relation(need.wards, need.borough_wide, offer.wards, offer.borough_wide)
-    parts = [{
-        "same": f"Same ward ({ward})", "neighbour": f"Neighbouring ward ({ward})",
-        "borough-wide": "Borough-wide offer", "some wards": "Offer covers part of the borough",
-        "far": "Different part of Brent",
-    }[relation]]
-    shared_priorities = [p for p in PRIORITIES if p in need.priorities and p in offer.priorities]
-    if shared_priorities:
-        parts.append("priority: " + ", ".join(PRIORITY_TITLES.get(p, p) for p in shared_priorities))
-    shared_types = [t for t in SUPPORT_TYPES if t in need.support_types and t in offer.support_types]
-    parts.append("type: " + (", ".join(shared_types) if shared_types else
-                             f"{'/'.join(sorted(offer.support_types))} for {'/'.join(sorted(need.support_types))}"))
+    where = _where(fitted.engine.geography, need.wards, need.borough_wide, offer.wards, offer.borough_wide)
+    parts = [where]
+    priorities = _shared_priorities(need.priorities, offer.priorities)
+    if priorities:
+        parts.append(priorities)
+    parts.append(_types(need.support_types, offer.support_types))
     words = fitted.text.bridge(fitted.parsed("need", need), fitted.parsed("offer", offer))
     if words:
         parts.append("words: " + ", ".join(words))
     return " · ".join(parts)
+
+
+# The parts of a reason repeat across thousands of pairs: each is worked out once per distinct input.
+
+@lru_cache(maxsize=65536)
+def _where(geo, need_wards, need_wide, offer_wards, offer_wide) -> str:
+    relation, ward = geo.relation(need_wards, need_wide, offer_wards, offer_wide)
+    return {
+        "same": f"Same ward ({ward})", "neighbour": f"Neighbouring ward ({ward})",
+        "borough-wide": "Borough-wide offer", "some wards": "Offer covers part of the borough",
+        "far": "Different part of Brent",
+    }[relation]
+
+
+@lru_cache(maxsize=1024)
+def _shared_priorities(need_p: frozenset[str], offer_p: frozenset[str]) -> str:
+    shared = [PRIORITY_TITLES.get(p, p) for p in PRIORITIES if p in need_p and p in offer_p]
+    return "priority: " + ", ".join(shared) if shared else ""
+
+
+@lru_cache(maxsize=1024)
+def _types(need_t: frozenset[str], offer_t: frozenset[str]) -> str:
+    shared = [t for t in SUPPORT_TYPES if t in need_t and t in offer_t]
+    if shared:
+        return "type: " + ", ".join(shared)
+    return f"type: {'/'.join(sorted(offer_t))} for {'/'.join(sorted(need_t))}"
 
 
 PRIORITY_TITLES = {

@@ -10,7 +10,7 @@ benchmarks/match_quality.py measures what each part adds.
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -55,6 +55,9 @@ class Vocabulary:
 
     phrases: dict[tuple[str, ...], str]
     longest: int
+    # First word of a phrase -> the lengths of phrases starting with it, longest first: most words start none,
+    # so finding concepts costs one dictionary miss per word.
+    starts: dict[str, tuple[int, ...]]
 
     @classmethod
     def from_groups(cls, groups: Iterable[tuple[str, Iterable[str]]]) -> "Vocabulary":
@@ -64,24 +67,28 @@ class Vocabulary:
                 key = tuple(stem(w) for w in tokens(term))
                 if key:
                     phrases.setdefault(key, concept)
-        return cls(phrases, max((len(k) for k in phrases), default=0))
+        lengths: dict[str, set[int]] = {}
+        for key in phrases:
+            lengths.setdefault(key[0], set()).add(len(key))
+        starts = {word: tuple(sorted(sizes, reverse=True)) for word, sizes in lengths.items()}
+        return cls(phrases, max((len(k) for k in phrases), default=0), starts)
 
     @classmethod
     def empty(cls) -> "Vocabulary":
-        return cls({}, 0)
+        return cls({}, 0, {})
 
     def concepts(self, stems: list[str]) -> list[tuple[str, int, int]]:
         """(concept, start, end) for each vocabulary phrase found, longest first, without overlaps."""
-        found, i = [], 0
-        if not self.phrases:
-            return found
-        while i < len(stems):
-            for size in range(min(self.longest, len(stems) - i), 0, -1):
-                concept = self.phrases.get(tuple(stems[i:i + size]))
-                if concept:
-                    found.append((concept, i, i + size))
-                    i += size
-                    break
+        found, i, n = [], 0, len(stems)
+        starts, phrases = self.starts, self.phrases
+        while i < n:
+            for size in starts.get(stems[i], ()):
+                if i + size <= n:
+                    concept = phrases.get(tuple(stems[i:i + size]))
+                    if concept:
+                        found.append((concept, i, i + size))
+                        i += size
+                        break
             else:
                 i += 1
         return found
@@ -130,7 +137,7 @@ class TextModel:
     def bridge(self, need: "Parsed", offer: "Parsed", limit: int = 2) -> list[str]:
         """Words the two texts share, as people wrote them: "trustees ≈ board members" or "laptops"."""
         shown: list[str] = []
-        offer_concepts = {c: (s, e) for c, s, e in offer.concepts}
+        offer_concepts = offer.concept_spans
         for concept, start, end in need.concepts:
             if concept in offer_concepts and len(shown) < limit:
                 said = " ".join(need.words[start:end])
@@ -140,7 +147,7 @@ class TextModel:
                 if item not in shown:
                     shown.append(item)
         if len(shown) < limit:
-            offer_set = set(offer.stems)
+            offer_set = offer.stem_set
             for word, s in zip(need.words, need.stems):
                 if s in offer_set and s not in STOP_WORDS and len(s) > 2 and all(word not in x for x in shown):
                     shown.append(word)
@@ -149,13 +156,21 @@ class TextModel:
         return shown
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Parsed:
     """A text split into words, their stems and the vocabulary concepts found, for explanations."""
 
     words: list[str]
     stems: list[str]
     concepts: list[tuple[str, int, int]]
+
+    @cached_property
+    def concept_spans(self) -> dict[str, tuple[int, int]]:
+        return {c: (s, e) for c, s, e in self.concepts}  # a later mention wins: often the plainest word
+
+    @cached_property
+    def stem_set(self) -> frozenset[str]:
+        return frozenset(self.stems)
 
 
 def load_vocabulary_csv(lines: Iterable[str]) -> Vocabulary:
