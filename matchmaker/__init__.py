@@ -103,11 +103,13 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from matchmaker.cli import register
-    from matchmaker.cli_needs import needs_group, propose_command
+    from matchmaker.cli_matching import propose_command, tune_command
+    from matchmaker.cli_needs import needs_group
 
     register(app)
     app.cli.add_command(needs_group)
     app.cli.add_command(propose_command)
+    app.cli.add_command(tune_command)
 
 
 @event.listens_for(Engine, "connect")

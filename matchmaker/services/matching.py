@@ -34,9 +34,14 @@ def vocabulary(path: Path = SEEDS_DIR / "synonyms.csv") -> Vocabulary:
         return load_vocabulary_csv(lines)
 
 
-def weights() -> Weights:
+def weights_path() -> Path:
     configured = current_app.config.get("MATCHING_WEIGHTS_FILE")
-    return Weights.load(Path(configured) if configured else Path(current_app.instance_path) / "weights.json")
+    return Path(configured) if configured else Path(current_app.instance_path) / "weights.json"
+
+
+def weights() -> Weights:
+    """The defaults, or the weights `matchmaker tune` saved."""
+    return Weights.load(weights_path())
 
 
 def geography() -> Geography:
