@@ -9,10 +9,11 @@ import os
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from matchmaker import create_app
 from matchmaker.extensions import db, limiter
+from matchmaker.models import Ward
 from matchmaker.services.reference_data import load_reference_data
 
 REFERENCE_TABLES = {"ward", "ward_adjacency", "priority", "support_type", "alembic_version"}
@@ -69,6 +70,8 @@ def _clean_state(request, app):
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in REFERENCE_TABLES:
                 db.session.execute(table.delete())
+        # The one thing officers can change in reference data: ward weights.
+        db.session.execute(update(Ward).values(need_index_value=None, need_weight=None))
         db.session.commit()
         db.session.remove()
 

@@ -88,6 +88,8 @@ class Engine:
                             matrix[: len(needs)], need_rows)
 
     def propose(self, needs: list[NeedItem], offers: list[OfferItem], context: Context, top: int = 5) -> list[Proposal]:
+        if not needs or not offers:
+            return []
         return self.fit(needs, offers, context).propose(needs, top)
 
 

@@ -123,9 +123,15 @@ class TextModel:
         return self
 
     def fit_transform(self, documents: list[str]) -> sparse.csr_matrix:
-        return self.vectorizer.fit_transform(documents).tocsr()
+        try:
+            return self.vectorizer.fit_transform(documents).tocsr()
+        except ValueError:  # no documents, or nothing but stop words: no word can tell texts apart
+            self._empty = True
+            return sparse.csr_matrix((len(documents), 1), dtype=np.float32)
 
     def transform(self, documents: list[str]) -> sparse.csr_matrix:
+        if getattr(self, "_empty", False):
+            return sparse.csr_matrix((len(documents), 1), dtype=np.float32)
         return self.vectorizer.transform(documents).tocsr()
 
     def parse(self, text: str) -> "Parsed":

@@ -23,6 +23,10 @@ class Ward(Base):
     population: Mapped[int] = mapped_column(Integer)
     other_boroughs_bordered: Mapped[str] = mapped_column(String(200), default="")
     boundary: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # GeoJSON geometry, WGS84
+    # Where help is needed most, from a ward-level index an officer uploads: the value as given, and the
+    # weight the matching engine uses (0 = least need in Brent, 1 = most). None until uploaded.
+    need_index_value: Mapped[float | None] = mapped_column(Float)
+    need_weight: Mapped[float | None] = mapped_column(Float)
 
     adjacencies: Mapped[list["WardAdjacency"]] = relationship(
         foreign_keys="WardAdjacency.ward_id", back_populates="ward", cascade="all, delete-orphan"

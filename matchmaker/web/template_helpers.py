@@ -65,6 +65,7 @@ SECTION_OF = {
     "officers.review": "officers.organisations",
     "officers.need_review": "officers.needs_queue",
     "officers.unmatched": "officers.matching",
+    "officers.ward_weights": "officers.matching",
     "admin.new_user": "admin.users",
     "groups.need": "groups.needs", "groups.new_need": "groups.needs", "groups.edit_need": "groups.needs",
     "suppliers.contract": "suppliers.contracts", "suppliers.new_contract": "suppliers.contracts",

@@ -808,6 +808,9 @@ def _open(name: str, app: Flask, page: Page) -> None:
 @pytest.mark.parametrize("name", list(CASES))
 def test_page_has_no_accessibility_violations(name, app, page, page_problems):
     _open(name, app, page)
+    dup = page.evaluate("""() => { const seen = {}; for (const el of document.querySelectorAll('[id]')) seen[el.id] = (seen[el.id]||0)+1; return Object.entries(seen).filter(([k,v]) => v > 1); }""")
+    bad_labels = page.evaluate("""() => [...document.querySelectorAll('label[for]')].filter(l => !document.getElementById(l.htmlFor)).map(l => l.htmlFor)""")
+    with open('/tmp/dups.txt','a') as f: f.write(f"{name}: {dup} {bad_labels}\n")
     assert_accessible(page, name)
     assert page_problems == []
     assert_error_links_lead_to_fields(page, name)

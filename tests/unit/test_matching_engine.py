@@ -103,3 +103,12 @@ def test_the_same_inputs_give_the_same_proposals_in_any_block_size(engine, monke
     monkeypatch.setattr(engine_module, "BLOCK", 3)
     blocked = [(p.need.id, p.offer.id, p.score) for p in engine.propose(needs, offers, Context(today=TODAY))]
     assert whole == blocked and len(whole) == 7 * 5
+
+
+def test_nothing_to_match_gives_no_proposals_rather_than_an_error(engine):
+    assert engine.propose([], [offer(1)], Context(today=TODAY)) == []
+    assert engine.propose([need()], [], Context(today=TODAY)) == []
+    only_stop_words = need(title="Help", description="We need help please")
+    same = offer(1, title="Support", description="Offering support", borough_wide=True)
+    [proposal] = engine.propose([only_stop_words], [same], Context(today=TODAY))
+    assert proposal.components["text"] == 0.0

@@ -1,7 +1,18 @@
 from flask_wtf import FlaskForm
-from wtforms import SubmitField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput
+from wtforms import RadioField, SubmitField, TextAreaField
 
-from matchmaker.web.fields import GovSubmitInput, GovTextArea, max_length, required, strip
+from matchmaker.web.fields import (
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    SelectChoice,
+    max_length,
+    one_of,
+    required,
+    strip,
+)
 
 
 class ApproveOrganisationForm(FlaskForm):
@@ -28,3 +39,22 @@ class ReturnNeedForm(FlaskForm):
         widget=GovTextArea(),
     )
     return_need = SubmitField("Return to the group", widget=GovSubmitInput())
+
+
+class WardWeightsForm(FlaskForm):
+    file = FileField("Ward-level index (CSV)", validators=[FileRequired("Select a CSV file with the columns ward and value")],
+                     widget=GovFileInput())
+    direction = RadioField(
+        "What do higher values mean?",
+        choices=[SelectChoice("more", "More need (for example a deprivation score)"),
+                 SelectChoice("less", "Less need (for example the Social Progress Index)")],
+        validate_choice=False,
+        validators=[required("Select what higher values mean"),
+                    one_of(["more", "less"], "Select what higher values mean")],
+        widget=GovRadioInput(),
+    )
+    upload = SubmitField("Upload ward weights", widget=GovSubmitInput())
+
+
+class ClearWardWeightsForm(FlaskForm):
+    clear = SubmitField("Remove ward weights", widget=GovSubmitInput())

@@ -5,20 +5,23 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.models import Need, NeedStatus, Organisation, OrganisationStatus, Proposal
+from matchmaker.models import Need, NeedStatus, Organisation, OrganisationStatus, Proposal, Ward
 from matchmaker.services import matching as matching_service
 from matchmaker.services import needs as need_service
 from matchmaker.services import offers as offer_service
 from matchmaker.services import organisations
+from matchmaker.services import ward_weights as ward_weight_service
 from matchmaker.services.errors import DomainError
 from matchmaker.web.access import OFFICERS, allow
 from matchmaker.web.forms_errors import add_error
 from matchmaker.web.notify import send_to_members
 from matchmaker.web.officers.forms import (
     ApproveOrganisationForm,
+    ClearWardWeightsForm,
     PublishNeedForm,
     RejectOrganisationForm,
     ReturnNeedForm,
+    WardWeightsForm,
 )
 
 bp = Blueprint("officers", __name__, url_prefix="/officers")
@@ -185,3 +188,43 @@ def matching():
 @allow(*OFFICERS)
 def unmatched():
     return render_template("officers/unmatched.html", report=matching_service.unmatched_report())
+
+
+# Ward weights: where help is needed most ---------------------------------------------------------------------
+
+
+def _ward_weights_page(form: WardWeightsForm, report=None, status: int = 200):
+    wards = db.session.scalars(select(Ward).order_by(Ward.need_weight.desc().nullslast(), Ward.name)).all()
+    return render_template("officers/ward_weights.html", form=form, clear_form=ClearWardWeightsForm(), wards=wards,
+                           report=report), status
+
+
+@bp.route("/ward-weights", methods=["GET", "POST"])
+@allow(*OFFICERS)
+def ward_weights():
+    form = WardWeightsForm()
+    if not form.validate_on_submit():
+        return _ward_weights_page(form)
+    report, weights = ward_weight_service.parse(form.file.data.read(ward_weight_service.MAX_BYTES + 1),
+                                                higher_means_more_need=form.direction.data == "more")
+    if not report.ok:
+        add_error(form, f"The file has {len(report.errors)} problem{'s' if len(report.errors) != 1 else ''}: "
+                        "no weights were changed", "file")
+        return _ward_weights_page(form, report)
+    ward_weight_service.save(weights, current_user)
+    matching_service.refresh_all()
+    db.session.commit()
+    flash(f"Ward weights saved for {len(weights)} wards. Proposals have been refreshed.", "success")
+    return redirect(url_for("officers.ward_weights"))
+
+
+@bp.post("/ward-weights/clear")
+@allow(*OFFICERS)
+def clear_ward_weights():
+    if not ClearWardWeightsForm().validate_on_submit():
+        abort(400)
+    ward_weight_service.clear(current_user)
+    matching_service.refresh_all()
+    db.session.commit()
+    flash("Ward weights removed. Proposals have been refreshed.", "success")
+    return redirect(url_for("officers.ward_weights"))
