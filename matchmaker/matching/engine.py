@@ -31,6 +31,9 @@ from matchmaker.matching.text import TextModel, Vocabulary
 from matchmaker.matching.weights import COMPONENTS, Weights
 
 BLOCK = 2048
+# A block's matrices hold BLOCK x offers values each; with many offers the blocks get shorter, so memory stays
+# near BLOCK_CELLS x 4 bytes per matrix (about 16 MB) however large the borough.
+BLOCK_CELLS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -171,8 +174,9 @@ class FittedEngine:
         proposals: list[Proposal] = []
         if not self.offers.offers:
             return proposals
-        for start in range(0, len(needs), BLOCK):
-            block = needs[start:start + BLOCK]
+        rows = max(1, min(BLOCK, BLOCK_CELLS // max(1, len(self.offers.offers))))
+        for start in range(0, len(needs), rows):
+            block = needs[start:start + rows]
             parts = self.components(block)
             total = self.scores(block, parts)
             k = min(top, total.shape[1])
