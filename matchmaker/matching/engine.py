@@ -107,6 +107,17 @@ class FittedEngine:
         self._need_matrix, self._need_rows = need_matrix, need_rows or {}
         self._parsed: dict[tuple[str, int], object] = {}
 
+    def _excluded_columns(self) -> dict[int, list[int]]:
+        """need id -> offer columns it must not be proposed, built once per fitted engine."""
+        if not hasattr(self, "_excluded"):
+            column = {int(offer_id): c for c, offer_id in enumerate(self.offers.ids)}
+            excluded: dict[int, list[int]] = {}
+            for need_id, offer_id in self.context.excluded:
+                if offer_id in column:
+                    excluded.setdefault(need_id, []).append(column[offer_id])
+            self._excluded = excluded
+        return self._excluded
+
     def _need_text(self, needs: list[NeedItem]):
         """Vectors for these needs: the rows computed while fitting when they were part of it."""
         rows = [self._need_rows.get(n.id) for n in needs]
@@ -162,12 +173,12 @@ class FittedEngine:
         # Hard filters: a type of help that cannot meet the need, no capacity left, pairs officers rejected.
         total[parts["support"] <= 0] = -np.inf
         total[:, ~self.offers.usable] = -np.inf
-        if self.context.excluded:
-            offer_column = {int(i): c for c, i in enumerate(self.offers.ids)}
+        excluded = self._excluded_columns()
+        if excluded:
             for row, need in enumerate(needs):
-                for need_id, offer_id in self.context.excluded:
-                    if need_id == need.id and offer_id in offer_column:
-                        total[row, offer_column[offer_id]] = -np.inf
+                columns = excluded.get(need.id)
+                if columns:
+                    total[row, columns] = -np.inf
         return total
 
     def propose(self, needs: list[NeedItem], top: int = 5) -> list[Proposal]:

@@ -147,3 +147,8 @@ class Pledge(Base):
 
     offer: Mapped[Offer] = relationship()
     need: Mapped[Need] = relationship()
+
+    @property
+    def amount(self) -> str:
+        """"25 hours", or the bare number for an offer with no unit."""
+        return self.offer.unit.format(self.quantity) if self.offer.unit else format(self.quantity.normalize(), "f")

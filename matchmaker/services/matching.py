@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from matchmaker.extensions import db
 from matchmaker.matching import Context, Engine, Geography, NeedItem, OfferItem, Vocabulary, Ward, Weights
 from matchmaker.matching.text import load_vocabulary_csv
-from matchmaker.models import Contract, Need, NeedStatus, Offer, OfferStatus, Pledge, PledgeStatus, Proposal
+from matchmaker.models import Contract, Need, NeedStatus, Offer, OfferStatus, Proposal
 from matchmaker.models import Ward as WardRow
 from matchmaker.services.reference_data import SEEDS_DIR
 
@@ -96,11 +96,14 @@ def active_offers() -> list[OfferItem]:
 
 
 def received_by_organisation(today: date) -> dict[int, int]:
-    """How many approved pledges each group received in the last year: the engine spreads help with it."""
-    since = today - timedelta(days=365)
+    """How many matches each group has had approved in the last year: the engine spreads help with it."""
+    from matchmaker.models import Match
+    from matchmaker.services.brokerage import LIVE
+
+    since = datetime.combine(today - timedelta(days=365), time.min, tzinfo=UTC)
     rows = db.session.execute(
-        select(Need.organisation_id, func.count()).select_from(Pledge).join(Need, Pledge.need_id == Need.id)
-        .where(Pledge.status == PledgeStatus.APPROVED, func.date(Pledge.created_at) >= since)
+        select(Need.organisation_id, func.count()).select_from(Match).join(Need, Match.need_id == Need.id)
+        .where(Match.status.in_(LIVE), Match.created_at >= since)
         .group_by(Need.organisation_id)
     ).all()
     return dict(rows)
@@ -109,8 +112,11 @@ def received_by_organisation(today: date) -> dict[int, int]:
 def context(today: date | None = None) -> Context:
     from matchmaker.services.ward_weights import current as ward_weights
 
+    from matchmaker.services.brokerage import excluded_pairs
+
     day = today or date.today()
-    return Context(today=day, received_by_organisation=received_by_organisation(day), ward_weights=ward_weights())
+    return Context(today=day, received_by_organisation=received_by_organisation(day), ward_weights=ward_weights(),
+                   excluded=excluded_pairs())
 
 
 def engine() -> Engine:

@@ -33,6 +33,25 @@ def external_url(endpoint: str, **values) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
+def wtforms_errors(form, params=None):
+    """govuk_frontend_wtf's error summary, but a date's link goes to its day box: GOV.UK links each error to the
+    first input of its field, and a date input's wrapper cannot take focus."""
+    from govuk_frontend_wtf.main import wtforms_errors as summary_of
+
+    from matchmaker.web.tag_fields import GovDateField
+
+    summary = summary_of(form, params or {})
+    dates = {f"#{field.id}": f"#{field.name}-day" for field in form if isinstance(field, GovDateField)}
+    for item in summary["errorList"]:
+        item["href"] = dates.get(item["href"], item["href"])
+    return summary
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """1 need, 2 needs."""
+    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
 def navigation() -> list[dict]:
     """The service navigation for the signed-in user's role, with the current section marked."""
     items: list[tuple[str, str]] = [("Home", "public.home"), ("Needs", "browse.needs")]
@@ -81,5 +100,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_global(navigation)
+    app.add_template_global(wtforms_errors)  # replaces the library's: see above
+    app.add_template_filter(plural)
     app.add_template_global(external_url)
     app.add_template_global(Role)

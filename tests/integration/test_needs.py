@@ -350,7 +350,7 @@ def test_officers_see_the_needs_waiting_for_approval(app, member, officer):
 
     response = officer["client"].get("/officers/needs")
     page = text_of(response)
-    assert "1 needs waiting" in page
+    assert "1 need waiting" in page
     assert "Waiting need Kilburn Food Larder Alperton, Kilburn" in page
     assert "Draft need" not in page and "Already open need" not in page
     assert f'href="/officers/needs/{waiting}"' in response.get_data(as_text=True)

@@ -113,7 +113,7 @@ def test_a_supplier_pledges_and_the_pledge_waits_for_an_officer(app, client, wor
         email = make_officer().email
 
     queue = text_of(_signed_in(app, email).get("/officers/pledges"))
-    assert "1 pledges waiting" in queue
+    assert "1 pledge waiting" in queue
     assert ("Brentside Builders Ltd Board mentoring Saturday larder volunteers Kilburn Food Larder 15 hours"
             in queue)
 

@@ -1,0 +1,75 @@
+"""Matches: a need and an offer an officer has brought together, from approval through to proof of delivery."""
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.models.base import Base, str_enum, utcnow
+from matchmaker.models.contracts import Offer, Pledge
+from matchmaker.models.needs import Need
+
+
+class MatchStatus(StrEnum):
+    APPROVED = "approved"
+    INTRODUCED = "introduced"
+    IN_DELIVERY = "in_delivery"
+    DELIVERED = "delivered"
+    VERIFIED = "verified"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class RejectionReason(StrEnum):
+    """Why an officer turned a proposal or pledge down: the engine learns from these."""
+
+    WRONG_WARD = "wrong_ward"
+    WRONG_TYPE = "wrong_type"
+    NEED_MET = "need_met"
+    CANNOT_DELIVER = "cannot_deliver"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "wrong_ward": "Wrong ward: too far from where the need is",
+            "wrong_type": "Wrong type of help for this need",
+            "need_met": "The need is already met",
+            "cannot_deliver": "The supplier cannot deliver it",
+            "other": "Another reason",
+        }[self.value]
+
+
+class Match(Base):
+    __tablename__ = "match"
+    __table_args__ = (
+        CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
+        Index("ix_match_need_offer", "need_id", "offer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), index=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"), index=True)
+    pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledge.id", ondelete="SET NULL"))
+    quantity: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # allocated from the offer; None: no set amount
+    status: Mapped[MatchStatus] = mapped_column(str_enum(MatchStatus), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # "engine" or "pledge"
+    score: Mapped[float | None] = mapped_column(Float)
+    components: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the engine's view when decided: training data
+    reason: Mapped[RejectionReason | None] = mapped_column(str_enum(RejectionReason))
+    reason_text: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    need: Mapped[Need] = relationship()
+    offer: Mapped[Offer] = relationship()
+    pledge: Mapped[Pledge | None] = relationship()

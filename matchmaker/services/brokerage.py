@@ -1,0 +1,163 @@
+"""Brokerage: officers approve or reject proposals and pledges; matches move through their states.
+
+Capacity is allocated by one conditional UPDATE, so the database itself refuses to allocate more than an
+offer has left, however many officers approve at the same moment. Every state change goes through `move`,
+which checks the transition is allowed and writes the audit record the match's timeline shows.
+"""
+
+from decimal import Decimal
+
+from sqlalchemy import delete, or_, select, update
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    Match,
+    MatchStatus,
+    Need,
+    Offer,
+    OfferStatus,
+    Pledge,
+    PledgeStatus,
+    Proposal,
+    RejectionReason,
+    User,
+)
+from matchmaker.services import audit, matching
+from matchmaker.services.errors import DomainError, NotAllowed
+
+S = MatchStatus
+ALLOWED: dict[MatchStatus, set[MatchStatus]] = {
+    S.APPROVED: {S.INTRODUCED, S.CANCELLED},
+    S.INTRODUCED: {S.IN_DELIVERY, S.DELIVERED, S.CANCELLED, S.FAILED},
+    S.IN_DELIVERY: {S.DELIVERED, S.CANCELLED, S.FAILED},
+    S.DELIVERED: {S.VERIFIED, S.FAILED},
+    S.VERIFIED: set(),
+    S.DECLINED: set(),
+    S.CANCELLED: set(),
+    S.FAILED: set(),
+}
+LIVE = (S.APPROVED, S.INTRODUCED, S.IN_DELIVERY, S.DELIVERED, S.VERIFIED)
+
+
+class CapacityExhausted(DomainError):
+    """The offer does not have that much left: someone else's approval may just have taken it."""
+
+
+def _check_officer(user: User) -> None:
+    if not user.is_officer:
+        raise NotAllowed("Only brokerage officers can approve or reject matches")
+
+
+def allocate(offer: Offer, quantity: Decimal | None) -> None:
+    """Take `quantity` from the offer's remaining capacity in one conditional UPDATE, or refuse."""
+    if quantity is None:
+        if offer.quantity is not None:
+            raise DomainError(f"Enter how much of the offer to allocate, in {offer.unit.value}", field="quantity")
+        return
+    if quantity <= 0:
+        raise DomainError("Amount must be more than 0", field="quantity")
+    taken = db.session.execute(
+        update(Offer)
+        .where(Offer.id == offer.id, Offer.status == OfferStatus.ACTIVE,
+               or_(Offer.quantity.is_(None), Offer.allocated + quantity <= Offer.quantity))
+        .values(allocated=Offer.allocated + quantity)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(offer, ["allocated", "status"])
+    if taken != 1:
+        if offer.status is not OfferStatus.ACTIVE:
+            raise CapacityExhausted("This offer has been withdrawn", field="quantity")
+        left = offer.remaining if offer.remaining is not None else Decimal(0)
+        if left <= 0:
+            raise CapacityExhausted("Nothing is left of this offer: another approval has just used it up",
+                                    field="quantity")
+        raise CapacityExhausted(f"Only {offer.unit.format(left)} left of this offer: approve that much or less",
+                                field="quantity")
+
+
+def move(match: Match, to: MatchStatus, actor: User | None, note: str = "") -> None:
+    if to not in ALLOWED[match.status]:
+        raise NotAllowed(f"A match that is {match.status.label.lower()} cannot become {to.label.lower()}")
+    previous = match.status
+    match.status = to
+    db.session.flush()
+    audit.record("match.status", match, actor, previous.value, to.value, note=note)
+
+
+def _source(proposal: Proposal | None, pledge: Pledge | None) -> dict:
+    if pledge is not None:
+        return {"source": "pledge", "pledge": pledge}
+    return {"source": "engine", "score": proposal.score if proposal else None,
+            "components": proposal.components if proposal else None}
+
+
+def _settle_pledge(pledge: Pledge | None, to: PledgeStatus) -> None:
+    if pledge is None:
+        return
+    if pledge.status is not PledgeStatus.PENDING:
+        raise NotAllowed(f"This pledge has already been {pledge.status.value}")
+    pledge.status = to
+
+
+def approve(need: Need, offer: Offer, officer: User, quantity: Decimal | None, *,
+            proposal: Proposal | None = None, pledge: Pledge | None = None) -> Match:
+    """Allocate from the offer and record the match. Raises CapacityExhausted if the offer has too little left."""
+    _check_officer(officer)
+    if not need.status.is_public:
+        raise NotAllowed("This need is no longer open")
+    _settle_pledge(pledge, PledgeStatus.APPROVED)
+    allocate(offer, quantity)
+    match = Match(need=need, offer=offer, quantity=quantity, status=S.APPROVED, decided_by_id=officer.id,
+                  **_source(proposal, pledge))
+    db.session.add(match)
+    db.session.flush()
+    audit.record("match.status", match, officer, None, S.APPROVED.value,
+                 detail={"quantity": str(quantity) if quantity is not None else None})
+    if proposal is not None:
+        db.session.delete(proposal)
+    # Only what this approval changed: this need's proposals, and the offer everywhere once it is used up.
+    # (The nightly `matchmaker propose` re-ranks the rest; a full refresh here would serialise approvals.)
+    matching.need_changed(need)
+    if offer.remaining is not None and offer.remaining <= 0:
+        db.session.execute(delete(Proposal).where(Proposal.offer_id == offer.id))
+    return match
+
+
+def reject(need: Need, offer: Offer, officer: User, reason: RejectionReason, text: str = "", *,
+           proposal: Proposal | None = None, pledge: Pledge | None = None) -> Match:
+    """Record the decision, so the pair is not proposed again unless the need or offer changes."""
+    _check_officer(officer)
+    if reason is RejectionReason.OTHER and not text.strip():
+        raise DomainError("Enter the reason", field="reason_text")
+    _settle_pledge(pledge, PledgeStatus.REJECTED)
+    match = Match(need=need, offer=offer, quantity=None, status=S.DECLINED, reason=reason,
+                  reason_text=text.strip(), decided_by_id=officer.id, **_source(proposal, pledge))
+    db.session.add(match)
+    db.session.flush()
+    audit.record("match.status", match, officer, None, S.DECLINED.value, note=reason.label +
+                 (f": {text.strip()}" if text.strip() else ""))
+    if proposal is not None:
+        db.session.delete(proposal)
+    matching.need_changed(need)
+    return match
+
+
+def excluded_pairs() -> frozenset[tuple[int, int]]:
+    """Pairs the engine must not propose: matched ones, and declined ones unless the need or offer changed since."""
+    rows = db.session.execute(
+        select(Match.need_id, Match.offer_id, Match.status, Match.created_at, Need.updated_at, Offer.updated_at)
+        .join(Need, Match.need_id == Need.id).join(Offer, Match.offer_id == Offer.id)
+        .where(Match.status.in_(LIVE + (S.DECLINED,)))
+    ).all()
+    return frozenset(
+        (need_id, offer_id) for need_id, offer_id, status, decided, need_changed, offer_changed in rows
+        if status is not S.DECLINED or (need_changed <= decided and offer_changed <= decided)
+    )
+
+
+def timeline(match: Match):
+    from matchmaker.models import AuditEvent
+
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.subject_type == "match", AuditEvent.subject_id == match.id)
+        .order_by(AuditEvent.created_at, AuditEvent.id)))
