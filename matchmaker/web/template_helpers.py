@@ -60,8 +60,8 @@ def navigation() -> list[dict]:
         if current_user.is_officer:
             items.append(("Organisations", "officers.organisations"))
             items.append(("Needs to approve", "officers.needs_queue"))
+            items.append(("Queue", "officers.queue"))
             items.append(("Matches", "officers.matching"))
-            items.append(("Pledges", "officers.pledges_queue"))
         if current_user.role is Role.ADMIN:
             items.append(("Users", "admin.users"))
         if current_user.role is Role.GROUP_MEMBER:
@@ -85,6 +85,8 @@ SECTION_OF = {
     "officers.need_review": "officers.needs_queue",
     "officers.unmatched": "officers.matching",
     "officers.ward_weights": "officers.matching",
+    "officers.decision": "officers.queue", "officers.match": "officers.queue",
+    "officers.pledges_queue": "officers.queue",
     "admin.new_user": "admin.users",
     "groups.need": "groups.needs", "groups.new_need": "groups.needs", "groups.edit_need": "groups.needs",
     "suppliers.contract": "suppliers.contracts", "suppliers.new_contract": "suppliers.contracts",

@@ -750,6 +750,50 @@ def _(page, app):
     expect(page.get_by_role("table")).to_contain_text("A room for our Tuesday club")
 
 
+@case("officer-brokerage-queue", "officers.queue", "Brokerage queue")
+def _(page, app):
+    email, _ = officers_work(app)
+    sign_in(page, email)
+    page.goto("/officers/queue?sort=age")
+    expect(page.get_by_role("table")).to_contain_text("Help building raised beds")
+
+
+@case("officer-brokerage-queue-empty", "officers.queue", "Brokerage queue")
+def _(page, app):
+    sign_in(page, officer(app))
+    page.goto("/officers/queue")
+    expect(page.get_by_text("Nothing is waiting for a decision")).to_be_visible()
+
+
+@case("officer-decision-pledge", "officers.decision", "Volunteer days for Help building raised beds")
+def _(page, app):
+    email, _ = officers_work(app)
+    sign_in(page, email)
+    page.goto("/officers/queue")
+    page.get_by_role("link", name="Decide on Volunteer days for Help building raised beds").first.click()
+
+
+@case("officer-decision-errors", "officers.decision", "Volunteer days for Help building raised beds")
+def _(page, app):
+    email, _ = officers_work(app)
+    sign_in(page, email)
+    page.goto("/officers/queue")
+    page.get_by_role("link", name="Decide on Volunteer days for Help building raised beds").first.click()
+    page.get_by_label("Another reason").check()
+    page.get_by_role("button", name="Reject").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the reason")
+
+
+@case("officer-match", "officers.match", "Match: Volunteer days for Help building raised beds")
+def _(page, app):
+    email, _ = officers_work(app)
+    sign_in(page, email)
+    page.goto("/officers/queue")
+    page.get_by_role("link", name="Decide on Volunteer days for Help building raised beds").first.click()
+    page.get_by_role("button", name="Approve and introduce").click()
+    expect(page.get_by_text("Timeline")).to_be_visible()
+
+
 def upload(page: Page, kind: str, csv: str, check_only: bool = False) -> None:
     page.goto("/officers/import")
     page.get_by_label(kind, exact=True).check()

@@ -44,6 +44,20 @@ def _need_contract_and_offer(group_org, supplier_org):
     return need, contract, offer
 
 
+def _pledge_and_match(need, offer):
+    """A pending pledge (the queue's decision pages) and an approved match (the match page)."""
+    from decimal import Decimal
+
+    from matchmaker.extensions import db
+    from matchmaker.models import Match, MatchStatus, Pledge, PledgeStatus
+
+    pledge = Pledge(offer=offer, need=need, quantity=Decimal(5), status=PledgeStatus.PENDING)
+    match = Match(need=need, offer=offer, quantity=Decimal(2), status=MatchStatus.APPROVED, source="engine")
+    db.session.add_all([pledge, match])
+    db.session.commit()
+    return pledge, match
+
+
 def build_world(app) -> World:
     with app.app_context():
         group_org = make_organisation("Roundwood Community Garden", kind=OrganisationKind.VCSE)
@@ -56,8 +70,10 @@ def build_world(app) -> World:
             "admin": make_user(Role.ADMIN),
         }
         need, contract, offer = _need_contract_and_offer(group_org, supplier_org)
+        pledge, match = _pledge_and_match(need, offer)
         url_values = {"org_id": pending.id, "token": "not-a-real-token", "need_id": need.id,
-                      "contract_id": contract.id, "offer_id": offer.id}
+                      "contract_id": contract.id, "offer_id": offer.id, "kind": "pledge", "item_id": pledge.id,
+                      "match_id": match.id}
         emails = {persona: user.email for persona, user in users.items()}
     clients = {"anonymous": app.test_client()}
     for persona, email in emails.items():

@@ -3,7 +3,9 @@ from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from wtforms import RadioField, SubmitField, TextAreaField
 
+from matchmaker.models import RejectionReason
 from matchmaker.web.fields import (
+    GovTextInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextArea,
@@ -13,6 +15,7 @@ from matchmaker.web.fields import (
     required,
     strip,
 )
+from matchmaker.web.tag_fields import QuantityField
 
 
 class ApproveOrganisationForm(FlaskForm):
@@ -58,3 +61,21 @@ class WardWeightsForm(FlaskForm):
 
 class ClearWardWeightsForm(FlaskForm):
     clear = SubmitField("Remove ward weights", widget=GovSubmitInput())
+
+
+class ApproveMatchForm(FlaskForm):
+    quantity = QuantityField("Amount to allocate from the offer", noun="Amount", widget=GovTextInput())
+    approve = SubmitField("Approve and introduce", widget=GovSubmitInput())
+
+
+class RejectMatchForm(FlaskForm):
+    reason = RadioField(
+        "Why are you rejecting it?", choices=[SelectChoice(r.value, r.label) for r in RejectionReason],
+        validate_choice=False,
+        validators=[required("Select why you are rejecting it"),
+                    one_of([r.value for r in RejectionReason], "Select why you are rejecting it")],
+        widget=GovRadioInput(),
+    )
+    reason_text = TextAreaField("More detail", filters=[strip], validators=[max_length("Detail", 1000)],
+                                widget=GovTextArea())
+    reject = SubmitField("Reject", widget=GovSubmitInput())

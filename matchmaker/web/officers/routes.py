@@ -1,24 +1,40 @@
 """Brokerage officers' console: vetting organisations, moderating needs, the queue of pledges."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.models import Need, NeedStatus, Organisation, OrganisationStatus, Proposal, Ward
+from matchmaker.models import (
+    Match,
+    MatchStatus,
+    Need,
+    NeedStatus,
+    Organisation,
+    OrganisationStatus,
+    Pledge,
+    PledgeStatus,
+    Proposal,
+    RejectionReason,
+    Ward,
+)
+from matchmaker.services import brokerage
 from matchmaker.services import matching as matching_service
 from matchmaker.services import needs as need_service
 from matchmaker.services import offers as offer_service
 from matchmaker.services import organisations
+from matchmaker.services import queue as queue_service
 from matchmaker.services import ward_weights as ward_weight_service
 from matchmaker.services.errors import DomainError
 from matchmaker.web.access import OFFICERS, allow
 from matchmaker.web.forms_errors import add_error
 from matchmaker.web.notify import send_to_members
 from matchmaker.web.officers.forms import (
+    ApproveMatchForm,
     ApproveOrganisationForm,
     ClearWardWeightsForm,
     PublishNeedForm,
+    RejectMatchForm,
     RejectOrganisationForm,
     ReturnNeedForm,
     WardWeightsForm,
@@ -228,3 +244,122 @@ def clear_ward_weights():
     db.session.commit()
     flash("Ward weights removed. Proposals have been refreshed.", "success")
     return redirect(url_for("officers.ward_weights"))
+
+
+# The brokerage queue: decide on pledges and proposals ----------------------------------------------------------
+
+
+@bp.get("/queue")
+@allow(*OFFICERS)
+def queue():
+    args = request.args
+    supplier = args.get("supplier", "")
+    filters = queue_service.QueueFilters(
+        priority=args.get("priority") or None, ward=args.get("ward") or None,
+        supplier=int(supplier) if supplier.isdigit() else None, support_type=args.get("support_type") or None)
+    sort = args.get("sort", "score")
+    found = queue_service.items(filters, sort)
+    size = current_app.config["PAGE_SIZE"]
+    pages = max(1, -(-len(found) // size))
+    page = min(max(args.get("page", "1").isdigit() and int(args.get("page", "1")) or 1, 1), pages)
+    return render_template("officers/queue.html", items=found[(page - 1) * size: page * size], total=len(found),
+                           page=page, pages=pages, sort=sort if sort in queue_service.SORTS else "score",
+                           sorts=queue_service.SORTS, filters=filters, choices=queue_service.filter_choices())
+
+
+def _decision(kind: str, item_id: int):
+    """The pledge or proposal being decided, with its need and offer; 404 if it is no longer waiting."""
+    if kind == "pledge":
+        pledge = db.session.get(Pledge, item_id)
+        if pledge is None or pledge.status is not PledgeStatus.PENDING:
+            abort(404)
+        return pledge.need, pledge.offer, {"pledge": pledge}, pledge.quantity
+    proposal = db.session.get(Proposal, item_id)
+    if proposal is None:
+        abort(404)
+    need = proposal.need
+    wanted = need.quantity if need.unit is proposal.offer.unit else None
+    return need, proposal.offer, {"proposal": proposal}, wanted
+
+
+def _decision_page(kind: str, item_id: int, approve_form=None, reject_form=None, status: int = 200):
+    need, offer, source, suggested = _decision(kind, item_id)
+    if approve_form is None:
+        left = offer.remaining
+        amount = min(a for a in (suggested, left) if a is not None) if offer.quantity is not None else None
+        approve_form = ApproveMatchForm(formdata=None, data={"quantity": amount})
+    return render_template("officers/decision.html", kind=kind, item_id=item_id, need=need, offer=offer,
+                           source=source, approve_form=approve_form,
+                           form=reject_form or RejectMatchForm(formdata=None), status=status), status
+
+
+@bp.get("/queue/<kind>/<int:item_id>")
+@allow(*OFFICERS)
+def decision(kind: str, item_id: int):
+    if kind not in ("pledge", "proposal"):
+        abort(404)
+    return _decision_page(kind, item_id)
+
+
+@bp.post("/queue/<kind>/<int:item_id>/approve")
+@allow(*OFFICERS)
+def approve_match(kind: str, item_id: int):
+    if kind not in ("pledge", "proposal"):
+        abort(404)
+    need, offer, source, _ = _decision(kind, item_id)
+    form = ApproveMatchForm()
+    if not form.validate_on_submit():
+        return _decision_page(kind, item_id, approve_form=form)
+    try:
+        match = brokerage.approve(need, offer, current_user, form.quantity.data, **source)
+    except DomainError as error:
+        db.session.rollback()
+        add_error(form, error)
+        return _decision_page(kind, item_id, approve_form=form)
+    db.session.commit()
+    if introduce(match):
+        flash(f"Approved. {need.organisation.name} and {offer.supplier.name} have been introduced by email.", "success")
+    return redirect(url_for("officers.match", match_id=match.id))
+
+
+@bp.post("/queue/<kind>/<int:item_id>/reject")
+@allow(*OFFICERS)
+def reject_match(kind: str, item_id: int):
+    if kind not in ("pledge", "proposal"):
+        abort(404)
+    need, offer, source, _ = _decision(kind, item_id)
+    form = RejectMatchForm()
+    if not form.validate_on_submit():
+        return _decision_page(kind, item_id, reject_form=form)
+    try:
+        brokerage.reject(need, offer, current_user, RejectionReason(form.reason.data), form.reason_text.data or "",
+                         **source)
+    except DomainError as error:
+        db.session.rollback()
+        add_error(form, error)
+        return _decision_page(kind, item_id, reject_form=form)
+    db.session.commit()
+    flash(f"Rejected: {offer.title} for {need.title}. It will not be proposed again unless one of them changes.",
+          "success")
+    return redirect(url_for("officers.queue"))
+
+
+def introduce(match: Match) -> bool:
+    """Email both sides each other's contact details; the match is introduced once the emails have gone."""
+    need, offer = match.need, match.offer
+    group, supplier = need.organisation, offer.supplier
+    sent = send_to_members("introduction", group.members, f"Introducing {supplier.name}: {need.title}",
+                           match=match, other=supplier, side="group")
+    sent = send_to_members("introduction", supplier.members, f"Introducing {group.name}: {need.title}",
+                           match=match, other=group, side="supplier") and sent
+    if sent:
+        brokerage.move(match, MatchStatus.INTRODUCED, current_user, note="Introduction emails sent")
+        db.session.commit()
+    return sent
+
+
+@bp.get("/matches/<int:match_id>")
+@allow(*OFFICERS)
+def match(match_id: int):
+    record = db.session.get(Match, match_id) or abort(404)
+    return render_template("officers/match.html", match=record, timeline=brokerage.timeline(record))
