@@ -35,6 +35,9 @@ def propose_command(top: int, as_json: bool) -> None:
         sys.stdout.write("\n")
 
 
+MIN_NEEDS = 10
+
+
 @click.command("tune")
 @click.option("--labels", "labels", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A labelled set (needs.csv, offers.csv, labels.csv, as in seeds/eval) to learn from.")
@@ -42,23 +45,33 @@ def propose_command(top: int, as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Report only; never save the weights.")
 @with_appcontext
 def tune_command(labels: Path | None, folds: int, dry_run: bool) -> None:
-    """Fit the engine's weights to decisions, and save them only if they rank better under cross-validation."""
+    """Fit the engine's weights to officers' decisions (or a labelled set), saving them only if they rank better
+    under cross-validation."""
     from datetime import date
 
     from matchmaker.matching.evaluate import load_eval_set
     from matchmaker.matching.items import Context
-    from matchmaker.matching.tuning import tune
-    from matchmaker.services.matching import engine, weights_path
+    from matchmaker.matching.tuning import tune, tune_decisions
+    from matchmaker.services.brokerage import engine_decisions
+    from matchmaker.services.matching import engine, weights, weights_path
 
     if labels is None:
-        raise click.ClickException(
-            "No officer decisions are recorded yet: approving and rejecting proposals arrives with the brokerage "
-            "console. Until then, tune on a labelled set: matchmaker tune --labels seeds/eval")
-    today = date.today()
-    data = load_eval_set(labels, today)
-    click.echo(f"Learning from {len(data.gold)} decisions ({len(data.needs)} needs, {len(data.offers)} offers), "
-               f"{folds}-fold cross-validation...")
-    result = tune(engine().fit(data.needs, data.offers, Context(today=today)), data.needs, data.gold, folds=folds)
+        decisions = engine_decisions()
+        needs = len({d.need_id for d in decisions})
+        if needs < MIN_NEEDS:
+            raise click.ClickException(
+                f"Officers have approved one proposal and rejected another for {needs} needs; at least {MIN_NEEDS} "
+                "are needed to learn from. Until then, tune on a labelled set: matchmaker tune --labels seeds/eval")
+        click.echo(f"Learning from officers' decisions on {needs} needs, "
+                   f"{folds}-fold cross-validation...")
+        result = tune_decisions(decisions, weights(), folds=folds)
+    else:
+        today = date.today()
+        data = load_eval_set(labels, today)
+        click.echo(f"Learning from {len(data.gold)} decisions ({len(data.needs)} needs, {len(data.offers)} offers), "
+                   f"{folds}-fold cross-validation...")
+        result = tune(engine().fit(data.needs, data.offers, Context(today=today)), data.needs, data.gold,
+                      folds=folds)
     click.echo(f"  current weights: {result.before}")
     click.echo(f"  fitted weights:  {result.after}")
     if not result.better:

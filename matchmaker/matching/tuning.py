@@ -86,3 +86,61 @@ def tune(fitted: FittedEngine, needs: list[NeedItem], gold: dict[int, int], fold
         before=quality(before_rank, chosen), after=quality(after_rank, chosen),
         weights=fit_weights(features, eligible, chosen, rows, base),
     )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An officer chose one offer for a need over others, as the engine saw them at the time."""
+
+    need_id: int
+    chosen: dict[str, float]
+    passed_over: tuple[dict[str, float], ...]
+
+
+def _vector(components: dict[str, float]) -> np.ndarray:
+    return np.array([float(components.get(name, 0.0)) for name in COMPONENTS], dtype=np.float32)
+
+
+def _fit_decisions(decisions: list[Decision], base: Weights) -> Weights:
+    diffs = [(_vector(d.chosen) - _vector(other)) for d in decisions for other in d.passed_over]
+    if not diffs:
+        return base
+    x = np.array(diffs)
+    x = np.concatenate([x, -x])
+    y = np.concatenate([np.ones(len(diffs)), np.zeros(len(diffs))])
+    coefficients = np.clip(LogisticRegression(fit_intercept=False, max_iter=1000).fit(x, y).coef_[0], 0.0, None)
+    if coefficients.sum() <= 0:
+        return base
+    coefficients = coefficients / coefficients.sum()
+    return replace(base, **{name: round(float(c), 4) for name, c in zip(COMPONENTS, coefficients)})
+
+
+def _positions(decisions: list[Decision], weights: Weights) -> Quality:
+    vector = np.array(weights.vector(), dtype=np.float32)
+    vector = vector / vector.sum()
+    rankings, gold = {}, {}
+    for number, decision in enumerate(decisions):
+        scores = [float(_vector(decision.chosen) @ vector)] + [float(_vector(o) @ vector) for o in decision.passed_over]
+        # A tie counts against the chosen offer: weights must prefer it, not merely allow it.
+        order = sorted(range(len(scores)), key=lambda i: (-scores[i], 0 if i != 0 else 1))
+        rankings[number], gold[number] = order, 0
+    return quality(rankings, gold)
+
+
+def tune_decisions(decisions: list[Decision], base: Weights, folds: int = 5, seed: int = 7) -> TuningResult:
+    """Cross-validated by need: weights fitted without a need's decisions are judged on them."""
+    need_ids = sorted({d.need_id for d in decisions})
+    splitter = KFold(n_splits=min(folds, len(need_ids)), shuffle=True, random_state=seed)
+    before, after = [], []
+    for train, test in splitter.split(need_ids):
+        held_out = {need_ids[i] for i in test}
+        fitted = _fit_decisions([d for d in decisions if d.need_id not in held_out], base)
+        testing = [d for d in decisions if d.need_id in held_out]
+        before.append((_positions(testing, base), len(testing)))
+        after.append((_positions(testing, fitted), len(testing)))
+
+    def pooled(results) -> Quality:
+        total = sum(n for _, n in results)
+        return Quality(*(sum(getattr(q, f) * n for q, n in results) / total for f in ("hit1", "hit3", "mrr")))
+
+    return TuningResult(before=pooled(before), after=pooled(after), weights=_fit_decisions(decisions, base))

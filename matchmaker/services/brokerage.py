@@ -161,3 +161,22 @@ def timeline(match: Match):
     return list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.subject_type == "match", AuditEvent.subject_id == match.id)
         .order_by(AuditEvent.created_at, AuditEvent.id)))
+
+
+def engine_decisions():
+    """Officers' decisions on the engine's proposals, as training data: for each need, each approved offer
+    over the offers declined for it, with the components the engine gave them when they were decided."""
+    from matchmaker.matching.tuning import Decision
+
+    rows = db.session.execute(
+        select(Match.need_id, Match.status, Match.components)
+        .where(Match.source == "engine", Match.components.is_not(None),
+               Match.status.in_(LIVE + (S.DECLINED,)))
+        .order_by(Match.need_id, Match.id)
+    ).all()
+    by_need: dict[int, dict[str, list]] = {}
+    for need_id, status, components in rows:
+        side = "declined" if status is S.DECLINED else "approved"
+        by_need.setdefault(need_id, {"approved": [], "declined": []})[side].append(components)
+    return [Decision(need_id, chosen, tuple(sides["declined"]))
+            for need_id, sides in by_need.items() if sides["declined"] for chosen in sides["approved"]]

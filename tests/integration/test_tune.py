@@ -62,4 +62,35 @@ def test_weights_that_do_not_rank_better_are_not_saved(app, runner, tmp_path, mo
 
 def test_tune_says_where_decisions_will_come_from(runner):
     result = runner.invoke(args=["tune"])
-    assert result.exit_code == 1 and "No officer decisions are recorded yet" in result.output
+    assert result.exit_code == 1 and "at least 10 are needed to learn from" in result.output
+
+
+def test_officers_decisions_are_the_training_data(app, runner, tmp_path, monkeypatch):
+    """Officers approved the nearby offer and rejected the well-worded far one, for twelve needs: tune learns it."""
+    from decimal import Decimal
+
+    from matchmaker.extensions import db
+    from matchmaker.models import Match, MatchStatus, RejectionReason
+    from tests.helpers.builders import make_need, make_offer
+
+    weights_file = tmp_path / "weights.json"
+    monkeypatch.setitem(app.config, "MATCHING_WEIGHTS_FILE", str(weights_file))
+    near = {"text": 0.05, "priority": 1.0, "location": 1.0, "support": 1.0, "capacity": 0.9, "urgency": 0.3,
+            "fairness": 1.0}
+    far = {**near, "text": 0.6, "location": 0.05}
+    with app.app_context():
+        offer_near, offer_far = make_offer(title="Near"), make_offer(title="Far")
+        for i in range(12):
+            need = make_need(title=f"Need {i}")
+            db.session.add_all([
+                Match(need=need, offer=offer_near, quantity=Decimal(1), status=MatchStatus.APPROVED, source="engine",
+                      components=near),
+                Match(need=need, offer=offer_far, status=MatchStatus.DECLINED, source="engine", components=far,
+                      reason=RejectionReason.WRONG_WARD),
+            ])
+        db.session.commit()
+    result = runner.invoke(args=["tune", "--folds", "3"])
+    assert result.exit_code == 0, result.output
+    assert "Learning from officers' decisions on 12 needs" in result.output and "Saved to" in result.output
+    learned = json.loads(weights_file.read_text())
+    assert learned["location"] > learned["text"]
