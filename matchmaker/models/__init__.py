@@ -3,7 +3,7 @@
 from matchmaker.models.audit import AuditEvent
 from matchmaker.models.base import Base, utcnow
 from matchmaker.models.contracts import Contract, Offer, OfferStatus, Pledge, PledgeStatus
-from matchmaker.models.matches import Match, MatchStatus, RejectionReason
+from matchmaker.models.matches import Delivery, Match, MatchStatus, RejectionReason
 from matchmaker.models.needs import Need, NeedStatus, Unit
 from matchmaker.models.proposals import Proposal
 from matchmaker.models.organisation import Organisation, OrganisationKind, OrganisationStatus
@@ -14,6 +14,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Contract",
+    "Delivery",
     "Match",
     "MatchStatus",
     "Need",

@@ -1,6 +1,6 @@
 """Matches: a need and an offer an officer has brought together, from approval through to proof of delivery."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -73,3 +73,38 @@ class Match(Base):
     need: Mapped[Need] = relationship()
     offer: Mapped[Offer] = relationship()
     pledge: Mapped[Pledge | None] = relationship()
+    deliveries: Mapped[list["Delivery"]] = relationship(back_populates="match", order_by="Delivery.id")
+
+    def total(self, field: str) -> Decimal:
+        return sum((getattr(d, field) or Decimal(0) for d in self.deliveries), Decimal(0))
+
+
+class Delivery(Base):
+    """What a supplier says it gave under a match, what the group says it received, what an officer verified.
+
+    Only the verified quantity counts, once, against the match's one offer and so its one contract.
+    """
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("received_quantity IS NULL OR received_quantity >= 0", name="received_not_negative"),
+        CheckConstraint("verified_quantity IS NULL OR verified_quantity >= 0", name="verified_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("match.id", ondelete="CASCADE"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(14, 2))  # reported by the supplier
+    delivered_on: Mapped[date]
+    note: Mapped[str] = mapped_column(Text, default="")
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_quantity: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # confirmed by the group
+    received_note: Mapped[str] = mapped_column(Text, default="")
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime | None]
+    verified_quantity: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # what counts
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    verified_at: Mapped[datetime | None]
+
+    match: Mapped[Match] = relationship(back_populates="deliveries")

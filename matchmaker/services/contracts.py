@@ -134,3 +134,60 @@ def active_offers_of(supplier: Organisation) -> list[Offer]:
         select(Offer).join(Contract).where(Contract.supplier_id == supplier.id, Offer.status == OfferStatus.ACTIVE)
         .order_by(Offer.title)
     ))
+
+
+@dataclass
+class OfferProgress:
+    offer: Offer
+    approved: Decimal
+    reported: Decimal
+    verified: Decimal
+
+    @property
+    def share_verified(self) -> float | None:
+        return float(self.verified / self.offer.quantity) if self.offer.quantity else None
+
+
+@dataclass
+class ContractProgress:
+    offers: list[OfferProgress]
+    elapsed: float  # share of the contract's time gone, 0..1
+    state: str  # "Not started", "On track", "Behind" or "At risk"
+
+    @property
+    def share_verified(self) -> float | None:
+        shares = [o.share_verified for o in self.offers if o.share_verified is not None]
+        return sum(shares) / len(shares) if shares else None
+
+
+def progress(contract: Contract, today: date | None = None) -> ContractProgress:
+    """Committed against approved, delivered and verified, per offer; and whether delivery keeps pace with time.
+
+    On track: verified delivery is at least 90% of what the elapsed time would suggest; behind: at least half;
+    at risk: less. (A contract a third of the way through with a sixth verified is behind.)
+    """
+    from matchmaker.models import Match
+    from matchmaker.services.brokerage import LIVE
+
+    today = today or date.today()
+    rows = []
+    for offer in contract.offers:
+        matches = db.session.scalars(select(Match).where(Match.offer_id == offer.id, Match.status.in_(LIVE))).all()
+        rows.append(OfferProgress(
+            offer, approved=sum((m.quantity or Decimal(0) for m in matches), Decimal(0)),
+            reported=sum((m.total("quantity") for m in matches), Decimal(0)),
+            verified=sum((m.total("verified_quantity") for m in matches), Decimal(0)),
+        ))
+    span = (contract.end_date - contract.start_date).days or 1
+    elapsed = min(max((today - contract.start_date).days / span, 0.0), 1.0)
+    shares = [r.share_verified for r in rows if r.share_verified is not None]
+    verified = sum(shares) / len(shares) if shares else 0.0
+    if elapsed <= 0:
+        state = "Not started"
+    elif verified >= 0.9 * elapsed:
+        state = "On track"
+    elif verified >= 0.5 * elapsed:
+        state = "Behind"
+    else:
+        state = "At risk"
+    return ContractProgress(rows, elapsed, state)

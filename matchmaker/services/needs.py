@@ -194,6 +194,11 @@ def reopen_need(need: Need, user: User) -> None:
     _move(need, NeedStatus.OPEN, user)
 
 
+def move_by_delivery(need: Need, to: NeedStatus, officer: User) -> None:
+    """Partly met or met, as verified deliveries add up (see services.deliveries)."""
+    _move(need, to, officer, note="Verified delivery")
+
+
 def history(need: Need) -> list[AuditEvent]:
     return list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.subject_type == "need", AuditEvent.subject_id == need.id)

@@ -47,9 +47,9 @@ class GovDateField(DateField):
 class QuantityField(StringField):
     """A positive number with up to 2 decimal places, or nothing. `noun` names it in messages ("Amount must...")."""
 
-    def __init__(self, label=None, validators=None, noun: str = "Quantity", **kwargs):
+    def __init__(self, label=None, validators=None, noun: str = "Quantity", allow_zero: bool = False, **kwargs):
         super().__init__(label, validators, **kwargs)
-        self.noun = noun
+        self.noun, self.allow_zero = noun, allow_zero
 
     def process_formdata(self, valuelist):
         text = (valuelist[0] if valuelist else "").strip().replace(",", "").lstrip("£")
@@ -61,9 +61,9 @@ class QuantityField(StringField):
         except InvalidOperation:
             self.data = None
             raise ValueError(f"{self.noun} must be a number, like 20 or 7.5") from None
-        if not value.is_finite() or value <= 0:
+        if not value.is_finite() or value < 0 or (value == 0 and not self.allow_zero):
             self.data = None
-            raise ValueError(f"{self.noun} must be more than 0")
+            raise ValueError(f"{self.noun} must be {'0 or more' if self.allow_zero else 'more than 0'}")
         if value >= Decimal("1e12"):
             self.data = None
             raise ValueError(f"{self.noun} must be less than 1,000,000,000,000")

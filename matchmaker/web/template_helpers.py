@@ -69,6 +69,7 @@ def navigation() -> list[dict]:
         if current_user.role is Role.SUPPLIER_MEMBER:
             items.append(("Your contracts", "suppliers.contracts"))
             items.append(("Your pledges", "suppliers.pledges"))
+            items.append(("Your matches", "suppliers.matches"))
         if current_user.is_member:
             items.append(("Your organisation", "account.organisation"))
         items.append(("Your account", "account.overview"))
@@ -92,6 +93,7 @@ SECTION_OF = {
     "suppliers.contract": "suppliers.contracts", "suppliers.new_contract": "suppliers.contracts",
     "suppliers.edit_contract": "suppliers.contracts", "suppliers.new_offer": "suppliers.contracts",
     "suppliers.edit_offer": "suppliers.contracts", "suppliers.pledge": "suppliers.pledges",
+    "suppliers.match": "suppliers.matches",
     "account.details": "account.overview", "account.change_password": "account.overview",
     "account.edit_organisation": "account.organisation",
     "browse.need": "browse.needs", "browse.offer": "browse.offers",

@@ -52,10 +52,15 @@ def _pledge_and_match(need, offer):
     from matchmaker.models import Match, MatchStatus, Pledge, PledgeStatus
 
     pledge = Pledge(offer=offer, need=need, quantity=Decimal(5), status=PledgeStatus.PENDING)
-    match = Match(need=need, offer=offer, quantity=Decimal(2), status=MatchStatus.APPROVED, source="engine")
-    db.session.add_all([pledge, match])
+    from datetime import date
+
+    from matchmaker.models import Delivery
+
+    match = Match(need=need, offer=offer, quantity=Decimal(2), status=MatchStatus.IN_DELIVERY, source="engine")
+    delivery = Delivery(match=match, quantity=Decimal(1), delivered_on=date.today())
+    db.session.add_all([pledge, match, delivery])
     db.session.commit()
-    return pledge, match
+    return pledge, match, delivery
 
 
 def build_world(app) -> World:
@@ -70,10 +75,10 @@ def build_world(app) -> World:
             "admin": make_user(Role.ADMIN),
         }
         need, contract, offer = _need_contract_and_offer(group_org, supplier_org)
-        pledge, match = _pledge_and_match(need, offer)
+        pledge, match, delivery = _pledge_and_match(need, offer)
         url_values = {"org_id": pending.id, "token": "not-a-real-token", "need_id": need.id,
                       "contract_id": contract.id, "offer_id": offer.id, "kind": "pledge", "item_id": pledge.id,
-                      "match_id": match.id}
+                      "match_id": match.id, "delivery_id": delivery.id}
         emails = {persona: user.email for persona, user in users.items()}
     clients = {"anonymous": app.test_client()}
     for persona, email in emails.items():

@@ -65,6 +65,7 @@ def test_every_page_has_one_h1_a_matching_title_and_unique_ids(app):
             response = world.clients[persona].get(url)
             if response.status_code == 302:
                 continue  # e.g. signed-in users sent from /sign-in to their home page
+            assert response.status_code < 500, f"GET {url} as {persona}: {response.status_code}"
             assert response.mimetype == "text/html", url
             check_page(response.get_data(as_text=True), f"GET {url} as {persona}")
             pages += 1

@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 
 from matchmaker.web.fields import GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput, max_length, required, strip
-from matchmaker.web.tag_fields import GovDateField, TagFields
+from matchmaker.web.tag_fields import GovDateField, QuantityField, TagFields
 
 
 class NeedForm(TagFields):
@@ -32,3 +32,13 @@ class CloseNeedForm(FlaskForm):
     note = TextAreaField("Why are you closing it? (optional)", filters=[strip],
                          validators=[max_length("Reason", 1000)], widget=GovTextArea())
     close = SubmitField("Close this need", widget=GovSubmitInput())
+
+
+class ConfirmDeliveryForm(FlaskForm):
+    """One per delivery on the page: give it prefix=f"delivery-{id}" so ids stay unique."""
+
+    received = QuantityField("How much did you receive?", noun="Amount received", allow_zero=True,
+                             validators=[required("Enter how much you received")], widget=GovTextInput())
+    note = TextAreaField("Anything to add? (optional)", filters=[strip], validators=[max_length("Note", 2000)],
+                         widget=GovTextArea())
+    confirm = SubmitField("Confirm what we received", widget=GovSubmitInput())

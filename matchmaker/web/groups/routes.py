@@ -7,13 +7,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.models import Need, NeedStatus, Role
+from matchmaker.models import Delivery, Match, MatchStatus, Need, NeedStatus, Role
+from matchmaker.services import deliveries as delivery_service
 from matchmaker.services import needs as need_service
 from matchmaker.services.errors import DomainError
 from matchmaker.services.offers import pledges_for_need
 from matchmaker.web.access import allow
 from matchmaker.web.forms_errors import add_error
-from matchmaker.web.groups.forms import ActionForm, CloseNeedForm, NeedForm
+from matchmaker.web.groups.forms import ActionForm, CloseNeedForm, ConfirmDeliveryForm, NeedForm
 from matchmaker.web.tag_fields import tag_form_data
 
 bp = Blueprint("groups", __name__)
@@ -83,9 +84,21 @@ def new_need():
 @bp.get("/my-needs/<int:need_id>")
 @allow(GROUP, approved_organisation=True)
 def need(need_id: int):
-    record = _own_need(need_id)
+    return _need_page(_own_need(need_id))
+
+
+def _need_page(record: Need, failed: ConfirmDeliveryForm | None = None, failed_id: int | None = None):
+    matches = db.session.scalars(
+        select(Match).where(Match.need_id == record.id, Match.status != MatchStatus.DECLINED).order_by(Match.id)
+    ).all()
+    confirm_forms = {
+        d.id: failed if d.id == failed_id else ConfirmDeliveryForm(
+            formdata=None, prefix=f"delivery-{d.id}", data={"received": d.quantity})
+        for m in matches for d in m.deliveries if d.confirmed_at is None
+    }
     return render_template("groups/need.html", need=record, history=need_service.history(record),
-                           pledges=pledges_for_need(record), action_form=ActionForm(), close_form=CloseNeedForm())
+                           pledges=pledges_for_need(record), matches=matches, confirm_forms=confirm_forms,
+                           action_form=ActionForm(), close_form=CloseNeedForm(), form=failed)
 
 
 @bp.route("/my-needs/<int:need_id>/edit", methods=["GET", "POST"])
@@ -148,3 +161,24 @@ def close_need(need_id: int):
 def reopen_need(need_id: int):
     return _change(need_id, need_service.reopen_need, "Your need has been reopened.")
 
+
+
+@bp.post("/my-needs/<int:need_id>/deliveries/<int:delivery_id>/confirm")
+@allow(GROUP, approved_organisation=True)
+def confirm_delivery(need_id: int, delivery_id: int):
+    record = _own_need(need_id)
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.match.need_id != record.id:
+        abort(404)
+    form = ConfirmDeliveryForm(prefix=f"delivery-{delivery.id}")
+    if form.validate_on_submit():
+        try:
+            delivery_service.confirm(delivery, current_user, form.received.data, form.note.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash("Thank you. A brokerage officer will verify the delivery.", "success")
+            return redirect(url_for("groups.need", need_id=record.id))
+    return _need_page(record, failed=form, failed_id=delivery.id)

@@ -79,3 +79,11 @@ class RejectMatchForm(FlaskForm):
     reason_text = TextAreaField("More detail", filters=[strip], validators=[max_length("Detail", 1000)],
                                 widget=GovTextArea())
     reject = SubmitField("Reject", widget=GovSubmitInput())
+
+
+class VerifyDeliveryForm(FlaskForm):
+    """One per delivery on the page: give it prefix=f"delivery-{id}" so ids stay unique."""
+
+    verified = QuantityField("Amount to count", noun="Verified amount", allow_zero=True,
+                             validators=[required("Enter the amount to count")], widget=GovTextInput())
+    verify = SubmitField("Verify", widget=GovSubmitInput())

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from matchmaker.extensions import db
 from matchmaker.models import (
+    Delivery,
     Match,
     MatchStatus,
     Need,
@@ -19,6 +20,7 @@ from matchmaker.models import (
     Ward,
 )
 from matchmaker.services import brokerage
+from matchmaker.services import deliveries as delivery_service
 from matchmaker.services import matching as matching_service
 from matchmaker.services import needs as need_service
 from matchmaker.services import offers as offer_service
@@ -37,6 +39,7 @@ from matchmaker.web.officers.forms import (
     RejectMatchForm,
     RejectOrganisationForm,
     ReturnNeedForm,
+    VerifyDeliveryForm,
     WardWeightsForm,
 )
 
@@ -358,8 +361,38 @@ def introduce(match: Match) -> bool:
     return sent
 
 
+def _match_page(record: Match, failed: VerifyDeliveryForm | None = None, failed_id: int | None = None):
+    verify_forms = {
+        d.id: failed if d.id == failed_id else VerifyDeliveryForm(
+            formdata=None, prefix=f"delivery-{d.id}", data={"verified": d.received_quantity})
+        for d in record.deliveries if d.confirmed_at is not None and d.verified_at is None
+    }
+    return render_template("officers/match.html", match=record, timeline=brokerage.timeline(record),
+                           verify_forms=verify_forms, form=failed)
+
+
 @bp.get("/matches/<int:match_id>")
 @allow(*OFFICERS)
 def match(match_id: int):
+    return _match_page(db.session.get(Match, match_id) or abort(404))
+
+
+@bp.post("/matches/<int:match_id>/deliveries/<int:delivery_id>/verify")
+@allow(*OFFICERS)
+def verify_delivery(match_id: int, delivery_id: int):
     record = db.session.get(Match, match_id) or abort(404)
-    return render_template("officers/match.html", match=record, timeline=brokerage.timeline(record))
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.match_id != record.id:
+        abort(404)
+    form = VerifyDeliveryForm(prefix=f"delivery-{delivery.id}")
+    if form.validate_on_submit():
+        try:
+            delivery_service.verify(delivery, current_user, form.verified.data)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash("Delivery verified: it now counts towards the contract and the need.", "success")
+            return redirect(url_for("officers.match", match_id=record.id))
+    return _match_page(record, failed=form, failed_id=delivery.id)

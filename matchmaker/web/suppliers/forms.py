@@ -1,10 +1,11 @@
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
 from matchmaker.web.fields import (
+    GovCheckboxInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextArea,
@@ -102,3 +103,13 @@ class PledgeForm(FlaskForm):
     def validate_offer(self, field) -> None:
         if field.data not in {choice.value for choice in field.choices}:
             raise ValidationError("Select the offer you are pledging from")
+
+
+class ReportDeliveryForm(FlaskForm):
+    quantity = QuantityField("How much did you deliver?", noun="Amount delivered",
+                             validators=[required("Enter how much you delivered")], widget=GovTextInput())
+    delivered_on = GovDateField("When?", validators=[required("Enter the date you delivered it")])
+    note = TextAreaField("What happened? (optional)", filters=[strip], validators=[Optional(), max_length("Note", 2000)],
+                         widget=GovTextArea())
+    complete = BooleanField("This completes everything agreed under this match", widget=GovCheckboxInput())
+    submit = SubmitField("Report delivery", widget=GovSubmitInput())

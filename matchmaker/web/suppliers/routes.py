@@ -7,14 +7,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.models import Contract, Need, Offer, Pledge, Role
+from matchmaker.models import Contract, Match, MatchStatus, Need, Offer, Pledge, Role
 from matchmaker.services import contracts as contract_service
+from matchmaker.services import deliveries as delivery_service
 from matchmaker.services import offers as offer_service
 from matchmaker.services.errors import DomainError
 from matchmaker.web.access import OFFICERS, allow
 from matchmaker.web.fields import SelectChoice
 from matchmaker.web.forms_errors import add_error
-from matchmaker.web.suppliers.forms import ContractForm, OfferForm, PledgeForm, WithdrawOfferForm
+from matchmaker.web.suppliers.forms import ContractForm, OfferForm, PledgeForm, ReportDeliveryForm, WithdrawOfferForm
 from matchmaker.web.tag_fields import tag_form_data
 
 bp = Blueprint("suppliers", __name__)
@@ -82,7 +83,8 @@ def new_contract():
 @allow(SUPPLIER, *OFFICERS, approved_organisation=True)
 def contract(contract_id: int):
     record = _contract(contract_id, officers_too=True)
-    return render_template("suppliers/contract.html", contract=record, assessment=contract_service.assess(record))
+    return render_template("suppliers/contract.html", contract=record, assessment=contract_service.assess(record),
+                           progress=contract_service.progress(record))
 
 
 @bp.route("/contracts/<int:contract_id>/edit", methods=["GET", "POST"])
@@ -202,3 +204,54 @@ def pledges():
         .order_by(Pledge.created_at.desc())
     ).all()
     return render_template("suppliers/pledges.html", pledges=rows)
+
+
+# Matches: what was agreed, and reporting what was delivered ---------------------------------------------------
+
+
+def _own_match(match_id: int) -> Match:
+    match = db.session.get(Match, match_id)
+    if match is None or match.offer.contract.supplier_id != current_user.organisation_id or match.status in (
+            MatchStatus.DECLINED,):
+        abort(404)
+    return match
+
+
+@bp.get("/my-matches")
+@allow(SUPPLIER, approved_organisation=True)
+def matches():
+    rows = db.session.scalars(
+        select(Match).join(Offer).join(Contract)
+        .where(Contract.supplier_id == current_user.organisation_id, Match.status != MatchStatus.DECLINED)
+        .order_by(Match.created_at.desc())
+    ).all()
+    return render_template("suppliers/matches.html", matches=rows)
+
+
+def _match_page(match: Match, form: ReportDeliveryForm):
+    return render_template("suppliers/match.html", match=match, form=form)
+
+
+@bp.get("/my-matches/<int:match_id>")
+@allow(SUPPLIER, approved_organisation=True)
+def match(match_id: int):
+    return _match_page(_own_match(match_id), ReportDeliveryForm(formdata=None))
+
+
+@bp.post("/my-matches/<int:match_id>/deliveries")
+@allow(SUPPLIER, approved_organisation=True)
+def report_delivery(match_id: int):
+    record = _own_match(match_id)
+    form = ReportDeliveryForm()
+    if not form.validate_on_submit():
+        return _match_page(record, form)
+    try:
+        delivery_service.report(record, current_user, form.quantity.data, form.delivered_on.data, form.note.data or "",
+                                complete=bool(form.complete.data))
+    except DomainError as error:
+        db.session.rollback()
+        add_error(form, error)
+        return _match_page(record, form)
+    db.session.commit()
+    flash("Thank you. The group will confirm what they received, then an officer verifies it.", "success")
+    return redirect(url_for("suppliers.match", match_id=record.id))

@@ -1,0 +1,107 @@
+"""Delivery: the supplier reports what it gave, the group confirms what it received, an officer verifies.
+
+Only verified quantities count, each once, against the match's one offer and so its one contract. Partial
+delivery is normal: the need becomes partly met, or met when what was verified covers it.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from matchmaker.extensions import db
+from matchmaker.models import Delivery, Match, MatchStatus, NeedStatus, User, utcnow
+from matchmaker.services import audit
+from matchmaker.services import needs as need_service
+from matchmaker.services.brokerage import LIVE, move
+from matchmaker.services.errors import DomainError, NotAllowed
+
+S = MatchStatus
+
+
+def _amount(match: Match, quantity: Decimal) -> str:
+    return match.offer.unit.format(quantity) if match.offer.unit else format(quantity.normalize(), "f")
+
+
+def report(match: Match, user: User, quantity: Decimal, delivered_on: date, note: str = "",
+           complete: bool = False) -> Delivery:
+    """The supplier says what it gave; `complete` says the match's agreed help has all been given."""
+    if user.organisation_id != match.offer.contract.supplier_id:
+        raise NotAllowed("Only the supplier in this match can report what it delivered")
+    if match.status not in (S.INTRODUCED, S.IN_DELIVERY):
+        raise NotAllowed(f"A match that is {match.status.label.lower()} takes no more deliveries")
+    if quantity is None or quantity <= 0:
+        raise DomainError("Amount delivered must be more than 0", field="quantity")
+    if delivered_on > date.today():
+        raise DomainError("Date delivered must be today or in the past", field="delivered_on")
+    if match.quantity is not None and match.total("quantity") + quantity > match.quantity:
+        left = match.quantity - match.total("quantity")
+        raise DomainError(f"Amount delivered cannot be more than the {_amount(match, left)} still to deliver "
+                          "under this match", field="quantity")
+    delivery = Delivery(match=match, quantity=quantity, delivered_on=delivered_on, note=note.strip(),
+                        reported_by_id=user.id)
+    db.session.add(delivery)
+    db.session.flush()
+    audit.record("delivery.reported", match, user, note=f"{_amount(match, quantity)} on {delivered_on:%-d %B %Y}")
+    if match.status is S.INTRODUCED:
+        move(match, S.IN_DELIVERY, user)
+    if complete:
+        move(match, S.DELIVERED, user, note="The supplier says everything agreed has been delivered")
+    return delivery
+
+
+def confirm(delivery: Delivery, user: User, received: Decimal, note: str = "") -> None:
+    """The group says what it received (it may be less than reported)."""
+    match = delivery.match
+    if user.organisation_id != match.need.organisation_id:
+        raise NotAllowed("Only the group in this match can confirm what it received")
+    if delivery.confirmed_at is not None:
+        raise NotAllowed("This delivery has already been confirmed")
+    if received is None or received < 0:
+        raise DomainError("Amount received must be 0 or more", field="received")
+    if received > delivery.quantity:
+        raise DomainError(f"Amount received cannot be more than the {_amount(match, delivery.quantity)} reported",
+                          field="received")
+    delivery.received_quantity, delivery.received_note = received, note.strip()
+    delivery.confirmed_by_id, delivery.confirmed_at = user.id, utcnow()
+    db.session.flush()
+    audit.record("delivery.confirmed", match, user, note=f"Received {_amount(match, received)}")
+
+
+def verify(delivery: Delivery, officer: User, quantity: Decimal | None = None) -> None:
+    """An officer checks the two accounts agree: the verified amount is what counts from now on."""
+    match = delivery.match
+    if not officer.is_officer:
+        raise NotAllowed("Only brokerage officers can verify deliveries")
+    if delivery.confirmed_at is None:
+        raise NotAllowed("The group has not confirmed this delivery yet")
+    if delivery.verified_at is not None:
+        raise NotAllowed("This delivery has already been verified")
+    counted = delivery.received_quantity if quantity is None else quantity
+    if counted < 0 or counted > delivery.received_quantity:
+        raise DomainError(f"Verified amount must be between 0 and the {_amount(match, delivery.received_quantity)} "
+                          "the group received", field="verified")
+    delivery.verified_quantity, delivery.verified_by_id, delivery.verified_at = counted, officer.id, utcnow()
+    db.session.flush()
+    audit.record("delivery.verified", match, officer, note=f"Verified {_amount(match, counted)}")
+    if match.status is S.DELIVERED and all(d.verified_at for d in match.deliveries):
+        move(match, S.VERIFIED, officer)
+    _update_need(match, officer)
+
+
+def _update_need(match: Match, officer: User) -> None:
+    """Partly met while verified help falls short of the need; met once it covers it (same unit), or once a
+    match for a need without an amount is verified."""
+    need = match.need
+    if need.status not in (NeedStatus.OPEN, NeedStatus.PARTLY_MET):
+        return
+    matches = db.session.scalars(select(Match).where(Match.need_id == need.id, Match.status.in_(LIVE))).all()
+    same_unit = need.quantity is not None and need.unit is not None
+    if same_unit:
+        verified = sum((m.total("verified_quantity") for m in matches if m.offer.unit is need.unit), Decimal(0))
+        met = verified >= need.quantity
+    else:
+        met = any(m.status is S.VERIFIED for m in matches)
+    target = NeedStatus.MET if met else NeedStatus.PARTLY_MET
+    if need.status is not target:
+        need_service.move_by_delivery(need, target, officer)
