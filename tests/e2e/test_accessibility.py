@@ -16,7 +16,17 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.models import Need, NeedStatus, Offer, OrganisationKind, OrganisationStatus, Role, Unit, User
+from matchmaker.models import (
+    MatchStatus,
+    Need,
+    NeedStatus,
+    Offer,
+    OrganisationKind,
+    OrganisationStatus,
+    Role,
+    Unit,
+    User,
+)
 from matchmaker.services import matching
 from matchmaker.services import needs as need_service
 from matchmaker.services import offers as offer_service
@@ -661,6 +671,60 @@ def _(page, app):
     email, _ = supplier_with_contracts(app)
     sign_in(page, email)
     page.goto("/my-pledges")
+
+
+def match_in_delivery(app: Flask) -> tuple[dict[str, str], int, int]:
+    """A supplier and a group introduced by an approved match, with one delivery reported; their emails."""
+    from matchmaker.services import brokerage, deliveries
+
+    email, ids = supplier_with_contracts(app)
+    need_id = open_need(app)
+    with app.app_context():
+        need, offer = db.session.get(Need, need_id), db.session.get(Offer, ids["offer"])
+        officer_user = make_officer()
+        group_user = make_user(Role.GROUP_MEMBER, need.organisation, full_name="Grace Mensah")
+        match = brokerage.approve(need, offer, officer_user, Decimal(10))
+        brokerage.move(match, MatchStatus.INTRODUCED, officer_user)
+        deliveries.report(match, db.session.scalar(select(User).where(User.email == email)), Decimal(4), date.today())
+        db.session.commit()
+        return {"supplier": email, "group": group_user.email, "officer": officer_user.email}, match.id, need_id
+
+
+@case("my-matches", "suppliers.matches", "Your matches")
+def _(page, app):
+    emails, _, _ = match_in_delivery(app)
+    sign_in(page, emails["supplier"])
+    page.goto("/my-matches")
+    expect(page.get_by_role("table")).to_contain_text("Help building raised beds")
+
+
+@case("my-match-report-delivery-errors", "suppliers.match", "Help building raised beds")
+def _(page, app):
+    emails, match_id, _ = match_in_delivery(app)
+    sign_in(page, emails["supplier"])
+    page.goto(f"/my-matches/{match_id}")
+    page.get_by_role("button", name="Report delivery").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter how much you delivered")
+
+
+@case("group-need-confirm-delivery", "groups.need", "Help building raised beds")
+def _(page, app):
+    emails, _, need_id = match_in_delivery(app)
+    sign_in(page, emails["group"])
+    page.goto(f"/my-needs/{need_id}")
+    expect(page.get_by_role("main")).to_contain_text("Confirm what we received")
+
+
+@case("officer-match-verify", "officers.match", "Match: Volunteer days for Help building raised beds")
+def _(page, app):
+    emails, match_id, need_id = match_in_delivery(app)
+    sign_in(page, emails["group"])
+    page.goto(f"/my-needs/{need_id}")
+    page.get_by_role("button", name="Confirm what we received").click()
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, emails["officer"])
+    page.goto(f"/officers/matches/{match_id}")
+    expect(page.get_by_role("button", name="Verify")).to_be_visible()
 
 
 # Brokerage officers: needs, pledges, matches, imports and downloads --------------------------------------------

@@ -64,13 +64,14 @@ def test_a_supplier_pledges_to_a_need_and_the_officer_and_the_group_see_it(app, 
                                                    re.compile(r"\d{1,2} \w+ \d{4}")])
     sign_out(page)
 
-    # An officer sees it waiting in the pledges queue.
+    # An officer sees it waiting in the brokerage queue.
     sign_in(page, officer_email)
-    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Pledges", exact=True).click()
-    expect(heading(page)).to_have_text("Pledges waiting for brokerage")
-    row = page.get_by_role("table").get_by_role("row").filter(has_text=NEED)
-    expect(row.get_by_role("cell")).to_have_text([SUPPLIER, "Volunteer days", NEED, GROUP, "25 hours",
-                                                   re.compile(r"\d{1,2} \w+ \d{4}")])
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Queue", exact=True).click()
+    expect(heading(page)).to_have_text("Brokerage queue")
+    row = page.get_by_role("table").get_by_role("row").filter(has_text="Pledge")
+    expect(row.get_by_role("cell").nth(1)).to_have_text(f"{NEED} ({GROUP})")
+    expect(row.get_by_role("cell").nth(2)).to_have_text(f"Volunteer days ({SUPPLIER})")
+    expect(row.get_by_role("cell").nth(3)).to_have_text("25 hours")
     sign_out(page)
 
     # The group sees it on its need's page.
