@@ -180,3 +180,24 @@ def engine_decisions():
         by_need.setdefault(need_id, {"approved": [], "declined": []})[side].append(components)
     return [Decision(need_id, chosen, tuple(sides["declined"]))
             for need_id, sides in by_need.items() if sides["declined"] for chosen in sides["approved"]]
+
+
+def end(match: Match, officer: User, outcome: MatchStatus, reason: str) -> Decimal:
+    """Cancel a match, or record that it failed. What was allocated but not verified as delivered goes back to
+    the offer, so it can help someone else. Returns the amount released."""
+    _check_officer(officer)
+    if outcome not in (S.CANCELLED, S.FAILED):
+        raise NotAllowed("A match can only be ended as cancelled or failed")
+    if not reason.strip():
+        raise DomainError("Enter the reason", field="reason")
+    move(match, outcome, officer, note=reason.strip())
+    release = Decimal(0)
+    if match.quantity is not None:
+        release = max(match.quantity - match.total("verified_quantity"), Decimal(0))
+        if release:
+            db.session.execute(update(Offer).where(Offer.id == match.offer_id)
+                               .values(allocated=Offer.allocated - release)
+                               .execution_options(synchronize_session=False))
+            db.session.refresh(match.offer, ["allocated"])
+    matching.need_changed(match.need)
+    return release

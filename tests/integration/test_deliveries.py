@@ -145,3 +145,30 @@ def test_a_match_not_yet_introduced_takes_no_deliveries(app):
         else:
             raise AssertionError("a delivery was accepted before the introduction")
         assert db.session.scalar(select(Match.status)) is MatchStatus.APPROVED
+
+
+def test_ending_a_match_returns_what_was_not_delivered_to_the_offer(app):
+    from matchmaker.models import Offer
+
+    ids = _introduced_match(app, agreed=8)
+    supplier, group, officer = app.test_client(), app.test_client(), app.test_client()
+    sign_in(supplier, ids["supplier"]), sign_in(group, ids["group"]), sign_in(officer, ids["officer"])
+    _report(supplier, ids["match"], 5)
+    [delivery] = _delivery_ids(app, ids["match"])
+    _confirm(group, ids["need"], delivery, 5)
+    _verify(officer, ids["match"], delivery, 5)
+
+    url, page = f"/officers/matches/{ids['match']}/end", f"/officers/matches/{ids['match']}"
+    assert error_messages(post_form(officer, url, {"outcome": "failed"}, form_url=page)) == ["Enter the reason"]
+    response = post_form(officer, url, {"outcome": "failed", "reason": "Site team stood down"}, form_url=page,
+                         follow_redirects=True)
+    assert "The match is failed. 3 hours returned to the offer." in text_of(response)
+    with app.app_context():
+        match = db.session.get(Match, ids["match"])
+        assert match.status is MatchStatus.FAILED
+        assert db.session.get(Offer, match.offer_id).allocated == Decimal(5)  # the verified 5 still count
+    # An ended match cannot be ended again, nor take deliveries.
+    assert "End this match" not in text_of(officer.get(page))
+    again = post_form(officer, url, {"outcome": "cancelled", "reason": "Again"}, form_url=page)
+    assert "A match that is failed cannot become cancelled" in text_of(again)
+    assert _report(supplier, ids["match"], 1).status_code == 200

@@ -23,6 +23,18 @@ def _token(client, persona: str) -> str:
     return match.group(1)
 
 
+def _audit_log(app) -> list[tuple]:
+    from sqlalchemy import select
+
+    from matchmaker.extensions import db
+    from matchmaker.models import AuditEvent
+
+    with app.app_context():
+        return [tuple(row) for row in db.session.execute(
+            select(AuditEvent.id, AuditEvent.action, AuditEvent.actor_id, AuditEvent.subject_id, AuditEvent.from_state,
+                   AuditEvent.to_state, AuditEvent.note, AuditEvent.created_at).order_by(AuditEvent.id))]
+
+
 def test_no_form_answers_bad_input_with_a_server_error(app):
     world = build_world(app)
     tried = 0
@@ -42,3 +54,30 @@ def test_no_form_answers_bad_input_with_a_server_error(app):
                 assert response.status_code < 500, f"POST {url} as {persona} with {sorted(data)}"
                 tried += 1
     assert tried > 30
+
+
+def test_no_route_edits_or_removes_the_audit_log(app):
+    """Every POST route, by everyone allowed to use it: the audit log only ever grows."""
+    from matchmaker.extensions import db
+    from matchmaker.models import Need, Organisation
+    from matchmaker.services import audit
+
+    world = build_world(app)
+    with app.app_context():  # history that must survive whatever anyone posts
+        audit.record("organisation.registered", db.session.get(Organisation, world.url_values["org_id"]), None,
+                     to_state="pending")
+        audit.record("need.status", db.session.get(Need, world.url_values["need_id"]), None, "awaiting_moderation",
+                     "open")
+        db.session.commit()
+    before = _audit_log(app)
+    assert len(before) == 2
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "POST" not in rule.methods or rule.endpoint == "auth.sign_out":
+            continue
+        url = rule.build(world.url_values, append_unknown=False)[1]
+        for persona in PERSONAS[1:]:
+            client = world.clients[persona]
+            client.post(url, data={"csrf_token": _token(client, persona), "note": "x", "reason": "other",
+                                   "reason_text": "x"})
+    after = _audit_log(app)
+    assert after[: len(before)] == before

@@ -87,3 +87,17 @@ class VerifyDeliveryForm(FlaskForm):
     verified = QuantityField("Amount to count", noun="Verified amount", allow_zero=True,
                              validators=[required("Enter the amount to count")], widget=GovTextInput())
     verify = SubmitField("Verify", widget=GovSubmitInput())
+
+
+class EndMatchForm(FlaskForm):
+    outcome = RadioField(
+        "How did it end?",
+        choices=[SelectChoice("cancelled", "Cancelled: it will not go ahead"),
+                 SelectChoice("failed", "Failed: it was agreed but not delivered as agreed")],
+        validate_choice=False,
+        validators=[required("Select how the match ended"), one_of(["cancelled", "failed"], "Select how the match ended")],
+        widget=GovRadioInput(),
+    )
+    reason = TextAreaField("Why?", filters=[strip], validators=[required("Enter the reason"), max_length("Reason", 1000)],
+                           widget=GovTextArea())
+    end = SubmitField("End this match", widget=GovSubmitInput())

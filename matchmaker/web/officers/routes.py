@@ -35,6 +35,7 @@ from matchmaker.web.officers.forms import (
     ApproveMatchForm,
     ApproveOrganisationForm,
     ClearWardWeightsForm,
+    EndMatchForm,
     PublishNeedForm,
     RejectMatchForm,
     RejectOrganisationForm,
@@ -361,14 +362,15 @@ def introduce(match: Match) -> bool:
     return sent
 
 
-def _match_page(record: Match, failed: VerifyDeliveryForm | None = None, failed_id: int | None = None):
+def _match_page(record: Match, failed=None, failed_id: int | None = None, end_form=None):
     verify_forms = {
         d.id: failed if d.id == failed_id else VerifyDeliveryForm(
             formdata=None, prefix=f"delivery-{d.id}", data={"verified": d.received_quantity})
         for d in record.deliveries if d.confirmed_at is not None and d.verified_at is None
     }
     return render_template("officers/match.html", match=record, timeline=brokerage.timeline(record),
-                           verify_forms=verify_forms, form=failed)
+                           verify_forms=verify_forms, form=failed, end_form=end_form or EndMatchForm(formdata=None),
+                           can_end=bool(brokerage.ALLOWED[record.status] & {MatchStatus.CANCELLED, MatchStatus.FAILED}))
 
 
 @bp.get("/matches/<int:match_id>")
@@ -396,3 +398,22 @@ def verify_delivery(match_id: int, delivery_id: int):
             flash("Delivery verified: it now counts towards the contract and the need.", "success")
             return redirect(url_for("officers.match", match_id=record.id))
     return _match_page(record, failed=form, failed_id=delivery.id)
+
+
+@bp.post("/matches/<int:match_id>/end")
+@allow(*OFFICERS)
+def end_match(match_id: int):
+    record = db.session.get(Match, match_id) or abort(404)
+    form = EndMatchForm()
+    if form.validate_on_submit():
+        try:
+            released = brokerage.end(record, current_user, MatchStatus(form.outcome.data), form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            back = f" {record.offer.unit.format(released)} returned to the offer." if released and record.offer.unit else ""
+            flash(f"The match is {record.status.label.lower()}.{back}", "success")
+            return redirect(url_for("officers.match", match_id=record.id))
+    return _match_page(record, failed=form, end_form=form)
