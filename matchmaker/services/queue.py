@@ -99,3 +99,15 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
             select(Organisation).where(Organisation.kind == OrganisationKind.SUPPLIER).order_by(Organisation.name))],
         "support_type": [(t.slug, t.name) for t in db.session.scalars(select(SupportType).order_by(SupportType.position))],
     }
+
+
+def default_amount(kind: str, need: Need, offer: Offer, pledged=None):
+    """The amount a clear case is approved with: the pledge as made, or as much of the need as the offer has left
+    in the same unit. None with `clear=False` when an officer has to choose."""
+    if offer.quantity is None:
+        return None, True  # an offer with no set amount: nothing to allocate
+    if kind == "pledge":
+        return pledged, pledged is not None and pledged <= (offer.remaining or 0)
+    if need.quantity is not None and need.unit is offer.unit and offer.remaining:
+        return min(need.quantity, offer.remaining), True
+    return None, False

@@ -69,9 +69,9 @@ def test_a_supplier_pledges_to_a_need_and_the_officer_and_the_group_see_it(app, 
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Queue", exact=True).click()
     expect(heading(page)).to_have_text("Brokerage queue")
     row = page.get_by_role("table").get_by_role("row").filter(has_text="Pledge")
-    expect(row.get_by_role("cell").nth(1)).to_have_text(f"{NEED} ({GROUP})")
-    expect(row.get_by_role("cell").nth(2)).to_have_text(f"Volunteer days ({SUPPLIER})")
-    expect(row.get_by_role("cell").nth(3)).to_have_text("25 hours")
+    expect(row.get_by_role("cell").nth(2)).to_have_text(f"{NEED} ({GROUP})")
+    expect(row.get_by_role("cell").nth(3)).to_have_text(f"Volunteer days ({SUPPLIER})")
+    expect(row.get_by_role("cell").nth(4)).to_have_text("25 hours")
     sign_out(page)
 
     # The group sees it on its need's page.

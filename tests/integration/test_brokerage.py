@@ -127,3 +127,24 @@ def test_a_decided_pledge_cannot_be_decided_again(app, client):
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(AuditEvent)
                                  .where(AuditEvent.subject_type == "match")) == 2  # approved, then introduced
+
+
+def test_clear_cases_can_be_approved_together_and_unclear_ones_are_left(app, client, runner):
+    need_id, offer_id, officer = _pair(app)
+    pledge_id = _pledge(app, need_id, offer_id, amount=8)
+    with app.app_context():
+        unclear_need = make_need(title="Volunteers, amount not given").id
+    runner.invoke(args=["propose"])
+    with app.app_context():
+        unclear = db.session.scalar(select(Proposal.id).where(Proposal.need_id == unclear_need))
+    sign_in(client, officer)
+    response = post_form(client, "/officers/queue/approve",
+                         {"selected": [f"pledge:{pledge_id}", f"proposal:{unclear}", "nonsense", "proposal:99999"]},
+                         form_url="/officers/queue", follow_redirects=True)
+    page = text_of(response)
+    assert "1 approved and introduced." in page
+    assert "Not approved: Staff volunteering for Volunteers, amount not given: choose the amount on its page" in page
+    with app.app_context():
+        assert db.session.get(Offer, offer_id).allocated == Decimal(8)
+        assert db.session.get(Pledge, pledge_id).status is PledgeStatus.APPROVED
+        assert db.session.scalar(select(Match).where(Match.need_id == unclear_need)) is None

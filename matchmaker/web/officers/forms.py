@@ -101,3 +101,7 @@ class EndMatchForm(FlaskForm):
     reason = TextAreaField("Why?", filters=[strip], validators=[required("Enter the reason"), max_length("Reason", 1000)],
                            widget=GovTextArea())
     end = SubmitField("End this match", widget=GovSubmitInput())
+
+
+class BulkApproveForm(FlaskForm):
+    """The selected rows arrive as `selected` values such as "proposal:12"; this form carries the CSRF token."""

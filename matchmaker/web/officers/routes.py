@@ -1,6 +1,7 @@
 """Brokerage officers' console: vetting organisations, moderating needs, the queue of pledges."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import NotFound
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -34,6 +35,7 @@ from matchmaker.web.notify import send_to_members
 from matchmaker.web.officers.forms import (
     ApproveMatchForm,
     ApproveOrganisationForm,
+    BulkApproveForm,
     ClearWardWeightsForm,
     EndMatchForm,
     PublishNeedForm,
@@ -267,6 +269,7 @@ def queue():
     pages = max(1, -(-len(found) // size))
     page = min(max(args.get("page", "1").isdigit() and int(args.get("page", "1")) or 1, 1), pages)
     return render_template("officers/queue.html", items=found[(page - 1) * size: page * size], total=len(found),
+                           bulk_form=BulkApproveForm(),
                            page=page, pages=pages, sort=sort if sort in queue_service.SORTS else "score",
                            sorts=queue_service.SORTS, filters=filters, choices=queue_service.filter_choices())
 
@@ -417,3 +420,41 @@ def end_match(match_id: int):
             flash(f"The match is {record.status.label.lower()}.{back}", "success")
             return redirect(url_for("officers.match", match_id=record.id))
     return _match_page(record, failed=form, end_form=form)
+
+
+@bp.post("/queue/approve")
+@allow(*OFFICERS)
+def approve_selected():
+    """Bulk approval of the clear cases: each at its default amount, each in its own transaction, so one refusal
+    (capacity just used up, say) leaves the others approved."""
+    if not BulkApproveForm().validate_on_submit():
+        abort(400)
+    chosen = [value.split(":", 1) for value in request.form.getlist("selected") if ":" in value]
+    approved, skipped = 0, []
+    for kind, raw_id in chosen:
+        if kind not in ("pledge", "proposal") or not raw_id.isdigit():
+            continue
+        try:
+            need, offer, source, suggested = _decision(kind, int(raw_id))
+        except NotFound:
+            continue  # decided meanwhile by someone else
+        amount, clear = queue_service.default_amount(kind, need, offer, suggested)
+        if not clear:
+            skipped.append(f"{offer.title} for {need.title}: choose the amount on its page")
+            continue
+        try:
+            match = brokerage.approve(need, offer, current_user, amount, **source)
+        except DomainError as error:
+            db.session.rollback()
+            skipped.append(f"{offer.title} for {need.title}: {error.message}")
+            continue
+        db.session.commit()
+        introduce(match)
+        approved += 1
+    if approved:
+        flash(f"{approved} approved and introduced.", "success")
+    for problem in skipped:
+        flash(f"Not approved: {problem}")
+    if not chosen:
+        flash("Select the decisions to approve.")
+    return redirect(url_for("officers.queue", **request.args))
