@@ -82,6 +82,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from matchmaker.web.access import init_access
+    from matchmaker.web.api import init_api
     from matchmaker.web.account.routes import bp as account_bp
     from matchmaker.web.admin.routes import bp as admin_bp
     from matchmaker.web.auth.routes import bp as auth_bp
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (public_bp, auth_bp, account_bp, officers_bp, admin_bp, groups_bp, suppliers_bp, browse_bp, imports_bp):
         app.register_blueprint(blueprint)
+    init_api(app)
     init_access(app)
     init_security(app)
     init_errors(app)

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
+from matchmaker.models.api_tokens import ApiToken
 from matchmaker.models.audit import AuditEvent
 from matchmaker.models.base import Base, utcnow
 from matchmaker.models.contracts import Contract, Offer, OfferStatus, Pledge, PledgeStatus
@@ -11,6 +12,7 @@ from matchmaker.models.reference import Priority, SupportType, Ward, WardAdjacen
 from matchmaker.models.user import Role, User
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "Base",
     "Contract",

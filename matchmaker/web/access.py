@@ -27,6 +27,9 @@ class AccessRule:
     roles: frozenset[Role] = ALL_ROLES
     # Members may use it only once an officer has approved their organisation (officers always may).
     approved_organisation: bool = False
+    # The JSON API: the user comes from a personal API token in the Authorization header, never from the
+    # session cookie, and refusals are problem+json (401, 403) rather than a redirect or an HTML page.
+    token: bool = False
 
     def allows(self, role: Role | None) -> bool:
         if self.kind == PUBLIC:
@@ -53,6 +56,16 @@ def allow(*roles: Role, approved_organisation: bool = False) -> Callable:
     return _set(AccessRule("roles", frozenset(roles), approved_organisation))
 
 
+def token_holder(view: Callable) -> Callable:
+    """API: anyone with a valid personal API token."""
+    return _set(AccessRule(SIGNED_IN, token=True))(view)
+
+
+def token_allow(*roles: Role, approved_organisation: bool = False) -> Callable:
+    """API: a valid personal API token whose user has one of these roles."""
+    return _set(AccessRule("roles", frozenset(roles), approved_organisation, token=True))
+
+
 OFFICERS = (Role.OFFICER, Role.ADMIN)
 MEMBERS = (Role.GROUP_MEMBER, Role.SUPPLIER_MEMBER)
 
@@ -71,12 +84,33 @@ def enforce_access() -> None:
         abort(403)
     if rule.kind == PUBLIC:
         return None
+    if rule.token:
+        return _enforce_token(rule)
     if not current_user.is_authenticated:
         return redirect(url_for("auth.sign_in", next=request.full_path if request.query_string else request.path))
     if not rule.allows(current_user.role):
         abort(403)
     if rule.approved_organisation and current_user.is_member and not current_user.organisation.is_approved:
         return render_template("errors/not_approved.html", organisation=current_user.organisation), 403
+    return None
+
+
+def _enforce_token(rule: AccessRule):
+    from matchmaker.extensions import db
+    from matchmaker.services import api_tokens
+    from matchmaker.web.api.problems import problem
+
+    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    user = api_tokens.authenticate(raw.strip()) if scheme.lower() == "bearer" else None
+    # The token's user, or nobody: whoever a session cookie names is replaced for this request.
+    current_app.login_manager._update_request_context_with_user(user)
+    if user is None:
+        return problem(401)
+    db.session.commit()  # the token's last use
+    if not rule.allows(user.role):
+        return problem(403)
+    if rule.approved_organisation and user.is_member and not user.organisation.is_approved:
+        return problem(403, "Your organisation must be approved by a brokerage officer first")
     return None
 
 

@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from matchmaker.extensions import db
+from matchmaker.web.api.problems import answer, is_api_request, problem
 
 MESSAGES = {
     400: ("Sorry, there is a problem with your request", "Go back and try again."),
@@ -32,10 +33,14 @@ def init_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if is_api_request():
+            return answer(error)  # never an HTML page under /api/
         return _render(error.code or 500)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         db.session.rollback()
         app.logger.exception("Unhandled error")
+        if is_api_request():
+            return problem(500)
         return _render(500)

@@ -95,7 +95,7 @@ SECTION_OF = {
     "suppliers.edit_offer": "suppliers.contracts", "suppliers.pledge": "suppliers.pledges",
     "suppliers.match": "suppliers.matches",
     "account.details": "account.overview", "account.change_password": "account.overview",
-    "account.edit_organisation": "account.organisation",
+    "account.edit_organisation": "account.organisation", "account.api_tokens_page": "account.overview",
     "browse.need": "browse.needs", "browse.offer": "browse.offers",
 }
 

@@ -1,6 +1,6 @@
 """One signed-in test client per kind of user, for tests that try every route as everyone."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from matchmaker.models import OrganisationKind, OrganisationStatus, Role
 from tests.helpers.builders import make_organisation, make_user
@@ -17,6 +17,8 @@ class World:
 
     clients: dict
     url_values: dict
+    # The API's personal-token headers for each persona ({} for anonymous): API routes ignore session cookies.
+    api_headers: dict = field(default_factory=dict)
 
 
 def _need_contract_and_offer(group_org, supplier_org):
@@ -63,7 +65,21 @@ def _pledge_and_match(need, offer):
     return pledge, match, delivery
 
 
+def _proposal(need, offer):
+    """An engine proposal, for the API's proposal routes."""
+    from matchmaker.extensions import db
+    from matchmaker.models import Proposal
+
+    proposal = Proposal(need=need, offer=offer, rank=1, score=0.8, components={"text": 0.5}, reason="Close match")
+    db.session.add(proposal)
+    db.session.commit()
+    return proposal
+
+
 def build_world(app) -> World:
+    from matchmaker.extensions import db
+    from matchmaker.services import api_tokens
+
     with app.app_context():
         group_org = make_organisation("Roundwood Community Garden", kind=OrganisationKind.VCSE)
         supplier_org = make_organisation("Brentside Builders Ltd", kind=OrganisationKind.SUPPLIER)
@@ -76,12 +92,19 @@ def build_world(app) -> World:
         }
         need, contract, offer = _need_contract_and_offer(group_org, supplier_org)
         pledge, match, delivery = _pledge_and_match(need, offer)
+        proposal = _proposal(need, offer)
+        api_headers = {"anonymous": {}}
+        for persona, user in users.items():
+            api_headers[persona] = {"Authorization": f"Bearer {api_tokens.create_token(user, 'Scan', None)[1]}"}
+        spare, _ = api_tokens.create_token(users["admin"], "Spare", None)  # to be revoked by the scans
+        db.session.commit()
         url_values = {"org_id": pending.id, "token": "not-a-real-token", "need_id": need.id,
                       "contract_id": contract.id, "offer_id": offer.id, "kind": "pledge", "item_id": pledge.id,
-                      "match_id": match.id, "delivery_id": delivery.id}
+                      "match_id": match.id, "delivery_id": delivery.id, "token_id": spare.id,
+                      "proposal_id": proposal.id}
         emails = {persona: user.email for persona, user in users.items()}
     clients = {"anonymous": app.test_client()}
     for persona, email in emails.items():
         clients[persona] = app.test_client()
         sign_in(clients[persona], email)
-    return World(clients, url_values)
+    return World(clients, url_values, api_headers)

@@ -50,14 +50,25 @@ def test_every_route_refuses_the_wrong_people(app):
         url = rule.build(world.url_values, append_unknown=False)[1]
         for persona in PERSONAS:
             client = world.clients[persona]
+            # API routes: the persona's token, and a session cookie that must count for nothing.
+            headers = world.api_headers[persona] if access.token else {}
             if method == "GET":
-                response = client.get(url)
+                response = client.get(url, headers=headers)
             else:
-                response = client.post(url, data={"csrf_token": _token(client, persona)})
+                response = client.post(url, data={"csrf_token": _token(client, persona)}, headers=headers)
             role = ROLE_OF[persona]
             where = f"{method} {url} as {persona}"
             assert response.status_code < 500, where
-            if access.kind == PUBLIC:
+            if access.token:
+                assert response.mimetype in ("application/json", "application/problem+json"), where
+                if role is None:
+                    assert response.status_code == 401, where
+                elif access.kind == SIGNED_IN or role in access.roles:
+                    assert response.status_code not in (401, 403), where
+                else:
+                    assert response.status_code == 403, where
+                    assert response.get_json()["status"] == 403, where
+            elif access.kind == PUBLIC:
                 assert response.status_code not in (401, 403), where
             elif role is None:
                 assert response.status_code == 302, where

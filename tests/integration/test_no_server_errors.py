@@ -49,8 +49,9 @@ def test_no_form_answers_bad_input_with_a_server_error(app):
             if access.kind != PUBLIC and not (role and access.allows(role)):
                 continue
             client = world.clients[persona]
+            headers = world.api_headers[persona] if access.token else {}
             for data in JUNK_VALUES:
-                response = client.post(url, data={**data, "csrf_token": _token(client, persona)})
+                response = client.post(url, data={**data, "csrf_token": _token(client, persona)}, headers=headers)
                 assert response.status_code < 500, f"POST {url} as {persona} with {sorted(data)}"
                 tried += 1
     assert tried > 30
@@ -70,7 +71,7 @@ def test_no_route_edits_or_removes_the_audit_log(app):
                      "open")
         db.session.commit()
     before = _audit_log(app)
-    assert len(before) == 2
+    assert [event[1] for event in before][-2:] == ["organisation.registered", "need.status"]  # after the tokens'
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "POST" not in rule.methods or rule.endpoint == "auth.sign_out":
             continue

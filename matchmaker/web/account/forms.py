@@ -13,6 +13,7 @@ from matchmaker.web.fields import (
     required,
     strip,
 )
+from matchmaker.web.tag_fields import GovDateField
 
 
 class AccountForm(FlaskForm):
@@ -41,3 +42,16 @@ class ChangePasswordForm(FlaskForm):
 
 class OrganisationProfileForm(OrganisationFields):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        "Name", filters=[strip], validators=[required("Enter a name for the token"), max_length("Name", 80)],
+        widget=GovTextInput(),
+    )
+    expires_on = GovDateField("Expiry date (optional)")
+    create = SubmitField("Create token", widget=GovSubmitInput())
+
+
+class RevokeTokenForm(FlaskForm):
+    """One button per token: just the CSRF token."""

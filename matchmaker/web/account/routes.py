@@ -4,10 +4,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_user
 
 from matchmaker.extensions import db
-from matchmaker.services import accounts, organisations
+from matchmaker.models import ApiToken
+from matchmaker.services import accounts, api_tokens, organisations
 from matchmaker.services.errors import DomainError
 from matchmaker.web.access import MEMBERS, allow, signed_in
-from matchmaker.web.account.forms import AccountForm, ChangePasswordForm, OrganisationProfileForm
+from matchmaker.web.account.forms import (
+    AccountForm,
+    ApiTokenForm,
+    ChangePasswordForm,
+    OrganisationProfileForm,
+    RevokeTokenForm,
+)
 from matchmaker.web.fields import organisation_details, organisation_form_data
 from matchmaker.web.forms_errors import add_error
 
@@ -89,3 +96,41 @@ def edit_organisation():
             return redirect(url_for("account.organisation"))
     return render_template("account/edit_organisation.html", form=form, organisation=org)
 
+
+
+@bp.route("/account/api-tokens", methods=["GET", "POST"])
+@signed_in
+def api_tokens_page():
+    form = ApiTokenForm()
+    if form.validate_on_submit():
+        try:
+            token, raw = api_tokens.create_token(current_user, form.name.data, form.expires_on.data)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            # Shown in this response and never again: not through a redirect, where it would have to sit in the
+            # session cookie. The page is not cached (Cache-Control: no-store for signed-in users).
+            return render_template("account/api_token_created.html", token=token, raw=raw)
+    return render_template("account/api_tokens.html", form=form, tokens=api_tokens.tokens_of(current_user),
+                           revoke_form=RevokeTokenForm())
+
+
+@bp.post("/account/api-tokens/<int:token_id>/revoke")
+@signed_in
+def revoke_api_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    if not RevokeTokenForm().validate_on_submit():
+        abort(400)
+    try:
+        api_tokens.revoke_token(token, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message)
+    else:
+        db.session.commit()
+        flash(f"The token ‘{token.name}’ has been revoked. Anything using it can no longer reach the API.", "success")
+    return redirect(url_for("account.api_tokens_page"))

@@ -1,0 +1,300 @@
+"""What the API reads and writes, as marshmallow schemas: they validate requests and describe the OpenAPI document."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from matchmaker.models import RejectionReason, Unit
+from matchmaker.services.browse import MAX_QUERY_LENGTH
+
+MAX_AMOUNT = 999_999_999_999  # what Numeric(14, 2) holds
+UNITS = [u.value for u in Unit]
+
+
+def _no_nul(value: str) -> None:
+    # PostgreSQL text cannot hold NUL, and no person types one.
+    if "\x00" in value:
+        raise ValidationError("Remove the NUL character")
+
+
+class Text(fields.String):
+    """A string without NUL characters; with `required_message`, one that is not blank either."""
+
+    def __init__(self, *args, blank_message: str | None = None, max_length: int | None = None, **kwargs):
+        checks = [_no_nul]
+        if max_length:
+            checks.append(validate.Length(max=max_length, error=f"Must be {max_length} characters or fewer"))
+        if blank_message:
+            def not_blank(value: str, message=blank_message) -> None:
+                if not value.strip():
+                    raise ValidationError(message)
+            checks.append(not_blank)
+        if "validate" in kwargs:
+            checks.append(kwargs.pop("validate"))
+        super().__init__(*args, validate=checks, **kwargs)
+
+
+def _amount(metadata: dict | None = None, **kwargs) -> fields.Decimal:
+    return fields.Decimal(places=2, allow_nan=False, as_string=False,
+                          validate=validate.Range(min=0, min_inclusive=False, max=MAX_AMOUNT,
+                                                  error="Must be more than 0 and at most 999999999999"),
+                          metadata={"example": 40, **(metadata or {})}, **kwargs)
+
+
+def _slug_list(what: str, example: list[str], **kwargs) -> fields.List:
+    return fields.List(Text(max_length=40), validate=validate.Length(max=50), metadata={"description": what,
+                       "example": example}, **kwargs)
+
+
+# Problems --------------------------------------------------------------------------------------------------------
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String(required=True, metadata={"example": "about:blank"})
+    title = fields.String(required=True, metadata={"example": "Unprocessable Content"})
+    status = fields.Integer(required=True, metadata={"example": 422})
+    detail = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "Messages for each field at fault"})
+
+
+# Listing ---------------------------------------------------------------------------------------------------------
+
+class ListArgs(Schema):
+    """The browse pages' filters, and paging."""
+
+    priority = _slug_list("Priority slugs (any of them will do); unknown ones are ignored", ["good-jobs"])
+    ward = _slug_list("Ward ONS codes (borough-wide records are in every ward); unknown ones are ignored",
+                      ["E05013499"])
+    type = _slug_list("Support type slugs (any of them will do); unknown ones are ignored", ["volunteering"])
+    q = Text(max_length=MAX_QUERY_LENGTH, metadata={"description": "Typo-tolerant search of titles and descriptions"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000),
+                          metadata={"description": "A page past the end gives the last page"})
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PagingSchema(Schema):
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "Results across every page"})
+    pages = fields.Integer(required=True)
+
+
+class TagsSchema(Schema):
+    priorities = fields.List(fields.String(), required=True, metadata={"description": "Priority slugs"})
+    borough_wide = fields.Boolean(required=True)
+    wards = fields.List(fields.String(), required=True, metadata={"description": "Ward ONS codes"})
+    support_types = fields.List(fields.String(), required=True, metadata={"description": "Support type slugs"})
+
+
+class OrganisationRef(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class ContactSchema(Schema):
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    phone = fields.String(required=True, allow_none=True)
+
+
+# Needs -------------------------------------------------------------------------------------------------------------
+
+class NeedSchema(TagsSchema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    status = fields.String(required=True, metadata={"example": "open"})
+    quantity = fields.Float(required=True, allow_none=True)
+    unit = fields.String(required=True, allow_none=True, validate=validate.OneOf(UNITS))
+    needed_by = fields.Date(required=True, allow_none=True)
+    recurring = fields.Boolean(required=True)
+    organisation = fields.Nested(OrganisationRef, required=True)
+    contact = fields.Nested(ContactSchema, required=True, allow_none=True, metadata={
+        "description": "The group's contact details: only for its own members and officers, otherwise null"})
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class NeedPage(PagingSchema):
+    items = fields.List(fields.Nested(NeedSchema), required=True)
+
+
+class _RecordInput(Schema):
+    description = Text(blank_message="Enter a description")
+    priorities = fields.List(Text(max_length=40), validate=validate.Length(min=1, max=10, error="Select at least one priority"),
+                             metadata={"example": ["vcse-capacity"]})
+    borough_wide = fields.Boolean()
+    wards = fields.List(Text(max_length=9), validate=validate.Length(max=30), metadata={"example": ["E05013499"]})
+    support_types = fields.List(Text(max_length=40),
+                                validate=validate.Length(min=1, max=10, error="Select at least one type of support"),
+                                metadata={"example": ["skills"]})
+    quantity = _amount(allow_none=True)
+    unit = fields.String(allow_none=True, validate=validate.OneOf(UNITS, error="Must be one of: " + ", ".join(UNITS)))
+
+
+class NeedInput(_RecordInput):
+    """A need. On update, only the fields sent change."""
+
+    title = Text(blank_message="Enter a title for the need", max_length=160)
+    needed_by = fields.Date(allow_none=True)
+    recurring = fields.Boolean()
+    submit = fields.Boolean(load_default=False, metadata={
+        "description": "Send the need to the brokerage team for approval (otherwise a new need is a draft)"})
+
+
+class NeedCreate(NeedInput):
+    """A new need: title, description, priorities, an area and support types are required."""
+
+    @validates_schema
+    def _required(self, data, **kwargs):
+        missing = {name: ["This field is required"] for name in ("title", "description", "priorities", "support_types")
+                   if name not in data}
+        if missing:
+            raise ValidationError(missing)
+
+
+# Offers ------------------------------------------------------------------------------------------------------------
+
+class ContractRef(Schema):
+    id = fields.Integer(required=True)
+    ref = fields.String(required=True)
+    title = fields.String(required=True)
+
+
+class OfferSchema(TagsSchema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    status = fields.String(required=True, metadata={"example": "active"})
+    quantity = fields.Float(required=True, allow_none=True, metadata={"description": "Committed"})
+    unit = fields.String(required=True, allow_none=True, validate=validate.OneOf(UNITS))
+    remaining = fields.Float(required=True, allow_none=True, metadata={"description": "Not yet allocated"})
+    available_from = fields.Date(required=True, allow_none=True)
+    available_until = fields.Date(required=True, allow_none=True)
+    supplier = fields.Nested(OrganisationRef, required=True)
+    contract = fields.Nested(ContractRef, required=True, allow_none=True, metadata={
+        "description": "The contract it is committed under: only for the supplier's members and officers"})
+    contact = fields.Nested(ContactSchema, required=True, allow_none=True, metadata={
+        "description": "The supplier's contact details: only for its own members and officers, otherwise null"})
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class OfferPage(PagingSchema):
+    items = fields.List(fields.Nested(OfferSchema), required=True)
+
+
+class OfferInput(_RecordInput):
+    """An offer. On update, only the fields sent change."""
+
+    title = Text(blank_message="Enter a title for the offer", max_length=160)
+    available_from = fields.Date(allow_none=True)
+    available_until = fields.Date(allow_none=True)
+
+
+class OfferCreate(OfferInput):
+    contract_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1),
+                                 metadata={"description": "One of your organisation's contracts"})
+
+    @validates_schema
+    def _required(self, data, **kwargs):
+        missing = {name: ["This field is required"] for name in ("title", "description", "priorities", "support_types")
+                   if name not in data}
+        if missing:
+            raise ValidationError(missing)
+
+
+# Proposals -------------------------------------------------------------------------------------------------------
+
+class ProposalArgs(Schema):
+    need_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
+                             metadata={"description": "Only this need's proposals"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class RecordRef(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+
+
+class ProposalSchema(Schema):
+    id = fields.Integer(required=True)
+    need = fields.Nested(RecordRef, required=True)
+    offer = fields.Nested(RecordRef, required=True)
+    supplier = fields.Nested(OrganisationRef, required=True)
+    rank = fields.Integer(required=True, metadata={"description": "1 is the best for this need"})
+    score = fields.Float(required=True)
+    components = fields.Dict(keys=fields.String(), required=True,
+                             metadata={"description": "Each signal's part of the score"})
+    reason = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class ProposalPage(PagingSchema):
+    items = fields.List(fields.Nested(ProposalSchema), required=True)
+
+
+class ApproveInput(Schema):
+    quantity = _amount(allow_none=True, metadata={
+        "description": "How much of the offer to allocate, in its unit; required when it has one"})
+
+
+class RejectInput(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf([r.value for r in RejectionReason]))
+    reason_text = Text(max_length=2000, load_default="", metadata={"description": "Required when the reason is other"})
+
+
+class MatchSchema(Schema):
+    id = fields.Integer(required=True)
+    need_id = fields.Integer(required=True)
+    offer_id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"example": "introduced"})
+    quantity = fields.Float(required=True, allow_none=True)
+    reason = fields.String(required=True, allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+# Reports ---------------------------------------------------------------------------------------------------------
+
+class PeriodArgs(Schema):
+    start = fields.Date(required=True, metadata={"description": "First day of the period (inclusive)"})
+    end = fields.Date(required=True, metadata={"description": "Last day of the period (inclusive)"})
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if "start" in data and "end" in data and data["end"] < data["start"]:
+            raise ValidationError({"end": ["The end must be the same as or after the start"]})
+
+
+class AmountsSchema(Schema):
+    """Amounts in each unit: hours and pounds are never added together."""
+
+    hours = fields.Float()
+    people = fields.Float()
+    items = fields.Float()
+    pounds = fields.Float()
+    days = fields.Float()
+    places = fields.Float()
+
+
+class FiguresSchema(Schema):
+    needs_posted = fields.Integer(required=True)
+    needs_matched = fields.Integer(required=True)
+    needs_met = fields.Integer(required=True)
+    offers_committed = fields.Integer(required=True)
+    committed = fields.Nested(AmountsSchema, required=True)
+    allocated = fields.Nested(AmountsSchema, required=True)
+    delivered = fields.Nested(AmountsSchema, required=True, metadata={"description": "Verified deliveries only"})
+
+
+class PriorityFigures(FiguresSchema):
+    priority = fields.String(required=True, metadata={"example": "good-jobs"})
+    title = fields.String(required=True)
+
+
+class SummarySchema(Schema):
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+    totals = fields.Nested(FiguresSchema, required=True)
+    by_priority = fields.List(fields.Nested(PriorityFigures), required=True)
