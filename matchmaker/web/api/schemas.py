@@ -44,6 +44,12 @@ def _slug_list(what: str, example: list[str], **kwargs) -> fields.List:
                        "example": example}, **kwargs)
 
 
+def _tag_list(what: str, example: list[str], required: bool = False) -> fields.List:
+    return fields.List(Text(max_length=40), required=required,
+                       validate=validate.Length(min=1, max=10, error=f"Select at least one {what}"),
+                       error_messages={"required": f"Select at least one {what}"}, metadata={"example": example})
+
+
 # Problems --------------------------------------------------------------------------------------------------------
 
 class ProblemSchema(Schema):
@@ -121,13 +127,10 @@ class NeedPage(PagingSchema):
 
 class _RecordInput(Schema):
     description = Text(blank_message="Enter a description")
-    priorities = fields.List(Text(max_length=40), validate=validate.Length(min=1, max=10, error="Select at least one priority"),
-                             metadata={"example": ["vcse-capacity"]})
+    priorities = _tag_list("priority", ["vcse-capacity"])
     borough_wide = fields.Boolean()
     wards = fields.List(Text(max_length=9), validate=validate.Length(max=30), metadata={"example": ["E05013499"]})
-    support_types = fields.List(Text(max_length=40),
-                                validate=validate.Length(min=1, max=10, error="Select at least one type of support"),
-                                metadata={"example": ["skills"]})
+    support_types = _tag_list("type of support", ["skills"])
     quantity = _amount(allow_none=True)
     unit = fields.String(allow_none=True, validate=validate.OneOf(UNITS, error="Must be one of: " + ", ".join(UNITS)))
 
@@ -143,14 +146,14 @@ class NeedInput(_RecordInput):
 
 
 class NeedCreate(NeedInput):
-    """A new need: title, description, priorities, an area and support types are required."""
+    """A new need: title, description, priorities, an area (wards or borough-wide) and support types are required."""
 
-    @validates_schema
-    def _required(self, data, **kwargs):
-        missing = {name: ["This field is required"] for name in ("title", "description", "priorities", "support_types")
-                   if name not in data}
-        if missing:
-            raise ValidationError(missing)
+    title = Text(required=True, blank_message="Enter a title for the need", max_length=160,
+                 error_messages={"required": "Enter a title for the need"})
+    description = Text(required=True, blank_message="Enter a description",
+                       error_messages={"required": "Enter a description"})
+    priorities = _tag_list("priority", ["vcse-capacity"], required=True)
+    support_types = _tag_list("type of support", ["skills"], required=True)
 
 
 # Offers ------------------------------------------------------------------------------------------------------------
@@ -193,15 +196,17 @@ class OfferInput(_RecordInput):
 
 
 class OfferCreate(OfferInput):
-    contract_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1),
-                                 metadata={"description": "One of your organisation's contracts"})
+    """A new offer: the contract, title, description, priorities, an area and support types are required."""
 
-    @validates_schema
-    def _required(self, data, **kwargs):
-        missing = {name: ["This field is required"] for name in ("title", "description", "priorities", "support_types")
-                   if name not in data}
-        if missing:
-            raise ValidationError(missing)
+    contract_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1),
+                                 error_messages={"required": "Choose one of your organisation's contracts"},
+                                 metadata={"description": "One of your organisation's contracts"})
+    title = Text(required=True, blank_message="Enter a title for the offer", max_length=160,
+                 error_messages={"required": "Enter a title for the offer"})
+    description = Text(required=True, blank_message="Enter a description",
+                       error_messages={"required": "Enter a description"})
+    priorities = _tag_list("priority", ["good-jobs"], required=True)
+    support_types = _tag_list("type of support", ["volunteering"], required=True)
 
 
 # Proposals -------------------------------------------------------------------------------------------------------
@@ -267,15 +272,10 @@ class PeriodArgs(Schema):
             raise ValidationError({"end": ["The end must be the same as or after the start"]})
 
 
-class AmountsSchema(Schema):
-    """Amounts in each unit: hours and pounds are never added together."""
-
-    hours = fields.Float()
-    people = fields.Float()
-    items = fields.Float()
-    pounds = fields.Float()
-    days = fields.Float()
-    places = fields.Float()
+def _amounts(what: str) -> fields.Dict:
+    """Amounts in each unit ({"hours": 40, "pounds": 500}): hours and pounds are never added together."""
+    return fields.Dict(keys=fields.String(validate=validate.OneOf(UNITS)), values=fields.Float(), required=True,
+                       metadata={"description": f"{what}, by unit", "example": {"hours": 40}})
 
 
 class FiguresSchema(Schema):
@@ -283,9 +283,9 @@ class FiguresSchema(Schema):
     needs_matched = fields.Integer(required=True)
     needs_met = fields.Integer(required=True)
     offers_committed = fields.Integer(required=True)
-    committed = fields.Nested(AmountsSchema, required=True)
-    allocated = fields.Nested(AmountsSchema, required=True)
-    delivered = fields.Nested(AmountsSchema, required=True, metadata={"description": "Verified deliveries only"})
+    committed = _amounts("Committed by offers posted in the period")
+    allocated = _amounts("Allocated by matches approved in the period")
+    delivered = _amounts("Delivered and verified in the period")
 
 
 class PriorityFigures(FiguresSchema):
