@@ -36,7 +36,9 @@ def _amount(metadata: dict | None = None, **kwargs) -> fields.Decimal:
     return fields.Decimal(places=2, allow_nan=False, as_string=False,
                           validate=validate.Range(min=0, min_inclusive=False, max=MAX_AMOUNT,
                                                   error="Must be more than 0 and at most 999999999999"),
-                          metadata={"example": 40, **(metadata or {})}, **kwargs)
+                          # apispec would write the bounds as Decimal strings; JSON Schema wants numbers.
+                          metadata={"example": 40, "minimum": 0, "exclusiveMinimum": True, "maximum": MAX_AMOUNT,
+                                    **(metadata or {})}, **kwargs)
 
 
 def _slug_list(what: str, example: list[str], **kwargs) -> fields.List:
