@@ -207,6 +207,47 @@ def _(page, app):
     expect(page.get_by_role("alert")).to_contain_text("Enter your current password")
 
 
+@case("api-tokens-none", "account.api_tokens_page", "API tokens")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/account/api-tokens")
+
+
+@case("api-token-created", "account.api_tokens_page", "Your new API token")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/account/api-tokens")
+    page.get_by_label("Name", exact=True).fill("Monthly report script")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_role("main")).to_contain_text("mm_")
+
+
+@case("api-tokens", "account.api_tokens_page", "API tokens")
+def _(page, app):
+    email = member(app)
+    with app.app_context():
+        from matchmaker.services import api_tokens
+
+        user = db.session.scalar(select(User).where(User.email == email))
+        api_tokens.create_token(user, "Monthly report script", date.today() + timedelta(days=90))
+        api_tokens.create_token(user, "Dashboard", None)
+        db.session.commit()
+    sign_in(page, email)
+    page.goto("/account/api-tokens")
+    expect(page.get_by_role("table")).to_contain_text("Dashboard")
+
+
+@case("api-tokens-with-errors", "account.api_tokens_page", "API tokens")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/account/api-tokens")
+    page.get_by_label("Day").fill("31")
+    page.get_by_label("Month").fill("2")
+    page.get_by_label("Year").fill("2027")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter a name for the token")
+
+
 @case("organisation", "account.organisation", "Roundwood Community Garden")
 def _(page, app):
     sign_in(page, member(app, description="A garden for everyone.", website="https://garden.example.org"))
