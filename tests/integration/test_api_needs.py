@@ -11,7 +11,7 @@ from tests.helpers.builders import make_need, make_officer, make_organisation, m
 
 NEW_NEED = {"title": "Volunteers for our Saturday larder", "description": "Four people to sort and hand out food.",
             "priorities": ["reducing-inequalities"], "wards": ["E05013499"], "support_types": ["volunteering"],
-            "quantity": 16, "unit": "hours"}
+            "quantity": 16, "unit": "hours", "needed_by": (date.today() + timedelta(days=30)).isoformat()}
 
 
 def _group(app, **org):
@@ -82,6 +82,7 @@ def test_a_new_need_is_refused_with_every_problem_named(app, client):
     errors = missing.get_json()["errors"]
     assert errors["title"] == ["Enter a title for the need"]
     assert errors["priorities"] == ["Select at least one priority"]
+    assert errors["needed_by"] == ["Enter the date you need it by"]
     assert errors["description"] == ["Enter a description"]
     unknown = client.post("/api/v1/needs", json={**NEW_NEED, "priorities": ["world-peace"]}, headers=headers)
     assert unknown.get_json()["errors"] == {"priorities": ["Unknown priority: world-peace"]}

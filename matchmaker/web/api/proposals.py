@@ -1,6 +1,6 @@
 """Proposals: officers read the engine's proposals and approve or reject them, as in the brokerage queue."""
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -83,7 +83,7 @@ def approve_proposal(data: dict, proposal_id: int):
     need, offer = proposal.need, proposal.offer
     match = run(lambda: brokerage.approve(need, offer, officer, data.get("quantity"), proposal=proposal))
     _introduce(match, officer)
-    return serialise.match(match), 201, {"Location": url_for("api.read_need", need_id=need.id)}
+    return serialise.match(match), 201
 
 
 @bp.route(f"/proposals/<{ID}:proposal_id>/reject", methods=["POST"], tags=["Proposals"])

@@ -141,7 +141,7 @@ class NeedInput(_RecordInput):
     """A need. On update, only the fields sent change."""
 
     title = Text(blank_message="Enter a title for the need", max_length=160)
-    needed_by = fields.Date(allow_none=True)
+    needed_by = fields.Date(metadata={"description": "Today or later; the need closes after this date"})
     recurring = fields.Boolean()
     submit = fields.Boolean(load_default=False, metadata={
         "description": "Send the need to the brokerage team for approval (otherwise a new need is a draft)"})
@@ -156,6 +156,8 @@ class NeedCreate(NeedInput):
                        error_messages={"required": "Enter a description"})
     priorities = _tag_list("priority", ["vcse-capacity"], required=True)
     support_types = _tag_list("type of support", ["skills"], required=True)
+    needed_by = fields.Date(required=True, error_messages={"required": "Enter the date you need it by"},
+                            metadata={"description": "Today or later; the need closes after this date"})
 
 
 # Offers ------------------------------------------------------------------------------------------------------------
