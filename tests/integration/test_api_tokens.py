@@ -190,3 +190,15 @@ def test_the_api_never_answers_with_an_html_page(app, client):
     assert client.delete("/api/v1/needs", headers=headers).headers["Allow"]
     # ...and web pages still answer with HTML.
     assert client.get("/no-such-page").mimetype == "text/html"
+
+
+def test_an_api_route_without_an_access_rule_is_refused_even_with_a_token(app):
+    from matchmaker import create_app
+
+    bare = create_app({**app.config, "TESTING": True})
+    bare.add_url_rule("/api/v1/forgotten", "forgotten", lambda: {"secret": True})
+    with app.app_context():
+        headers = bearer(make_officer())
+    response = bare.test_client().get("/api/v1/forgotten", headers=headers)
+    assert response.status_code == 403
+    assert response.mimetype == "application/problem+json"
