@@ -9,12 +9,17 @@ from matchmaker.models.proposals import Proposal
 from matchmaker.models.organisation import Organisation, OrganisationKind, OrganisationStatus
 from matchmaker.models.reference import Priority, SupportType, Ward, WardAdjacency
 from matchmaker.models.user import Role, User
+from matchmaker.models.digest import DigestDelivery, DigestFrequency, DigestStatus, DigestSubscription
 
 __all__ = [
     "AuditEvent",
     "Base",
     "Contract",
     "Delivery",
+    "DigestDelivery",
+    "DigestFrequency",
+    "DigestStatus",
+    "DigestSubscription",
     "Match",
     "MatchStatus",
     "Need",

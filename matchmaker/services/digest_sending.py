@@ -1,0 +1,190 @@
+"""Sending a period's digests: at most once per (person, period), over one SMTP connection, resumable.
+
+Each person's row in digest_delivery is claimed (status "sending", committed) before their message goes, and
+marked "sent" (committed) straight after the server accepts it. So:
+
+- running the same period again sends nothing new: people with a row that is sent, skipped or failed are passed;
+- if the server fails halfway, the rest are left as "retry" (or untouched) and the next run sends only those;
+- two runs at once cannot both claim a person (the (user, period) key is unique, and a retry is claimed with a
+  conditional UPDATE);
+- if the process dies between the server accepting a message and the commit, the row stays "sending" and is
+  never sent again: officers see it as interrupted. Nobody gets two.
+
+Temporary failures (4xx, a dropped connection) are retried a few times in the run, then left for the next run;
+permanent ones (5xx: no such mailbox) are recorded with the server's answer and not retried.
+
+The caller passes `checkpoint` (the CLI passes db.session.commit): services never commit on their own.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from matchmaker import email
+from matchmaker.extensions import db
+from matchmaker.models import DigestDelivery, DigestStatus, User, utcnow
+from matchmaker.services.digest import Digest, PeriodData, build_digest, interests_of, recipients
+from matchmaker.services.digest_periods import Period
+from matchmaker.services.digest_subscriptions import make_unsubscribe_token
+from matchmaker.web.template_helpers import external_url
+
+FINISHED = (DigestStatus.SENT, DigestStatus.SKIPPED_EMPTY, DigestStatus.FAILED, DigestStatus.SENDING)
+RETRY_DELAYS = (1.0, 4.0)  # seconds before the 2nd and 3rd tries of a message the server refused for now
+STOP_AFTER_TEMPORARY = 5  # consecutive messages refused for now: the server is in trouble, stop and rerun later
+
+
+def render_message(digest: Digest) -> EmailMessage:
+    """The multipart digest email, with RFC 2369 and RFC 8058 one-click unsubscribe headers."""
+    unsubscribe_url = external_url("digest.unsubscribe", token=make_unsubscribe_token(digest.user))
+    message = email.render(
+        "digest", to=digest.user.email, subject=digest.subject, digest=digest, unsubscribe_url=unsubscribe_url,
+        settings_url=external_url("digest.subscription"), base_url=current_app.config["BASE_URL"].rstrip("/"),
+    )
+    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["List-Id"] = "Brent social value digest <digest.matchmaker.invalid>"
+    message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies, please (RFC 3834)
+    return message
+
+
+@dataclass
+class SendReport:
+    period: Period
+    dry_run: bool = False
+    considered: int = 0
+    sent: int = 0
+    skipped_empty: int = 0
+    failed: int = 0
+    retry: int = 0
+    already_done: int = 0
+    stopped: str = ""  # why the run stopped early, if it did
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (address, server's answer)
+
+    @property
+    def summary(self) -> str:
+        verb = "would be sent" if self.dry_run else "sent"
+        text = (f"Digest {self.period.name}: {self.sent} {verb}, {self.skipped_empty} skipped as empty, "
+                f"{self.failed} failed")
+        if self.retry:
+            text += f", {self.retry} to retry on the next run"
+        if self.already_done:
+            text += f", {self.already_done} already done before this run"
+        return text + "."
+
+
+Progress = Callable[[int, int, str, str], None]  # (done, total, address, outcome)
+
+
+def _claim(user: User, period: Period, row: DigestDelivery | None, checkpoint: Callable[[], None]) -> DigestDelivery | None:
+    """Mark this person's digest as being sent, committed, or None if another run has it."""
+    if row is None:
+        row = DigestDelivery(user_id=user.id, period=period.name, status=DigestStatus.SENDING, email=user.email,
+                             attempts=0, error="")
+        db.session.add(row)
+        try:
+            db.session.flush()
+            checkpoint()
+        except IntegrityError:
+            db.session.rollback()
+            return None
+        return row
+    claimed = db.session.execute(
+        update(DigestDelivery).where(DigestDelivery.id == row.id, DigestDelivery.status == DigestStatus.RETRY)
+        .values(status=DigestStatus.SENDING, email=user.email, updated_at=utcnow())
+    ).rowcount
+    checkpoint()
+    if not claimed:
+        return None
+    db.session.refresh(row)
+    return row
+
+
+def _deliver(connection, message: EmailMessage, delays: tuple[float, ...]) -> tuple[DigestStatus, str, int]:
+    """Send with a few quick retries of temporary failures. Returns (status, server's answer, attempts)."""
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            connection.send(message)
+            return DigestStatus.SENT, "", attempts
+        except email.PermanentDeliveryError as error:
+            return DigestStatus.FAILED, str(error), attempts
+        except email.TemporaryDeliveryError as error:
+            if attempts > len(delays):
+                kind = "connection" if isinstance(error, email.ConnectionLost) else "temporary"
+                return DigestStatus.RETRY, f"{kind}: {error}", attempts
+            time.sleep(delays[attempts - 1])
+
+
+def send_period(period: Period, dry_run: bool = False, checkpoint: Callable[[], None] = lambda: None,
+                progress: Progress | None = None) -> SendReport:
+    report = SendReport(period, dry_run)
+    delays = tuple(current_app.config.get("DIGEST_RETRY_DELAYS", RETRY_DELAYS))
+    rows = {r.user_id: r for r in db.session.scalars(select(DigestDelivery).where(DigestDelivery.period == period.name))}
+    people = recipients(period.frequency)
+    report.considered = len(people)
+    data = PeriodData(period)
+    temporary_in_a_row = 0
+    with email.connection() as connection:
+        for number, (user, subscription) in enumerate(people, start=1):
+            row = rows.get(user.id)
+            address = user.email
+
+            def tell(outcome: str) -> None:
+                if progress:
+                    progress(number, len(people), address, outcome)
+
+            if row is not None and row.status in FINISHED:
+                report.already_done += 1
+                tell("already done")
+                continue
+            digest = build_digest(user, data, interests_of(user, subscription))
+            if digest.is_empty:
+                report.skipped_empty += 1
+                if not dry_run:
+                    row = row or DigestDelivery(user_id=user.id, period=period.name, attempts=0, error="")
+                    row.status, row.email = DigestStatus.SKIPPED_EMPTY, address
+                    db.session.add(row)
+                    db.session.flush()
+                    checkpoint()
+                tell("skipped: nothing relevant")
+                continue
+            message = render_message(digest)
+            if dry_run:
+                report.sent += 1
+                tell("would be sent")
+                continue
+            row = _claim(user, period, row, checkpoint)
+            if row is None:
+                report.already_done += 1
+                tell("being sent by another run")
+                continue
+            status, answer, attempts = _deliver(connection, message, delays)
+            row.status, row.error, row.attempts = status, answer, row.attempts + attempts
+            if status is DigestStatus.SENT:
+                row.sent_at = utcnow()
+                report.sent += 1
+                temporary_in_a_row = 0
+            elif status is DigestStatus.FAILED:
+                report.failed += 1
+                report.failures.append((address, answer))
+                temporary_in_a_row = 0
+            else:
+                report.retry += 1
+                report.failures.append((address, answer))
+                temporary_in_a_row += 1
+            db.session.flush()
+            checkpoint()  # recorded before the next message goes
+            tell(status.label if status is not DigestStatus.FAILED else f"failed: {answer}")
+            if answer.startswith("connection:"):
+                report.stopped = f"the mail server could not be reached ({answer.removeprefix('connection: ')})"
+                break
+            if temporary_in_a_row >= STOP_AFTER_TEMPORARY:
+                report.stopped = f"the mail server refused {temporary_in_a_row} messages in a row for now"
+                break
+    return report
