@@ -39,7 +39,7 @@ def send_command(period_name: str | None, weekly: bool, dry_run: bool) -> None:
 
     def progress(done: int, total: int, address: str, outcome: str) -> None:
         # Every failure is shown; otherwise a line every 100 people, and the last.
-        if outcome.startswith(("failed", "Not sent yet")) or done % 100 == 0 or done == total:
+        if outcome.startswith(("failed", "will retry")) or done % 100 == 0 or done == total:
             click.echo(f"  [{done}/{total}] {address}: {outcome}")
 
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):

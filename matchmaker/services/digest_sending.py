@@ -180,7 +180,7 @@ def send_period(period: Period, dry_run: bool = False, checkpoint: Callable[[], 
                 temporary_in_a_row += 1
             db.session.flush()
             checkpoint()  # recorded before the next message goes
-            tell(status.label if status is not DigestStatus.FAILED else f"failed: {answer}")
+            tell({DigestStatus.SENT: "sent", DigestStatus.FAILED: f"failed: {answer}"}.get(status, f"will retry: {answer}"))
             if answer.startswith("connection:"):
                 report.stopped = f"the mail server could not be reached ({answer.removeprefix('connection: ')})"
                 break
