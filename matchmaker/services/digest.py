@@ -14,6 +14,7 @@ email someone.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -47,6 +48,7 @@ from matchmaker.models import (
 from matchmaker.services import contracts as contract_service
 from matchmaker.services.brokerage import LIVE
 from matchmaker.services.digest_periods import Period
+from matchmaker.web.template_helpers import external_url
 
 MEMBER_ROLES = (Role.GROUP_MEMBER, Role.SUPPLIER_MEMBER, Role.PARTNER_MEMBER)
 # Needs a group still follows: live ones, and those that reached an end during the period.
@@ -61,7 +63,7 @@ class Interests:
     priority_ids: frozenset[int]  # empty: every priority
     ward_ids: frozenset[int]  # empty: all of Brent
 
-    def covers(self, priority_ids: set[int], ward_ids: set[int], borough_wide: bool) -> bool:
+    def covers(self, priority_ids: frozenset[int], ward_ids: frozenset[int], borough_wide: bool) -> bool:
         if self.priority_ids and not (self.priority_ids & priority_ids):
             return False
         return borough_wide or not self.ward_ids or bool(self.ward_ids & ward_ids)
@@ -74,9 +76,13 @@ def default_interests(user: User) -> Interests:
     return Interests(DigestFrequency.MONTHLY, frozenset(), wards)
 
 
-def interests_of(user: User, subscription: DigestSubscription | None = None) -> Interests:
-    subscription = subscription or db.session.scalar(
-        select(DigestSubscription).where(DigestSubscription.user_id == user.id))
+_LOOK_IT_UP = object()
+
+
+def interests_of(user: User, subscription: "DigestSubscription | None | object" = _LOOK_IT_UP) -> Interests:
+    """The person's choices; pass their subscription (or None for none) when it is already loaded."""
+    if subscription is _LOOK_IT_UP:
+        subscription = db.session.scalar(select(DigestSubscription).where(DigestSubscription.user_id == user.id))
     if subscription is None:
         return default_interests(user)
     return Interests(subscription.frequency, frozenset(p.id for p in subscription.priorities),
@@ -137,6 +143,7 @@ class Digest:
     new_offers: list[NewOffer] = field(default_factory=list)
     more_offers: int = 0
     needs: list[NeedState] = field(default_factory=list)
+    url_to: Callable[..., str] = external_url  # full links for the email (cached across a batch)
 
     @property
     def is_empty(self) -> bool:
@@ -152,6 +159,10 @@ class Digest:
 
 
 # Loaded once per period -----------------------------------------------------------------------------------
+
+def _tags(item: Need | Offer) -> tuple[frozenset[int], frozenset[int], bool]:
+    return frozenset(p.id for p in item.priorities), frozenset(w.id for w in item.wards), item.borough_wide
+
 
 def _amounts(totals: dict[Unit | None, Decimal]) -> str:
     parts = []
@@ -169,11 +180,23 @@ class PeriodData:
         self.as_of = min(period.last_day, today or date.today())
         self.new_needs = self._new_needs()
         self.new_offers = self._new_offers()
+        # Each item's tags as id sets, once: every partner's digest filters these lists.
+        self.need_tags = [(n, *_tags(n)) for n in self.new_needs]
+        self.offer_tags = [(o, *_tags(o)) for o in self.new_offers]
+        self._links: dict[tuple, str] = {}
         self.proposed = self._proposals()
         self.borough = self._borough()
         self._contracts: dict[int, list[Contract]] | None = None
         self._needs: dict[int, list[NeedState]] | None = None
         self._progress: dict[int, contract_service.ContractProgress] = {}
+        self._live_matches: dict[int, list[Match]] | None = None
+
+    def link(self, endpoint: str, **values) -> str:
+        """external_url, remembered for the batch: the same need's link appears in hundreds of digests."""
+        key = (endpoint, *sorted(values.items()))
+        if key not in self._links:
+            self._links[key] = external_url(endpoint, **values)
+        return self._links[key]
 
     def _in_period(self, column):
         return (column >= self.period.starts) & (column < self.period.ends)
@@ -270,10 +293,20 @@ class PeriodData:
             ):
                 if contract.offers:  # a contract with no commitments has nothing to report
                     self._contracts[contract.supplier_id].append(contract)
+        if self._live_matches is None:
+            offer_ids = [o.id for cs in self._contracts.values() for c in cs for o in c.offers]
+            self._live_matches = defaultdict(list)
+            for start in range(0, len(offer_ids), 500):  # bounded IN lists
+                for match in db.session.scalars(
+                    select(Match).where(Match.offer_id.in_(offer_ids[start:start + 500]), Match.status.in_(LIVE))
+                    .options(selectinload(Match.deliveries))
+                ):
+                    self._live_matches[match.offer_id].append(match)
         states = []
         for contract in self._contracts.get(org_id, []):
             if contract.id not in self._progress:
-                self._progress[contract.id] = contract_service.progress(contract, today=self.as_of)
+                self._progress[contract.id] = contract_service.progress(contract, today=self.as_of,
+                                                                        live_matches=self._live_matches)
             states.append(ContractState(contract, self._progress[contract.id]))
         return states
 
@@ -315,13 +348,13 @@ class PeriodData:
 def build_digest(user: User, data: PeriodData, interests: Interests | None = None) -> Digest:
     """One person's digest. Empty (`is_empty`) when nothing in it concerns them."""
     interests = interests or interests_of(user)
-    digest = Digest(user, data.period, data.borough)
+    digest = Digest(user, data.period, data.borough, url_to=data.link)
     org = user.organisation
     if org is None or org.status is not OrganisationStatus.APPROVED:
         return digest
     if org.kind in (OrganisationKind.SUPPLIER, OrganisationKind.PARTNER):
-        needs = [n for n in data.new_needs if n.organisation_id != org.id and interests.covers(
-            {p.id for p in n.priorities}, {w.id for w in n.wards}, n.borough_wide)]
+        needs = [n for n, priorities, wards, borough_wide in data.need_tags
+                 if n.organisation_id != org.id and interests.covers(priorities, wards, borough_wide)]
         digest.new_needs, digest.more_needs = needs[:MAX_ITEMS], max(len(needs) - MAX_ITEMS, 0)
     if org.kind is OrganisationKind.SUPPLIER:
         digest.contracts = data.contracts_of(org.id)
@@ -330,9 +363,8 @@ def build_digest(user: User, data: PeriodData, interests: Interests | None = Non
         for offer_id, _, title in data.proposed.get(org.id, []):
             if title not in suggested[offer_id]:
                 suggested[offer_id].append(title)
-        offers = [NewOffer(o, suggested.get(o.id, [])) for o in data.new_offers
-                  if o.id in suggested or interests.covers({p.id for p in o.priorities}, {w.id for w in o.wards},
-                                                           o.borough_wide)]
+        offers = [NewOffer(o, suggested.get(o.id, [])) for o, priorities, wards, borough_wide in data.offer_tags
+                  if o.id in suggested or interests.covers(priorities, wards, borough_wide)]
         offers.sort(key=lambda item: not item.suggested_for)  # the engine's suggestions first
         digest.new_offers, digest.more_offers = offers[:MAX_ITEMS], max(len(offers) - MAX_ITEMS, 0)
         digest.needs = data.needs_of(org.id)

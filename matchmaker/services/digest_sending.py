@@ -19,9 +19,13 @@ The caller passes `checkpoint` (the CLI passes db.session.commit): services neve
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formatdate, make_msgid
 
-from flask import current_app
+from flask import current_app, render_template
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -31,25 +35,56 @@ from matchmaker.models import DigestDelivery, DigestStatus, User, utcnow
 from matchmaker.services.digest import Digest, PeriodData, build_digest, interests_of, recipients
 from matchmaker.services.digest_periods import Period
 from matchmaker.services.digest_subscriptions import make_unsubscribe_token
-from matchmaker.web.template_helpers import external_url
 
 FINISHED = (DigestStatus.SENT, DigestStatus.SKIPPED_EMPTY, DigestStatus.FAILED, DigestStatus.SENDING)
 RETRY_DELAYS = (1.0, 4.0)  # seconds before the 2nd and 3rd tries of a message the server refused for now
 STOP_AFTER_TEMPORARY = 5  # consecutive messages refused for now: the server is in trouble, stop and rerun later
 
 
-def render_message(digest: Digest) -> EmailMessage:
-    """The multipart digest email, with RFC 2369 and RFC 8058 one-click unsubscribe headers."""
-    unsubscribe_url = external_url("digest.unsubscribe", token=make_unsubscribe_token(digest.user))
-    message = email.render(
-        "digest", to=digest.user.email, subject=digest.subject, digest=digest, unsubscribe_url=unsubscribe_url,
-        settings_url=external_url("digest.subscription"), base_url=current_app.config["BASE_URL"].rstrip("/"),
-    )
-    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message["List-Id"] = "Brent social value digest <digest.matchmaker.invalid>"
-    message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies, please (RFC 3834)
-    return message
+@dataclass
+class RenderedDigest:
+    to: str
+    subject: str
+    text: str
+    html: str
+    unsubscribe_url: str
+
+    def headers(self) -> dict[str, str]:
+        config = current_app.config
+        return {
+            "Subject": self.subject, "From": config["MAIL_FROM"], "To": self.to, "Date": formatdate(localtime=False),
+            "Message-ID": make_msgid(domain="matchmaker.local"),
+            # RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs to the link, signed in or not.
+            "List-Unsubscribe": f"<{self.unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "List-Id": "Brent social value digest <digest.matchmaker.invalid>",
+            "Auto-Submitted": "auto-generated",  # no out-of-office replies, please (RFC 3834)
+        }
+
+    def message(self) -> Message:
+        """multipart/alternative: plain text first, HTML last (the part clients prefer).
+
+        Built with the email package's classic classes rather than EmailMessage, whose header parsing costs
+        several milliseconds a message: a third of the time of a 2,000-digest batch (benchmarks/digest_speed.py).
+        """
+        message = MIMEMultipart("alternative")
+        for name, value in self.headers().items():
+            message[name] = value if value.isascii() else Header(value, "utf-8").encode()
+        message.attach(MIMEText(self.text, "plain", "utf-8"))
+        message.attach(MIMEText(self.html, "html", "utf-8"))
+        return message
+
+
+def render_digest(digest: Digest) -> RenderedDigest:
+    """The digest's plain text and HTML, from templates/email/digest.txt and .html."""
+    unsubscribe_url = digest.url_to("digest.unsubscribe", token=make_unsubscribe_token(digest.user))
+    context = {
+        "subject": digest.subject, "digest": digest, "unsubscribe_url": unsubscribe_url, "url_to": digest.url_to,
+        "settings_url": digest.url_to("digest.subscription"), "council_name": current_app.config["COUNCIL_NAME"],
+        "support_email": current_app.config["SUPPORT_EMAIL"],
+    }
+    return RenderedDigest(digest.user.email, digest.subject, render_template("email/digest.txt", **context),
+                          render_template("email/digest.html", **context), unsubscribe_url)
 
 
 @dataclass
@@ -104,7 +139,7 @@ def _claim(user: User, period: Period, row: DigestDelivery | None, checkpoint: C
     return row
 
 
-def _deliver(connection, message: EmailMessage, delays: tuple[float, ...]) -> tuple[DigestStatus, str, int]:
+def _deliver(connection, message: Message, delays: tuple[float, ...]) -> tuple[DigestStatus, str, int]:
     """Send with a few quick retries of temporary failures. Returns (status, server's answer, attempts)."""
     attempts = 0
     while True:
@@ -123,6 +158,17 @@ def _deliver(connection, message: EmailMessage, delays: tuple[float, ...]) -> tu
 
 def send_period(period: Period, dry_run: bool = False, checkpoint: Callable[[], None] = lambda: None,
                 progress: Progress | None = None) -> SendReport:
+    # Each checkpoint commits one person's record. Expiring everything loaded at each commit would reload the
+    # period's needs and offers thousands of times over; the batch works from what it read at the start.
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        return _send_period(period, dry_run, checkpoint, progress)
+    finally:
+        session.expire_on_commit = expire_on_commit
+
+
+def _send_period(period: Period, dry_run: bool, checkpoint: Callable[[], None], progress: Progress | None) -> SendReport:
     report = SendReport(period, dry_run)
     delays = tuple(current_app.config.get("DIGEST_RETRY_DELAYS", RETRY_DELAYS))
     rows = {r.user_id: r for r in db.session.scalars(select(DigestDelivery).where(DigestDelivery.period == period.name))}
@@ -154,7 +200,7 @@ def send_period(period: Period, dry_run: bool = False, checkpoint: Callable[[], 
                     checkpoint()
                 tell("skipped: nothing relevant")
                 continue
-            message = render_message(digest)
+            message = render_digest(digest).message()
             if dry_run:
                 report.sent += 1
                 tell("would be sent")

@@ -11,7 +11,7 @@ from matchmaker.models import DigestFrequency, User
 from matchmaker.services import digest as digest_service
 from matchmaker.services import digest_subscriptions as subscriptions
 from matchmaker.services.digest_periods import last_complete_period, parse_period, recent_periods
-from matchmaker.services.digest_sending import render_message
+from matchmaker.services.digest_sending import render_digest
 from matchmaker.services.errors import DomainError
 from matchmaker.web.access import MEMBERS, OFFICERS, allow, public
 from matchmaker.web.digest.forms import PeriodForm, SubscriptionForm
@@ -125,10 +125,10 @@ def preview(partner_id: int):
         abort(404)
     period = _period_from_request()
     digest = digest_service.build_digest(user, digest_service.PeriodData(period))
-    message = None if digest.is_empty else render_message(digest)
-    text = message.get_body(("plain",)).get_content() if message else ""
+    rendered = None if digest.is_empty else render_digest(digest)
+    text = rendered.text if rendered else ""
     return render_template(
-        "digest/preview.html", user=user, period=period, digest=digest, message=message,
+        "digest/preview.html", user=user, period=period, digest=digest, rendered=rendered,
         paragraphs=[p.splitlines() for p in text.strip().split("\n\n")] if text else [],
         delivery=digest_service.deliveries_for(period.name, [user.id]).get(user.id),
         interests=digest_service.interests_of(user),
@@ -145,6 +145,5 @@ def preview_email(partner_id: int):
     digest = digest_service.build_digest(user, digest_service.PeriodData(_period_from_request()))
     if digest.is_empty:
         abort(404)
-    message = render_message(digest)
     g.csp_inline_styles = True  # an email carries its styles inline; scripts stay forbidden
-    return message.get_body(("html",)).get_content()
+    return render_digest(digest).html
