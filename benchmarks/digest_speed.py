@@ -16,6 +16,7 @@ records each digest with its own commits, over one SMTP connection.
 import argparse
 import random
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +24,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 from sqlalchemy import func, insert, inspect, select
 
@@ -58,15 +58,14 @@ from matchmaker.services.reference_data import load_reference_data  # noqa: E402
 from tests.helpers.bulk import bulk_needs  # noqa: E402
 
 
-class Sink:
-    """Accepts every message and counts it, as a mail relay would."""
-
-    def __init__(self) -> None:
-        self.received = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received += 1
-        return "250 Message accepted for delivery"
+def _wait_for(port: int) -> None:
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit("The SMTP server did not start")
 
 
 def _organisations(kind: OrganisationKind, count: int, rng: random.Random, ward_ids: list[int]) -> list[int]:
@@ -167,13 +166,15 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         app = build(args.database_url or f"sqlite:///{Path(folder) / 'digest-bench.db'}", args.partners, args.seed)
-        sink = Sink()
-        with socket.socket() as probe:  # a free port (aiosmtpd's Controller needs it before it starts)
+        with socket.socket() as probe:  # a free port for the server
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        controller = Controller(sink, hostname="127.0.0.1", port=port)
-        controller.start()
-        app.config["SMTP_PORT"] = controller.port
+        # The SMTP server runs in its own process, as a mail relay would: in this process it would compete with
+        # the sender for the interpreter lock and the figure would measure that instead.
+        server = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+                                   "-c", "aiosmtpd.handlers.Sink"])
+        _wait_for(port)
+        app.config["SMTP_PORT"] = port
         period = period_containing(date.today(), DigestFrequency.MONTHLY)
         try:
             with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
@@ -188,11 +189,11 @@ def main() -> None:
                 report = send_period(period, checkpoint=db.session.commit)
                 elapsed = time.perf_counter() - started
             print(report.summary)
-            print(f"Rendered and sent {report.sent:,} personal digests to a local SMTP server in {elapsed:.1f} s "
-                  f"({1000 * elapsed / max(report.sent, 1):.1f} ms each; the server received {sink.received:,}). "
-                  f"Target: under 30 s for 2,000.")
+            print(f"Rendered and sent {report.sent:,} personal digests to a local SMTP server (aiosmtpd) in "
+                  f"{elapsed:.1f} s ({1000 * elapsed / max(report.sent, 1):.1f} ms each). Target: under 30 s for 2,000.")
         finally:
-            controller.stop()
+            server.terminate()
+            server.wait(timeout=10)
             with app.app_context():
                 db.engine.dispose()
 

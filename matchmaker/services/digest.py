@@ -144,6 +144,7 @@ class Digest:
     more_offers: int = 0
     needs: list[NeedState] = field(default_factory=list)
     url_to: Callable[..., str] = external_url  # full links for the email (cached across a batch)
+    memo: Callable[..., str] = lambda key, render, *args: render(*args)  # noqa: E731 (see PeriodData.memo)
 
     @property
     def is_empty(self) -> bool:
@@ -184,6 +185,7 @@ class PeriodData:
         self.need_tags = [(n, *_tags(n)) for n in self.new_needs]
         self.offer_tags = [(o, *_tags(o)) for o in self.new_offers]
         self._links: dict[tuple, str] = {}
+        self._parts: dict = {}
         self.proposed = self._proposals()
         self.borough = self._borough()
         self._contracts: dict[int, list[Contract]] | None = None
@@ -197,6 +199,13 @@ class PeriodData:
         if key not in self._links:
             self._links[key] = external_url(endpoint, **values)
         return self._links[key]
+
+    def memo(self, key, render: Callable[..., str], *args) -> str:
+        """A part of the email that is the same in everyone's digest (a need, an offer, the borough's figures),
+        rendered once per batch: templates call it with a macro."""
+        if key not in self._parts:
+            self._parts[key] = render(*args)
+        return self._parts[key]
 
     def _in_period(self, column):
         return (column >= self.period.starts) & (column < self.period.ends)
@@ -348,7 +357,7 @@ class PeriodData:
 def build_digest(user: User, data: PeriodData, interests: Interests | None = None) -> Digest:
     """One person's digest. Empty (`is_empty`) when nothing in it concerns them."""
     interests = interests or interests_of(user)
-    digest = Digest(user, data.period, data.borough, url_to=data.link)
+    digest = Digest(user, data.period, data.borough, url_to=data.link, memo=data.memo)
     org = user.organisation
     if org is None or org.status is not OrganisationStatus.APPROVED:
         return digest

@@ -1,14 +1,15 @@
 """Sending a period's digests: at most once per (person, period), over one SMTP connection, resumable.
 
-Each person's row in digest_delivery is claimed (status "sending", committed) before their message goes, and
-marked "sent" (committed) straight after the server accepts it. So:
+Each person's row in digest_delivery is claimed (status "sending") and committed before their message goes;
+the server's answer is recorded straight after, and committed together with the next person's claim, before
+the next message goes (one commit per person; the last at the end). So:
 
 - running the same period again sends nothing new: people with a row that is sent, skipped or failed are passed;
 - if the server fails halfway, the rest are left as "retry" (or untouched) and the next run sends only those;
-- two runs at once cannot both claim a person (the (user, period) key is unique, and a retry is claimed with a
-  conditional UPDATE);
-- if the process dies between the server accepting a message and the commit, the row stays "sending" and is
-  never sent again: officers see it as interrupted. Nobody gets two.
+- two runs at once cannot both claim a person (INSERT ... ON CONFLICT DO NOTHING on the unique (user, period),
+  and a retry is claimed with a conditional UPDATE);
+- if the process dies between the server accepting a message and the next commit, the row stays "sending" and
+  is never sent again: officers see it as interrupted. Nobody gets two.
 
 Temporary failures (4xx, a dropped connection) are retried a few times in the run, then left for the next run;
 permanent ones (5xx: no such mailbox) are recorded with the server's answer and not retried.
@@ -20,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.header import Header
+from email.policy import compat32
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -27,7 +29,6 @@ from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from matchmaker import email
 from matchmaker.extensions import db
@@ -39,6 +40,11 @@ from matchmaker.services.digest_subscriptions import make_unsubscribe_token
 FINISHED = (DigestStatus.SENT, DigestStatus.SKIPPED_EMPTY, DigestStatus.FAILED, DigestStatus.SENDING)
 RETRY_DELAYS = (1.0, 4.0)  # seconds before the 2nd and 3rd tries of a message the server refused for now
 STOP_AFTER_TEMPORARY = 5  # consecutive messages refused for now: the server is in trouble, stop and rerun later
+
+
+# Long header values (the unsubscribe link) stay on one line rather than folding before the value, within
+# RFC 5322's limit of 998 characters a line.
+_POLICY = compat32.clone(max_line_length=998)
 
 
 @dataclass
@@ -67,11 +73,11 @@ class RenderedDigest:
         Built with the email package's classic classes rather than EmailMessage, whose header parsing costs
         several milliseconds a message: a third of the time of a 2,000-digest batch (benchmarks/digest_speed.py).
         """
-        message = MIMEMultipart("alternative")
+        message = MIMEMultipart("alternative", policy=_POLICY)
         for name, value in self.headers().items():
             message[name] = value if value.isascii() else Header(value, "utf-8").encode()
-        message.attach(MIMEText(self.text, "plain", "utf-8"))
-        message.attach(MIMEText(self.html, "html", "utf-8"))
+        message.attach(MIMEText(self.text, "plain", "utf-8", policy=_POLICY))
+        message.attach(MIMEText(self.html, "html", "utf-8", policy=_POLICY))
         return message
 
 
@@ -115,28 +121,35 @@ class SendReport:
 Progress = Callable[[int, int, str, str], None]  # (done, total, address, outcome)
 
 
-def _claim(user: User, period: Period, row: DigestDelivery | None, checkpoint: Callable[[], None]) -> DigestDelivery | None:
-    """Mark this person's digest as being sent, committed, or None if another run has it."""
+def _insert_once(**values) -> int | None:
+    """Insert this person's row for the period unless one exists (another run's): its id, or None."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - Matchmaker runs on PostgreSQL and SQLite only
+        raise RuntimeError(f"The digest needs INSERT ... ON CONFLICT, which {dialect} lacks here")
+    now = utcnow()
+    statement = (insert(DigestDelivery).values(attempts=0, error="", created_at=now, updated_at=now, **values)
+                 .on_conflict_do_nothing(index_elements=["user_id", "period"]).returning(DigestDelivery.id))
+    return db.session.execute(statement).scalar()
+
+
+def _claim(user: User, period: Period, row: DigestDelivery | None) -> int | None:
+    """Mark this person's digest as being sent (the caller commits before sending): the row's id, or None if
+    another run has it."""
     if row is None:
-        row = DigestDelivery(user_id=user.id, period=period.name, status=DigestStatus.SENDING, email=user.email,
-                             attempts=0, error="")
-        db.session.add(row)
-        try:
-            db.session.flush()
-            checkpoint()
-        except IntegrityError:
-            db.session.rollback()
-            return None
-        return row
+        return _insert_once(user_id=user.id, period=period.name, status=DigestStatus.SENDING, email=user.email)
     claimed = db.session.execute(
         update(DigestDelivery).where(DigestDelivery.id == row.id, DigestDelivery.status == DigestStatus.RETRY)
         .values(status=DigestStatus.SENDING, email=user.email, updated_at=utcnow())
     ).rowcount
-    checkpoint()
-    if not claimed:
-        return None
-    db.session.refresh(row)
-    return row
+    return row.id if claimed else None
+
+
+def _record(row_id: int, **values) -> None:
+    db.session.execute(update(DigestDelivery).where(DigestDelivery.id == row_id).values(updated_at=utcnow(), **values))
 
 
 def _deliver(connection, message: Message, delays: tuple[float, ...]) -> tuple[DigestStatus, str, int]:
@@ -192,12 +205,12 @@ def _send_period(period: Period, dry_run: bool, checkpoint: Callable[[], None], 
             digest = build_digest(user, data, interests_of(user, subscription))
             if digest.is_empty:
                 report.skipped_empty += 1
-                if not dry_run:
-                    row = row or DigestDelivery(user_id=user.id, period=period.name, attempts=0, error="")
-                    row.status, row.email = DigestStatus.SKIPPED_EMPTY, address
-                    db.session.add(row)
-                    db.session.flush()
-                    checkpoint()
+                if not dry_run:  # committed with the next checkpoint
+                    if row is None:
+                        _insert_once(user_id=user.id, period=period.name, status=DigestStatus.SKIPPED_EMPTY,
+                                     email=address)
+                    else:
+                        _record(row.id, status=DigestStatus.SKIPPED_EMPTY, email=address)
                 tell("skipped: nothing relevant")
                 continue
             message = render_digest(digest).message()
@@ -205,15 +218,16 @@ def _send_period(period: Period, dry_run: bool, checkpoint: Callable[[], None], 
                 report.sent += 1
                 tell("would be sent")
                 continue
-            row = _claim(user, period, row, checkpoint)
-            if row is None:
+            row_id = _claim(user, period, row)
+            checkpoint()  # the claim, and the previous person's outcome, before this message goes
+            if row_id is None:
                 report.already_done += 1
                 tell("being sent by another run")
                 continue
             status, answer, attempts = _deliver(connection, message, delays)
-            row.status, row.error, row.attempts = status, answer, row.attempts + attempts
+            _record(row_id, status=status, error=answer, attempts=(row.attempts if row else 0) + attempts,
+                    sent_at=utcnow() if status is DigestStatus.SENT else None)
             if status is DigestStatus.SENT:
-                row.sent_at = utcnow()
                 report.sent += 1
                 temporary_in_a_row = 0
             elif status is DigestStatus.FAILED:
@@ -224,8 +238,6 @@ def _send_period(period: Period, dry_run: bool, checkpoint: Callable[[], None], 
                 report.retry += 1
                 report.failures.append((address, answer))
                 temporary_in_a_row += 1
-            db.session.flush()
-            checkpoint()  # recorded before the next message goes
             tell({DigestStatus.SENT: "sent", DigestStatus.FAILED: f"failed: {answer}"}.get(status, f"will retry: {answer}"))
             if answer.startswith("connection:"):
                 report.stopped = f"the mail server could not be reached ({answer.removeprefix('connection: ')})"
@@ -233,4 +245,5 @@ def _send_period(period: Period, dry_run: bool, checkpoint: Callable[[], None], 
             if temporary_in_a_row >= STOP_AFTER_TEMPORARY:
                 report.stopped = f"the mail server refused {temporary_in_a_row} messages in a row for now"
                 break
+    checkpoint()  # the last outcome
     return report
