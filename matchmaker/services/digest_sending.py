@@ -144,12 +144,15 @@ def _claim(user: User, period: Period, row: DigestDelivery | None) -> int | None
     claimed = db.session.execute(
         update(DigestDelivery).where(DigestDelivery.id == row.id, DigestDelivery.status == DigestStatus.RETRY)
         .values(status=DigestStatus.SENDING, email=user.email, updated_at=utcnow())
+        .execution_options(synchronize_session=False)  # the batch reads its rows once, at the start
     ).rowcount
     return row.id if claimed else None
 
 
 def _record(row_id: int, **values) -> None:
-    db.session.execute(update(DigestDelivery).where(DigestDelivery.id == row_id).values(updated_at=utcnow(), **values))
+    # No synchronising of loaded objects: with thousands in the session, that costs more than the UPDATE itself.
+    db.session.execute(update(DigestDelivery).where(DigestDelivery.id == row_id).values(updated_at=utcnow(), **values)
+                       .execution_options(synchronize_session=False))
 
 
 def _deliver(connection, message: Message, delays: tuple[float, ...]) -> tuple[DigestStatus, str, int]:
