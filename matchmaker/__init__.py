@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.web.admin.routes import bp as admin_bp
     from matchmaker.web.auth.routes import bp as auth_bp
     from matchmaker.web.browse.routes import bp as browse_bp
+    from matchmaker.web.digest.routes import bp as digest_bp
     from matchmaker.web.errors import init_errors
     from matchmaker.web.groups.routes import bp as groups_bp
     from matchmaker.web.imports.routes import bp as imports_bp
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (public_bp, auth_bp, account_bp, officers_bp, admin_bp, groups_bp, suppliers_bp, browse_bp, imports_bp):
         app.register_blueprint(blueprint)
     init_api(app)
+    app.register_blueprint(digest_bp)
     init_access(app)
     init_security(app)
     init_errors(app)
@@ -106,12 +108,14 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from matchmaker.cli import register
     from matchmaker.cli_matching import propose_command, tune_command
+    from matchmaker.cli_digest import digest_group
     from matchmaker.cli_needs import needs_group
 
     register(app)
     app.cli.add_command(needs_group)
     app.cli.add_command(propose_command)
     app.cli.add_command(tune_command)
+    app.cli.add_command(digest_group)
 
 
 @event.listens_for(Engine, "connect")

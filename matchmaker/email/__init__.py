@@ -4,7 +4,14 @@
     email.send(email.render("password_reset", to=user.email, subject="Reset your password", user=user, link=link))
 """
 
-from matchmaker.email.backends import EmailDeliveryError, get_backend
+from matchmaker.email.backends import (
+    ConnectionLost,
+    EmailDeliveryError,
+    PermanentDeliveryError,
+    TemporaryDeliveryError,
+    connection,
+    get_backend,
+)
 from matchmaker.email.message import render
 
 
@@ -17,4 +24,5 @@ def send_many(messages) -> None:
     get_backend().send(list(messages))
 
 
-__all__ = ["EmailDeliveryError", "render", "send", "send_many"]
+__all__ = ["ConnectionLost", "EmailDeliveryError", "PermanentDeliveryError", "TemporaryDeliveryError", "connection", "render", "send",
+           "send_many"]

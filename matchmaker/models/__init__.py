@@ -10,6 +10,7 @@ from matchmaker.models.proposals import Proposal
 from matchmaker.models.organisation import Organisation, OrganisationKind, OrganisationStatus
 from matchmaker.models.reference import Priority, SupportType, Ward, WardAdjacency
 from matchmaker.models.user import Role, User
+from matchmaker.models.digest import DigestDelivery, DigestFrequency, DigestStatus, DigestSubscription
 
 __all__ = [
     "ApiToken",
@@ -17,6 +18,10 @@ __all__ = [
     "Base",
     "Contract",
     "Delivery",
+    "DigestDelivery",
+    "DigestFrequency",
+    "DigestStatus",
+    "DigestSubscription",
     "Match",
     "MatchStatus",
     "Need",

@@ -1,4 +1,4 @@
-"""Organisations: VCSEs and community groups, and suppliers. New ones wait for an officer's vetting."""
+"""Organisations: VCSEs and community groups, suppliers, and other partners. New ones wait for an officer's vetting."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -17,10 +17,14 @@ if TYPE_CHECKING:
 class OrganisationKind(StrEnum):
     VCSE = "vcse"
     SUPPLIER = "supplier"
+    # Anchor institutions (hospitals, colleges) and other council teams: vetted like the others and kept informed
+    # (the digest), but they neither post needs nor hold contracts.
+    PARTNER = "partner"
 
     @property
     def label(self) -> str:
-        return {"vcse": "VCSE or community group", "supplier": "Supplier"}[self.value]
+        return {"vcse": "VCSE or community group", "supplier": "Supplier",
+                "partner": "Other partner: an anchor institution or council team"}[self.value]
 
 
 class OrganisationStatus(StrEnum):

@@ -10,12 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker.models.base import Base, str_enum, utcnow
-from matchmaker.models.organisation import Organisation
+from matchmaker.models.organisation import Organisation, OrganisationKind
 
 
 class Role(StrEnum):
     GROUP_MEMBER = "group_member"
     SUPPLIER_MEMBER = "supplier_member"
+    PARTNER_MEMBER = "partner_member"
     OFFICER = "officer"
     ADMIN = "admin"
 
@@ -24,9 +25,16 @@ class Role(StrEnum):
         return {
             "group_member": "VCSE or community group member",
             "supplier_member": "Supplier member",
+            "partner_member": "Partner organisation member",
             "officer": "Brokerage officer",
             "admin": "Administrator",
         }[self.value]
+
+    @classmethod
+    def member_of(cls, kind: OrganisationKind) -> "Role":
+        """The role of a member of an organisation of this kind."""
+        return {OrganisationKind.VCSE: cls.GROUP_MEMBER, OrganisationKind.SUPPLIER: cls.SUPPLIER_MEMBER,
+                OrganisationKind.PARTNER: cls.PARTNER_MEMBER}[kind]
 
 
 class User(UserMixin, Base):
@@ -71,7 +79,7 @@ class User(UserMixin, Base):
 
     @property
     def is_member(self) -> bool:
-        return self.role in (Role.GROUP_MEMBER, Role.SUPPLIER_MEMBER)
+        return self.role in (Role.GROUP_MEMBER, Role.SUPPLIER_MEMBER, Role.PARTNER_MEMBER)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"

@@ -160,11 +160,14 @@ class ContractProgress:
         return sum(shares) / len(shares) if shares else None
 
 
-def progress(contract: Contract, today: date | None = None) -> ContractProgress:
+def progress(contract: Contract, today: date | None = None, live_matches: dict | None = None) -> ContractProgress:
     """Committed against approved, delivered and verified, per offer; and whether delivery keeps pace with time.
 
     On track: verified delivery is at least 90% of what the elapsed time would suggest; behind: at least half;
     at risk: less. (A contract a third of the way through with a sixth verified is behind.)
+
+    `live_matches` (offer id -> its live matches, deliveries loaded) lets a batch such as the digest load them
+    for many contracts at once instead of one query per offer.
     """
     from matchmaker.models import Match
     from matchmaker.services.brokerage import LIVE
@@ -172,7 +175,10 @@ def progress(contract: Contract, today: date | None = None) -> ContractProgress:
     today = today or date.today()
     rows = []
     for offer in contract.offers:
-        matches = db.session.scalars(select(Match).where(Match.offer_id == offer.id, Match.status.in_(LIVE))).all()
+        if live_matches is not None:
+            matches = live_matches.get(offer.id, [])
+        else:
+            matches = db.session.scalars(select(Match).where(Match.offer_id == offer.id, Match.status.in_(LIVE))).all()
         rows.append(OfferProgress(
             offer, approved=sum((m.quantity or Decimal(0) for m in matches), Decimal(0)),
             reported=sum((m.total("quantity") for m in matches), Decimal(0)),

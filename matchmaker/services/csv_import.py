@@ -45,7 +45,8 @@ from matchmaker.services.tagging import Tags
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
 PROGRESS_EVERY = 100
 _CHUNK = 500  # values per IN (...) query
-_KIND_NAMES = {OrganisationKind.VCSE: "a VCSE or community group", OrganisationKind.SUPPLIER: "a supplier"}
+_KIND_NAMES = {OrganisationKind.VCSE: "a VCSE or community group", OrganisationKind.SUPPLIER: "a supplier",
+               OrganisationKind.PARTNER: "a partner (neither a group nor a supplier)"}
 
 Progress = Callable[[int, int], None]  # (rows written so far, rows to write)
 

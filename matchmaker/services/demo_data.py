@@ -75,7 +75,7 @@ def load_demo_data(path: Path = DEMO_FILE, progress: Callable[[str], None] = lam
             db.session.add(org)
             created_orgs += 1
             member = spec["member"]
-            role = Role.GROUP_MEMBER if kind is OrganisationKind.VCSE else Role.SUPPLIER_MEMBER
+            role = Role.member_of(kind)
             add_user(member["full_name"], member["email"], role, org)
     db.session.flush()
     created_needs, created_offers = _load_needs_and_offers(data)

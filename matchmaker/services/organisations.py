@@ -105,7 +105,7 @@ def register_organisation(
         )
     org = Organisation(kind=details.kind, status=OrganisationStatus.PENDING)
     _apply(org, details)
-    role = Role.GROUP_MEMBER if details.kind is OrganisationKind.VCSE else Role.SUPPLIER_MEMBER
+    role = Role.member_of(details.kind)
     user = User(email=normalise_email(email), full_name=full_name.strip(), role=role, organisation=org)
     user.set_password(password)
     db.session.add_all([org, user])
@@ -131,7 +131,7 @@ def update_profile(org: Organisation, details: OrganisationDetails, actor: User)
             raise DomainError(
                 "You cannot change the type of an approved organisation. Contact the brokerage team", field="kind"
             )
-        role = Role.GROUP_MEMBER if details.kind is OrganisationKind.VCSE else Role.SUPPLIER_MEMBER
+        role = Role.member_of(details.kind)
         for member in org.members:
             member.role = role
         org.kind = details.kind

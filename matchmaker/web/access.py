@@ -67,7 +67,7 @@ def token_allow(*roles: Role, approved_organisation: bool = False) -> Callable:
 
 
 OFFICERS = (Role.OFFICER, Role.ADMIN)
-MEMBERS = (Role.GROUP_MEMBER, Role.SUPPLIER_MEMBER)
+MEMBERS = (Role.GROUP_MEMBER, Role.SUPPLIER_MEMBER, Role.PARTNER_MEMBER)
 
 
 def rule_for(endpoint: str) -> AccessRule | None:

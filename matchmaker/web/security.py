@@ -15,8 +15,10 @@ def _nonce() -> str:
 def _headers(response: Response) -> Response:
     nonce = g.get("csp_nonce")
     script_src = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+    # An email's HTML shown to officers as the recipient sees it carries its styles inline (never scripts).
+    style_src = "'self' 'unsafe-inline'" if g.get("csp_inline_styles") else "'self'"
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; "
+        f"default-src 'self'; script-src {script_src}; style-src {style_src}; img-src 'self' data:; "
         "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
         "frame-ancestors 'none'"
     )

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
-from matchmaker.models import Role
+from matchmaker.models import DigestFrequency, DigestStatus, Role
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -62,6 +62,7 @@ def navigation() -> list[dict]:
             items.append(("Needs to approve", "officers.needs_queue"))
             items.append(("Queue", "officers.queue"))
             items.append(("Matches", "officers.matching"))
+            items.append(("Digest", "digest.overview"))
         if current_user.role is Role.ADMIN:
             items.append(("Users", "admin.users"))
         if current_user.role is Role.GROUP_MEMBER:
@@ -97,6 +98,7 @@ SECTION_OF = {
     "account.details": "account.overview", "account.change_password": "account.overview",
     "account.edit_organisation": "account.organisation", "account.api_tokens_page": "account.overview",
     "browse.need": "browse.needs", "browse.offer": "browse.offers",
+    "digest.preview": "digest.overview", "digest.subscription": "account.overview",
 }
 
 
@@ -108,3 +110,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(plural)
     app.add_template_global(external_url)
     app.add_template_global(Role)
+    app.add_template_global(DigestFrequency)
+    app.add_template_global(DigestStatus)

@@ -972,6 +972,90 @@ def _(page, app):
     expect(page.get_by_role("table", name="Current ward weights")).to_contain_text("Stonebridge")
 
 
+# The partner digest -------------------------------------------------------------------------------------
+
+def digest_partner(app: Flask, with_news: bool = True) -> tuple[int, str]:
+    """A supplier's member; with_news adds a borough-wide need published in October 2026, so their digest has content."""
+    from datetime import UTC, datetime
+
+    from matchmaker.models import DigestDelivery, DigestStatus
+
+    with app.app_context():
+        org = make_organisation("Northway Construction Ltd", kind=OrganisationKind.SUPPLIER)
+        user = make_user(Role.SUPPLIER_MEMBER, org, full_name="Sam Patel")
+        if with_news:
+            make_need(title="Kitchen porters for a lunch club", borough_wide=True, quantity=30, unit=Unit.HOURS,
+                      published_at=datetime(2026, 10, 14, 10, tzinfo=UTC))
+            refused = make_user(Role.GROUP_MEMBER, full_name="Pat Lee")
+            db.session.add(DigestDelivery(user_id=refused.id, period="2026-10", status=DigestStatus.FAILED,
+                                          email=refused.email, attempts=1, error="550 5.1.1 No such mailbox"))
+            db.session.commit()
+        return user.id, user.email
+
+
+@case("digest-subscription", "digest.subscription", "Your email digest")
+def _(page, app):
+    sign_in(page, digest_partner(app, with_news=False)[1])
+    page.goto("/account/digest")
+
+
+def _unsubscribe_link(app: Flask) -> str:
+    from matchmaker.services.digest_subscriptions import make_unsubscribe_token
+
+    user_id, _ = digest_partner(app, with_news=False)
+    with app.app_context():
+        return f"/digest/unsubscribe/{make_unsubscribe_token(db.session.get(User, user_id))}"
+
+
+@case("digest-unsubscribe", "digest.unsubscribe", "Unsubscribe from the digest")
+def _(page, app):
+    page.goto(_unsubscribe_link(app))
+
+
+@case("digest-unsubscribed", "digest.unsubscribe_now", "You have unsubscribed from the digest")
+def _(page, app):
+    page.goto(_unsubscribe_link(app))
+    page.get_by_role("button", name="Unsubscribe").click()
+
+
+simple("digest-unsubscribe-invalid", "digest.unsubscribe", "/digest/unsubscribe/not-a-real-token",
+       "This unsubscribe link is not valid", status=400)
+
+
+@case("officer-digest", "digest.overview", "Partner digest")
+def _(page, app):
+    digest_partner(app)
+    sign_in(page, officer(app))
+    page.goto("/officers/digests?period=2026-10")
+    expect(page.get_by_role("main")).to_contain_text("550 5.1.1 No such mailbox")
+
+
+@case("officer-digest-preview", "digest.preview", "Digest for Sam Patel")
+def _(page, app):
+    digest_partner(app)
+    sign_in(page, officer(app))
+    page.goto("/officers/digests?period=2026-10")
+    page.get_by_role("link", name="Preview the digest for Sam Patel").click()
+    expect(page.get_by_role("main")).to_contain_text("Kitchen porters for a lunch club")
+
+
+@case("officer-digest-preview-empty", "digest.preview", "Digest for Sam Patel")
+def _(page, app):
+    user_id, _ = digest_partner(app, with_news=False)
+    sign_in(page, officer(app))
+    page.goto(f"/officers/digests/partners/{user_id}?period=2026-10")
+    expect(page.get_by_role("main")).to_contain_text("will not be emailed")
+
+
+@case("officer-digest-email", "digest.preview_email", "Your Brent social value digest for October 2026")
+def _(page, app):
+    """The email itself, as the partner will see it: the HTML part is held to the same standard as the site."""
+    user_id, _ = digest_partner(app)
+    sign_in(page, officer(app))
+    page.goto(f"/officers/digests/partners/{user_id}?period=2026-10")
+    page.get_by_role("link", name="Open the email as Sam Patel will see it").click()
+
+
 # The checks ----------------------------------------------------------------------------------------------
 
 def _open(name: str, app: Flask, page: Page) -> None:

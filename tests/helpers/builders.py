@@ -65,8 +65,8 @@ def make_user(
     full_name: str = "Test Person",
 ) -> User:
     number = next(_numbers)
-    if organisation is None and role in (Role.GROUP_MEMBER, Role.SUPPLIER_MEMBER):
-        kind = OrganisationKind.VCSE if role is Role.GROUP_MEMBER else OrganisationKind.SUPPLIER
+    if organisation is None and role in (Role.GROUP_MEMBER, Role.SUPPLIER_MEMBER, Role.PARTNER_MEMBER):
+        kind = {Role.GROUP_MEMBER: OrganisationKind.VCSE, Role.SUPPLIER_MEMBER: OrganisationKind.SUPPLIER}.get(role, OrganisationKind.PARTNER)
         organisation = make_organisation(kind=kind)
     user = User(
         email=email or f"user{number}@example.org", full_name=full_name, role=role, organisation=organisation

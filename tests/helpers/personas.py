@@ -6,9 +6,9 @@ from matchmaker.models import OrganisationKind, OrganisationStatus, Role
 from tests.helpers.builders import make_organisation, make_user
 from tests.helpers.web import sign_in
 
-PERSONAS = ("anonymous", "group", "supplier", "officer", "admin")
+PERSONAS = ("anonymous", "group", "supplier", "partner", "officer", "admin")
 ROLE_OF = {"anonymous": None, "group": Role.GROUP_MEMBER, "supplier": Role.SUPPLIER_MEMBER,
-           "officer": Role.OFFICER, "admin": Role.ADMIN}
+           "partner": Role.PARTNER_MEMBER, "officer": Role.OFFICER, "admin": Role.ADMIN}
 
 
 @dataclass
@@ -84,9 +84,11 @@ def build_world(app) -> World:
         group_org = make_organisation("Roundwood Community Garden", kind=OrganisationKind.VCSE)
         supplier_org = make_organisation("Brentside Builders Ltd", kind=OrganisationKind.SUPPLIER)
         pending = make_organisation("Queensbury Carers Circle", status=OrganisationStatus.PENDING)
+        partner_org = make_organisation("Northwick Park Hospital", kind=OrganisationKind.PARTNER)
         users = {
             "group": make_user(Role.GROUP_MEMBER, group_org),
             "supplier": make_user(Role.SUPPLIER_MEMBER, supplier_org),
+            "partner": make_user(Role.PARTNER_MEMBER, partner_org),
             "officer": make_user(Role.OFFICER),
             "admin": make_user(Role.ADMIN),
         }
@@ -101,7 +103,8 @@ def build_world(app) -> World:
         url_values = {"org_id": pending.id, "token": "not-a-real-token", "need_id": need.id,
                       "contract_id": contract.id, "offer_id": offer.id, "kind": "pledge", "item_id": pledge.id,
                       "match_id": match.id, "delivery_id": delivery.id, "token_id": spare.id,
-                      "proposal_id": proposal.id}
+                      "proposal_id": proposal.id,
+                      "partner_id": users["supplier"].id}
         emails = {persona: user.email for persona, user in users.items()}
     clients = {"anonymous": app.test_client()}
     for persona, email in emails.items():

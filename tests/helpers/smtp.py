@@ -15,6 +15,13 @@ class Mailbox:
         self.messages: list[EmailMessage] = []
         self.envelopes: list = []
         self.fail_after: int | None = None  # refuse messages after this many, to test failures halfway
+        self.refuse: dict[str, str] = {}  # recipient address -> the server's answer, such as "550 No such mailbox"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse:
+            return self.refuse[address.lower()]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.fail_after is not None and len(self.messages) >= self.fail_after:

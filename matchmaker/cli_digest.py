@@ -1,0 +1,56 @@
+"""`matchmaker digest send`: the scheduled job that sends partners their digest."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from matchmaker.extensions import db
+from matchmaker.models import DigestFrequency
+from matchmaker.services.digest_periods import last_complete_period, parse_period
+from matchmaker.services.errors import DomainError
+
+
+@click.group("digest", cls=AppGroup)
+def digest_group() -> None:
+    """The partner digest: a monthly (or weekly) email of what concerns each partner."""
+
+
+@digest_group.command("send")
+@click.option("--period", "period_name", metavar="PERIOD",
+              help="A month like 2026-11 (monthly subscribers) or an ISO week like 2026-W48 (weekly subscribers). "
+                   "Default: the last complete month, or week with --weekly.")
+@click.option("--weekly", is_flag=True, help="Without --period: the last complete ISO week, for weekly subscribers.")
+@click.option("--dry-run", is_flag=True, help="Build every digest and report what would be sent; send and record nothing.")
+def send_command(period_name: str | None, weekly: bool, dry_run: bool) -> None:
+    """Send the period's digests. Safe to run again: nobody gets the same period twice, and a run that
+    stopped halfway (mail server down) sends only what was not sent."""
+    from matchmaker.services.digest_sending import send_period
+
+    try:
+        period = parse_period(period_name) if period_name else last_complete_period(
+            DigestFrequency.WEEKLY if weekly else DigestFrequency.MONTHLY)
+    except DomainError as error:
+        raise click.BadParameter(error.message, param_hint="--period") from error
+    if weekly and period_name and period.frequency is not DigestFrequency.WEEKLY:
+        raise click.BadParameter("--weekly needs a week like 2026-W48, or no --period", param_hint="--period")
+
+    click.echo(f"{'Dry run: b' if dry_run else 'B'}uilding the {period.frequency.value} digest for {period.name} "
+               f"({period.title}, {period.first_day:%-d %B} to {period.last_day:%-d %B %Y})...")
+
+    def progress(done: int, total: int, address: str, outcome: str) -> None:
+        # Every failure is shown; otherwise a line every 100 people, and the last.
+        if outcome.startswith(("failed", "will retry")) or done % 100 == 0 or done == total:
+            click.echo(f"  [{done}/{total}] {address}: {outcome}")
+
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        try:
+            report = send_period(period, dry_run=dry_run, checkpoint=(lambda: None) if dry_run else db.session.commit,
+                                 progress=progress)
+        finally:
+            # What was sent is already committed, one by one; a dry run writes nothing.
+            db.session.rollback()
+    if report.stopped:
+        click.echo(f"Stopped early: {report.stopped}. Run the same command again later to send the rest.", err=True)
+    click.echo(report.summary)
+    if report.stopped or report.retry:
+        raise SystemExit(75)  # EX_TEMPFAIL: cron's mail or a systemd timer shows that a rerun is needed
