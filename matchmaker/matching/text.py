@@ -8,11 +8,11 @@ benchmarks/match_quality.py measures what each part adds.
 """
 
 import re
-from sys import intern
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import compress, count
+from sys import intern
 
 import numpy as np
 from scipy import sparse
