@@ -154,17 +154,18 @@ class TextModel:
         shown = {w: s for w, s in zip(words, stems) if s not in _NOT_SHOWN}
         return Terms(said, tuple(map(intern, shown)), tuple(shown.values()))
 
-    def fit_transform(self, documents: list[tuple[str, str]], keep_terms: int = 0):
-        """The matrix of these documents; with keep_terms=n, also the `Terms` of the first n."""
-        analysed = [self.features(d, keep_terms=i < keep_terms) for i, d in enumerate(documents)]
-        terms = [a[1] for a in analysed[:keep_terms]]
-        features = [a[0] for a in analysed[:keep_terms]] + analysed[keep_terms:]
+    def fit_transform(self, documents: list[tuple[str, str]], keep_terms: int | None = None):
+        """The matrix of these documents; with keep_terms=n (even 0), also the `Terms` of the first n."""
+        kept = keep_terms or 0
+        analysed = [self.features(d, keep_terms=i < kept) for i, d in enumerate(documents)]
+        terms = [a[1] for a in analysed[:kept]]
+        features = [a[0] for a in analysed[:kept]] + analysed[kept:]
         try:
             matrix = self.vectorizer.fit_transform(features).tocsr()
         except ValueError:  # no documents, or nothing but stop words: no word can tell texts apart
             self._empty = True
             matrix = sparse.csr_matrix((len(documents), 1), dtype=np.float32)
-        return (matrix, terms) if keep_terms else matrix
+        return matrix if keep_terms is None else (matrix, terms)
 
     def transform(self, documents: list[tuple[str, str]]) -> sparse.csr_matrix:
         if getattr(self, "_empty", False):

@@ -149,3 +149,13 @@ def test_rounding_whole_arrays_gives_the_floats_round_gives():
         assert rounded == [round(v, digits) for v in values.tolist()]
         assert engine_module._rounded(values.astype(np.float32), digits).tolist() == [
             round(v, digits) for v in values.astype(np.float32).tolist()]
+
+
+def test_offers_can_be_prepared_before_any_need_is_open(engine):
+    # An offer edited while no need is open still fits, and a need posted later is scored against it.
+    laptops = offer(1, title="Refurbished laptops", description="Laptops for families.", types=("in-kind",),
+                    borough_wide=True)
+    fitted = engine.fit([], [laptops], Context(today=TODAY))
+    assert fitted.propose([], top=5) == []
+    [proposal] = fitted.propose([need(title="Laptops for homework", types=("in-kind",))], top=5)
+    assert proposal.offer.id == 1 and "laptops" in proposal.reason.lower()
