@@ -85,14 +85,18 @@ class Engine:
 
     # -- the whole borough ------------------------------------------------------------------------------
 
-    def fit(self, needs: list[NeedItem], offers: list[OfferItem], context: Context) -> "FittedEngine":
-        """Learn word weights from both sides' texts (each analysed once) and prepare the offers."""
+    def fit(self, needs: list[NeedItem], offers: list[OfferItem], context: Context,
+            proposing_all: bool = True) -> "FittedEngine":
+        """Learn word weights from both sides' texts (each analysed once) and prepare the offers.
+
+        proposing_all: these needs will all be proposed for, so their words are kept for their reasons while
+        they are read (small: see text.Terms). False when the needs only lend their language to score others.
+        """
         text = TextModel(self.vocabulary, use_concepts=self.use_concepts)
-        # The needs' words are kept for their reasons (small: see text.Terms), so no text is read twice.
         with _no_cycle_collection():
             matrix, need_terms = text.fit_transform([text.document(n.title, n.description) for n in needs]
                                                     + [text.document(o.title, o.description) for o in offers],
-                                                    keep_terms=len(needs))
+                                                    keep_terms=len(needs) if proposing_all else 0)
         need_rows = {n.id: row for row, n in enumerate(needs)}
         return FittedEngine(self, text, OfferSide(offers, matrix[len(needs):], self.geography, context), context,
                             matrix[: len(needs)], need_rows, need_terms)

@@ -136,6 +136,8 @@ def test_batch_proposals_are_exactly_those_of_scoring_every_pair_one_by_one(engi
                 engine_module.explain(fitted, need_item, data.offers[c], components)))
     monkeypatch.setattr(engine_module, "BLOCK_CELLS", 7 * len(data.offers))  # several blocks, one short
     assert fitted.propose(data.needs, top=5) == expected
+    # Needs fitted only for their language are read again when proposed for, with the same result.
+    assert engine.fit(data.needs, data.offers, context, proposing_all=False).propose(data.needs, top=5) == expected
     assert len(expected) > 4 * len(data.needs) and any("≈" in p.reason for p in expected)
 
 
