@@ -4,8 +4,10 @@ Pure and deterministic: plain items in, scored proposals out, no Flask or databa
 blocks, so memory stays bounded however many there are (100,000 x 10,000 fits in well under 2 GB).
 """
 
-from dataclasses import dataclass
+import gc
+from contextlib import contextmanager
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,12 +34,14 @@ from matchmaker.matching.weights import COMPONENTS, Weights
 
 BLOCK = 2048
 # A block's matrices hold BLOCK x offers values each; with many offers the blocks get shorter, so memory stays
-# near BLOCK_CELLS x 4 bytes per matrix (about 16 MB) however large the borough.
-BLOCK_CELLS = 4_000_000
+# near BLOCK_CELLS x 4 bytes per matrix (about 4 MB) however large the borough. Blocks this small also stay in
+# the processor's cache between the dozen passes over them: measured 20% faster than 16 MB blocks.
+BLOCK_CELLS = 1_000_000
 
 
-@dataclass(frozen=True)
-class Proposal:
+class Proposal(NamedTuple):
+    """One offer proposed for one need. A named tuple: tens of thousands are made per run, and it is light."""
+
     need: NeedItem
     offer: OfferItem
     score: float
@@ -81,14 +85,21 @@ class Engine:
 
     # -- the whole borough ------------------------------------------------------------------------------
 
-    def fit(self, needs: list[NeedItem], offers: list[OfferItem], context: Context) -> "FittedEngine":
-        """Learn word weights from both sides' texts (each analysed once) and prepare the offers."""
+    def fit(self, needs: list[NeedItem], offers: list[OfferItem], context: Context,
+            proposing_all: bool = True) -> "FittedEngine":
+        """Learn word weights from both sides' texts (each analysed once) and prepare the offers.
+
+        proposing_all: these needs will all be proposed for, so their words are kept for their reasons while
+        they are read (small: see text.Terms). False when the needs only lend their language to score others.
+        """
         text = TextModel(self.vocabulary, use_concepts=self.use_concepts)
-        matrix = text.fit_transform([text.document(n.title, n.description) for n in needs]
-                                    + [text.document(o.title, o.description) for o in offers])
+        with _no_cycle_collection():
+            matrix, need_terms = text.fit_transform([text.document(n.title, n.description) for n in needs]
+                                                    + [text.document(o.title, o.description) for o in offers],
+                                                    keep_terms=len(needs) if proposing_all else 0)
         need_rows = {n.id: row for row, n in enumerate(needs)}
         return FittedEngine(self, text, OfferSide(offers, matrix[len(needs):], self.geography, context), context,
-                            matrix[: len(needs)], need_rows)
+                            matrix[: len(needs)], need_rows, need_terms)
 
     def propose(self, needs: list[NeedItem], offers: list[OfferItem], context: Context, top: int = 5) -> list[Proposal]:
         if not needs or not offers:
@@ -100,12 +111,12 @@ class FittedEngine:
     """An engine with its vocabulary fitted and offers prepared: scores any number of needs quickly."""
 
     def __init__(self, engine: Engine, text: TextModel, offers: OfferSide, context: Context,
-                 need_matrix=None, need_rows: dict[int, int] | None = None) -> None:
+                 need_matrix=None, need_rows: dict[int, int] | None = None, need_terms: list | None = None) -> None:
         self.engine, self.text, self.offers, self.context = engine, text, offers, context
         self.weights = np.array(engine.weights.vector(), dtype=np.float32)
         self.weights /= self.weights.sum()
-        self._need_matrix, self._need_rows = need_matrix, need_rows or {}
-        self._parsed: dict[tuple[str, int], object] = {}
+        self._need_matrix, self._need_rows, self._need_terms = need_matrix, need_rows or {}, need_terms or []
+        self._offer_parsed: list = [None] * len(offers.offers)
 
     def _excluded_columns(self) -> dict[int, list[int]]:
         """need id -> offer columns it must not be proposed, built once per fitted engine."""
@@ -125,24 +136,43 @@ class FittedEngine:
             return self._need_matrix[rows]
         return self.text.transform([self.text.document(n.title, n.description) for n in needs])
 
-    def parsed(self, kind: str, item) -> object:
-        key = (kind, item.id)
-        if key not in self._parsed:
-            self._parsed[key] = self.text.parse(f"{item.title} {item.description}")
-        return self._parsed[key]
+    def offer_parsed(self, column: int) -> object:
+        """An offer's words, parsed when it is first proposed and kept: offers are few, each proposed often."""
+        parsed = self._offer_parsed[column]
+        if parsed is None:
+            offer = self.offers.offers[column]
+            parsed = self._offer_parsed[column] = self.text.parse(f"{offer.title} {offer.description}")
+        return parsed
+
+    def need_terms(self, need: NeedItem):
+        """A need's words for its reasons: kept while fitting when it was part of it."""
+        row = self._need_rows.get(need.id)
+        if row is not None and row < len(self._need_terms):
+            return self._need_terms[row]
+        return self.text.terms(f"{need.title} {need.description}")
 
     def components(self, needs: list[NeedItem]) -> dict[str, np.ndarray]:
         """Every signal for these needs against all offers, each (needs x offers)."""
         geo, side, ctx = self.engine.geography, self.offers, self.context
         text = (self._need_text(needs) @ side.text).toarray()
-        # Location: the best closeness between any of the need's wards and the offer's coverage.
-        location = np.zeros_like(text)
-        for row, need in enumerate(needs):
-            if need.borough_wide or not need.wards:
-                location[row] = np.where(side.borough_wide, 1.0, WARD_OFFER_FOR_BOROUGH_WIDE_NEED)
-            else:
-                rows = [geo.index[c] for c in need.wards if c in geo.index]
-                location[row] = side.cover[rows].max(axis=0) if rows else 0.0
+        # Location, priorities and type depend only on the need's set of wards, priorities or types, and needs
+        # share a few hundred such sets at most: each distinct set's row is worked out once, then copied.
+
+        def location_row(key) -> np.ndarray:
+            borough_wide, wards = key
+            if borough_wide or not wards:
+                return np.where(side.borough_wide, 1.0, WARD_OFFER_FOR_BOROUGH_WIDE_NEED).astype(np.float32)
+            rows = [geo.index[c] for c in wards if c in geo.index]
+            # The best closeness between any of the need's wards and the offer's coverage.
+            return side.cover[rows].max(axis=0) if rows else np.zeros(len(side.offers), dtype=np.float32)
+
+        location = _by_distinct([(n.borough_wide, n.wards) for n in needs],
+                                lambda keys: np.array([location_row(k) for k in keys], dtype=np.float32).reshape(
+                                    len(keys), len(side.offers)))
+        priority = _by_distinct([n.priorities for n in needs],
+                                lambda keys: priority_overlap(one_hot(keys, PRIORITIES), side.priorities))
+        support = _by_distinct([n.support_types for n in needs],
+                               lambda keys: support_fit(one_hot(keys, SUPPORT_TYPES), side.type_reach))
         days_left = np.array([(n.needed_by - ctx.today).days if n.needed_by else 365 for n in needs], dtype=np.float32)
         waiting = np.array([(ctx.today - n.posted).days if n.posted else 0 for n in needs], dtype=np.float32)
         received = np.array([ctx.received_by_organisation.get(n.organisation_id, 0) for n in needs], dtype=np.float32)
@@ -151,9 +181,9 @@ class FittedEngine:
         need_fair, offer_fair = fairness_sides(side.allocated, received)
         return {
             "text": text,
-            "priority": priority_overlap(one_hot([n.priorities for n in needs], PRIORITIES), side.priorities),
+            "priority": priority,
             "location": location,
-            "support": support_fit(one_hot([n.support_types for n in needs], SUPPORT_TYPES), side.type_reach),
+            "support": support,
             "capacity": capacity_fit(need_qty, need_unit, side.remaining, side.unit),
             # Per need, or a product of a per-need and a per-offer factor: broadcast views, not full matrices.
             "urgency": np.broadcast_to(urgency(days_left, waiting)[:, None], text.shape),
@@ -162,9 +192,16 @@ class FittedEngine:
 
     def scores(self, needs: list[NeedItem], parts: dict[str, np.ndarray]) -> np.ndarray:
         total = np.zeros(parts["text"].shape, dtype=np.float32)
+        scratch = np.empty_like(total)
         for weight, name in zip(self.weights, COMPONENTS):
-            if weight:
-                total += np.float32(weight) * parts[name]
+            if not weight:
+                continue
+            part, weight = parts[name], np.float32(weight)
+            if part.strides[1] == 0:  # the same for every offer: weigh one column, add it to every row
+                total += weight * part[:, :1]
+            else:  # in place, in the same order as `total += weight * part`, so the sums are the same floats
+                np.multiply(part, weight, out=scratch)
+                total += scratch
         boost = self.engine.weights.ward_boost
         if self.context.ward_weights and boost:
             lift = np.array([max((self.context.ward_weights.get(c, 0.0) for c in n.wards), default=0.0)
@@ -186,34 +223,105 @@ class FittedEngine:
         if not self.offers.offers:
             return proposals
         rows = max(1, min(BLOCK, BLOCK_CELLS // max(1, len(self.offers.offers))))
-        for start in range(0, len(needs), rows):
-            block = needs[start:start + rows]
-            parts = self.components(block)
-            total = self.scores(block, parts)
-            k = min(top, total.shape[1])
-            best = np.argpartition(-total, k - 1, axis=1)[:, :k]
-            for row, need in enumerate(block):
-                ranked = sorted(best[row], key=lambda col: (-total[row, col], self.offers.offers[col].id))
-                for col in ranked:
-                    if np.isfinite(total[row, col]):
-                        proposals.append(self._proposal(need, self.offers.offers[col], float(total[row, col]),
-                                                        {name: float(parts[name][row, col]) for name in COMPONENTS}))
+        with _no_cycle_collection():
+            for start in range(0, len(needs), rows):
+                block = needs[start:start + rows]
+                parts = self.components(block)
+                total = self.scores(block, parts)
+                proposals.extend(self._kept(block, parts, total, min(top, total.shape[1])))
         return proposals
 
-    def _proposal(self, need: NeedItem, offer: OfferItem, score: float, components: dict[str, float]) -> Proposal:
-        return Proposal(need, offer, round(score, 6), {k: round(v, 4) for k, v in components.items()},
-                        explain(self, need, offer, components))
+    def _kept(self, block: list[NeedItem], parts: dict[str, np.ndarray], total: np.ndarray, k: int):
+        """The best k offers of each need in the block, best first (ties by offer id), as proposals.
+
+        Everything per pair is done for the kept pairs only, and as whole-block array operations; reasons, the
+        one part that needs Python, are built for the kept pairs alone.
+        """
+        ids = self.offers.ids
+        best = np.argpartition(-total, k - 1, axis=1)[:, :k]
+        best_scores = np.take_along_axis(total, best, axis=1)
+        # When more offers tie with the k-th best score than there are places left, argpartition keeps any of
+        # them: keep those with the lowest ids instead, as a full ranking would (rare, so done row by row).
+        kth = best_scores.min(axis=1)
+        tied = (total == kth[:, None]).sum(axis=1) > (best_scores == kth[:, None]).sum(axis=1)
+        for row in np.flatnonzero(tied & np.isfinite(kth)):
+            columns = np.flatnonzero(total[row] >= kth[row])
+            best[row] = columns[np.lexsort((ids[columns], -total[row, columns]))[:k]]
+            best_scores[row] = total[row, best[row]]
+        order = np.lexsort((ids[best], -best_scores), axis=1)
+        best = np.take_along_axis(best, order, axis=1)
+        best_scores = np.take_along_axis(best_scores, order, axis=1)
+        row_index = np.arange(len(block))[:, None]
+        # needs x k x components, rounded as whole arrays (to the same floats as `round` gives one by one).
+        components = _rounded(np.stack([parts[name][row_index, best] for name in COMPONENTS], axis=2), 4).tolist()
+        scores = _rounded(best_scores, 6).tolist()
+        columns, offers, names = best.tolist(), self.offers.offers, COMPONENTS
+        for row, need in enumerate(block):
+            terms = None
+            for col, score, values in zip(columns[row], scores[row], components[row]):
+                if score == -np.inf:
+                    continue
+                if terms is None:
+                    terms = self.need_terms(need)
+                offer = offers[col]
+                yield Proposal(need, offer, score, dict(zip(names, values)),
+                               _reason(self, need, offer, terms, self.offer_parsed(col)))
+
+
+@contextmanager
+def _no_cycle_collection():
+    """Pause the cyclic garbage collector. Analysing texts and making proposals create several small containers
+    per text or pair and no reference cycles, and the collector would walk them over and over for nothing (a
+    quarter of the time, measured). Reference counting still frees everything as usual."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _rounded(values: np.ndarray, digits: int) -> np.ndarray:
+    """`round(value, digits)` for every value at once, giving the same floats.
+
+    Scaling, rounding to an integer and dividing back gives the double nearest the decimal, as `round` does,
+    unless the scaled value sits a hair from .5, where the multiplication's own rounding could tip it: those
+    rare values are rounded by `round` itself.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    scale = 10.0 ** digits
+    with np.errstate(invalid="ignore"):  # -inf scores stay -inf
+        scaled = x * scale
+        result = np.rint(scaled) / scale
+        near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    for index in zip(*np.nonzero(near_half)):
+        result[index] = round(float(x[index]), digits)
+    return result
+
+
+def _by_distinct(keys: list, build) -> np.ndarray:
+    """Rows for these keys, from `build(distinct keys)` called once for each distinct key."""
+    index: dict = {}
+    positions = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.intp, count=len(keys))
+    return build(list(index)).take(positions, axis=0)
 
 
 def explain(fitted: FittedEngine, need: NeedItem, offer: OfferItem, components: dict[str, float]) -> str:
     """One line a person can read: where, which priority, which type of help, which words."""
+    text = fitted.text
+    return _reason(fitted, need, offer, text.terms(f"{need.title} {need.description}"),
+                   text.parse(f"{offer.title} {offer.description}"))
+
+
+def _reason(fitted: FittedEngine, need: NeedItem, offer: OfferItem, need_terms, parsed_offer) -> str:
     where = _where(fitted.engine.geography, need.wards, need.borough_wide, offer.wards, offer.borough_wide)
     parts = [where]
     priorities = _shared_priorities(need.priorities, offer.priorities)
     if priorities:
         parts.append(priorities)
     parts.append(_types(need.support_types, offer.support_types))
-    words = fitted.text.bridge(fitted.parsed("need", need), fitted.parsed("offer", offer))
+    words = fitted.text.bridge(need_terms, parsed_offer)
     if words:
         parts.append("words: " + ", ".join(words))
     return " · ".join(parts)

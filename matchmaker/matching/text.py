@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import compress, count
+from sys import intern
 
 import numpy as np
 from scipy import sparse
@@ -25,6 +27,12 @@ DOMAIN_STOP_WORDS = frozenset({
     "project", "projects", "service", "services", "able", "get", "make", "new", "work", "working", "use",
 })
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
+# Stems that never become a feature: stop words and single characters (a stem is only one character when the
+# word was), checked with one set lookup per word.
+_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789"
+_NOT_FEATURES = STOP_WORDS | frozenset(_CHARACTERS)
+# Stems never shown in a reason: stop words and stems of one or two characters.
+_NOT_SHOWN = _NOT_FEATURES | frozenset(a + b for a in _CHARACTERS for b in _CHARACTERS)
 
 
 @lru_cache(maxsize=200_000)
@@ -46,7 +54,7 @@ def stem(word: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower().replace("’", "'"))]
+    return _WORD.findall(text.lower().replace("’", "'"))
 
 
 @dataclass(frozen=True)
@@ -55,9 +63,9 @@ class Vocabulary:
 
     phrases: dict[tuple[str, ...], str]
     longest: int
-    # First word of a phrase -> the lengths of phrases starting with it, longest first: most words start none,
-    # so finding concepts costs one dictionary miss per word.
-    starts: dict[str, tuple[int, ...]]
+    # The phrases as a tree of words: each node maps the next word to its node; "" holds the concept of the
+    # phrase ending there. Most words start no phrase, so finding concepts costs one dictionary miss per word.
+    tree: dict
 
     @classmethod
     def from_groups(cls, groups: Iterable[tuple[str, Iterable[str]]]) -> "Vocabulary":
@@ -67,11 +75,13 @@ class Vocabulary:
                 key = tuple(stem(w) for w in tokens(term))
                 if key:
                     phrases.setdefault(key, concept)
-        lengths: dict[str, set[int]] = {}
-        for key in phrases:
-            lengths.setdefault(key[0], set()).add(len(key))
-        starts = {word: tuple(sorted(sizes, reverse=True)) for word, sizes in lengths.items()}
-        return cls(phrases, max((len(k) for k in phrases), default=0), starts)
+        tree: dict = {}
+        for key, concept in phrases.items():
+            node = tree
+            for word in key:
+                node = node.setdefault(word, {})
+            node[""] = concept
+        return cls(phrases, max((len(k) for k in phrases), default=0), tree)
 
     @classmethod
     def empty(cls) -> "Vocabulary":
@@ -79,18 +89,21 @@ class Vocabulary:
 
     def concepts(self, stems: list[str]) -> list[tuple[str, int, int]]:
         """(concept, start, end) for each vocabulary phrase found, longest first, without overlaps."""
-        found, i, n = [], 0, len(stems)
-        starts, phrases = self.starts, self.phrases
-        while i < n:
-            for size in starts.get(stems[i], ()):
-                if i + size <= n:
-                    concept = phrases.get(tuple(stems[i:i + size]))
-                    if concept:
-                        found.append((concept, i, i + size))
-                        i += size
-                        break
-            else:
-                i += 1
+        tree = self.tree
+        found, n, free = [], len(stems), 0
+        for i in compress(count(), map(tree.__contains__, stems)):  # where a phrase may start
+            if i < free:  # inside a phrase already found
+                continue
+            node, j, longest = tree[stems[i]], i + 1, None
+            while True:
+                if "" in node:
+                    longest = (node[""], i, j)
+                if j == n or stems[j] not in node:
+                    break
+                node, j = node[stems[j]], j + 1
+            if longest:
+                found.append(longest)
+                free = longest[2]
         return found
 
 
@@ -103,63 +116,108 @@ class TextModel:
         self.vocabulary = vocabulary
         self.use_concepts = use_concepts
         self.title_weight = title_weight
+        # Texts are analysed by `features`, and the vectoriser is handed the finished features (`_as_is`), so
+        # the words can also be kept for explanations without reading each text twice.
         self.vectorizer = TfidfVectorizer(
-            analyzer=self.analyse, sublinear_tf=True, min_df=1, dtype=np.float32, norm="l2"
+            analyzer=_as_is, sublinear_tf=True, min_df=1, dtype=np.float32, norm="l2"
         )
 
     def analyse(self, text: str) -> list[str]:
-        stems = [stem(w) for w in tokens(text)]
-        features = [s for s in stems if s not in STOP_WORDS and len(s) > 1]
+        return self._features(list(map(stem, tokens(text))))
+
+    def _features(self, stems: list[str]) -> list[str]:
+        features = [s for s in stems if s not in _NOT_FEATURES]
         if self.use_concepts:
             features += [self.CONCEPT_PREFIX + concept for concept, _, _ in self.vocabulary.concepts(stems)]
         return features
 
-    def document(self, title: str, description: str) -> str:
-        # The title says what it is about; repeating it weights it above the description.
-        return " . ".join([title] * self.title_weight + [description])
+    def document(self, title: str, description: str) -> tuple[str, str]:
+        return (title, description)
 
-    def fit(self, documents: list[str]) -> "TextModel":
-        self.vectorizer.fit(documents)
-        return self
+    def features(self, document: tuple[str, str], keep_terms: bool = False):
+        """The TF-IDF features of (title, description): the title counts `title_weight` times, as it says what
+        the text is about. The same as analysing the title repeated before the description, with the title
+        read once. With keep_terms, also the `Terms` of "title description" for explaining a match."""
+        title, description = document
+        title_words, description_words = tokens(title), tokens(description)
+        title_stems, description_stems = list(map(stem, title_words)), list(map(stem, description_words))
+        features = self._features(title_stems * self.title_weight + description_stems)
+        if not keep_terms:
+            return features
+        return features, self._terms(title_words + description_words, title_stems + description_stems)
 
-    def fit_transform(self, documents: list[str]) -> sparse.csr_matrix:
+    def _terms(self, words: list[str], stems: list[str]) -> "Terms":
+        concepts = self.vocabulary.concepts(stems) if self.use_concepts else []
+        said = tuple((c, " ".join(words[s:e])) for c, s, e in concepts)
+        # Words that can be shown, in order of first mention (a repeat is never shown twice; a word always has
+        # the same stem). Interned: the same words recur across thousands of needs.
+        shown = {w: s for w, s in zip(words, stems) if s not in _NOT_SHOWN}
+        return Terms(said, tuple(map(intern, shown)), tuple(shown.values()))
+
+    def fit_transform(self, documents: list[tuple[str, str]], keep_terms: int | None = None):
+        """The matrix of these documents; with keep_terms=n (even 0), also the `Terms` of the first n."""
+        kept = keep_terms or 0
+        analysed = [self.features(d, keep_terms=i < kept) for i, d in enumerate(documents)]
+        terms = [a[1] for a in analysed[:kept]]
+        features = [a[0] for a in analysed[:kept]] + analysed[kept:]
         try:
-            return self.vectorizer.fit_transform(documents).tocsr()
+            matrix = self.vectorizer.fit_transform(features).tocsr()
         except ValueError:  # no documents, or nothing but stop words: no word can tell texts apart
             self._empty = True
-            return sparse.csr_matrix((len(documents), 1), dtype=np.float32)
+            matrix = sparse.csr_matrix((len(documents), 1), dtype=np.float32)
+        return matrix if keep_terms is None else (matrix, terms)
 
-    def transform(self, documents: list[str]) -> sparse.csr_matrix:
+    def transform(self, documents: list[tuple[str, str]]) -> sparse.csr_matrix:
         if getattr(self, "_empty", False):
             return sparse.csr_matrix((len(documents), 1), dtype=np.float32)
-        return self.vectorizer.transform(documents).tocsr()
+        return self.vectorizer.transform([self.features(d) for d in documents]).tocsr()
 
     def parse(self, text: str) -> "Parsed":
         words = tokens(text)
-        stems = [stem(w) for w in words]
+        stems = list(map(stem, words))
         concepts = self.vocabulary.concepts(stems) if self.use_concepts else []
         return Parsed(words, stems, concepts)
 
-    def bridge(self, need: "Parsed", offer: "Parsed", limit: int = 2) -> list[str]:
+    def terms(self, text: str) -> "Terms":
+        words = tokens(text)
+        return self._terms(words, list(map(stem, words)))
+
+    def bridge(self, need: "Terms", offer: "Parsed", limit: int = 2) -> list[str]:
         """Words the two texts share, as people wrote them: "trustees ≈ board members" or "laptops"."""
         shown: list[str] = []
-        offer_concepts = offer.concept_spans
-        for concept, start, end in need.concepts:
-            if concept in offer_concepts and len(shown) < limit:
-                said = " ".join(need.words[start:end])
-                o_start, o_end = offer_concepts[concept]
-                other = " ".join(offer.words[o_start:o_end])
-                item = said if stem(said) == stem(other) else f"{said} ≈ {other}"
-                if item not in shown:
-                    shown.append(item)
-        if len(shown) < limit:
-            offer_set = offer.stem_set
-            for word, s in zip(need.words, need.stems):
-                if s in offer_set and s not in STOP_WORDS and len(s) > 2 and all(word not in x for x in shown):
-                    shown.append(word)
-                    if len(shown) >= limit:
-                        break
+        offer_concepts = offer.concept_said
+        if offer_concepts:
+            for concept, said in need.said:
+                if concept in offer_concepts:
+                    other = offer_concepts[concept]
+                    item = said if stem(said) == stem(other) else f"{said} ≈ {other}"
+                    if item not in shown:
+                        shown.append(item)
+                        if len(shown) == limit:
+                            return shown
+        offer_set = offer.stem_set
+        if offer_set.isdisjoint(need.stems):
+            return shown
+        for word, s in zip(need.words, need.stems):
+            if s in offer_set and all(word not in x for x in shown):
+                shown.append(word)
+                if len(shown) == limit:
+                    break
         return shown
+
+
+def _as_is(features: list[str]) -> list[str]:
+    return features
+
+
+class Terms:
+    """What explaining a match needs from one text, kept small as there is one per need: the concepts found
+    with the words that said them, and each word that can be shown (first mention only) with its stem."""
+
+    __slots__ = ("said", "words", "stems")
+
+    def __init__(self, said: tuple[tuple[str, str], ...], words: tuple[str, ...], stems: tuple[str, ...]) -> None:
+        self.said, self.words, self.stems = said, words, stems
 
 
 @dataclass(frozen=True, eq=False)
@@ -177,6 +235,11 @@ class Parsed:
     @cached_property
     def stem_set(self) -> frozenset[str]:
         return frozenset(self.stems)
+
+    @cached_property
+    def concept_said(self) -> dict[str, str]:
+        """What `TextModel.bridge` reads of an offer, worked out once per offer rather than once per pair."""
+        return {c: " ".join(self.words[s:e]) for c, (s, e) in self.concept_spans.items()}
 
 
 def load_vocabulary_csv(lines: Iterable[str]) -> Vocabulary:

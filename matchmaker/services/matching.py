@@ -169,7 +169,7 @@ def refresh_need(need: Need, top: int = 5) -> int:
     offers = active_offers()
     # Word weights come from the whole borough's language, as in the batch run.
     corpus = open_needs()
-    proposals = engine().fit(corpus or items, offers, context()).propose(items, top=top)
+    proposals = engine().fit(corpus or items, offers, context(), proposing_all=False).propose(items, top=top)
     _save(proposals, [need.id])
     db.session.flush()
     return len(proposals)
@@ -256,7 +256,7 @@ def unmatched_report(top: int = 5) -> list[Unmatched]:
     rows = {n.id: n for n in db.session.scalars(select(Need).where(Need.id.in_([i.id for i in needs])))}
     if not offers:
         return [Unmatched(rows[n.id], "No active offers at all") for n in needs]
-    fitted = engine().fit(needs, offers, context())
+    fitted = engine().fit(needs, offers, context(), proposing_all=False)  # components only, no reasons
     parts = fitted.components(needs)
     usable = fitted.offers.usable
     found: list[Unmatched] = []

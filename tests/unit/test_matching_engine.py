@@ -112,3 +112,52 @@ def test_nothing_to_match_gives_no_proposals_rather_than_an_error(engine):
     same = offer(1, title="Support", description="Offering support", borough_wide=True)
     [proposal] = engine.propose([only_stop_words], [same], Context(today=TODAY))
     assert proposal.components["text"] == 0.0
+
+
+def test_batch_proposals_are_exactly_those_of_scoring_every_pair_one_by_one(engine, monkeypatch):
+    # The batch path keeps only the best pairs, rounds whole arrays and reuses words read while fitting; the
+    # reference ranks every pair of the labelled set and explains each with `explain`, as a person would.
+    from matchmaker.matching.evaluate import load_eval_set
+    from matchmaker.matching.weights import COMPONENTS
+
+    data = load_eval_set(SEEDS / "eval", TODAY)
+    context = Context(today=TODAY, received_by_organisation={3: 2}, excluded=frozenset({(1, 1), (2, 5)}))
+    fitted = engine.fit(data.needs, data.offers, context)
+    parts = fitted.components(data.needs)
+    scores = fitted.scores(data.needs, parts)
+    expected = []
+    for row, need_item in enumerate(data.needs):
+        ranked = sorted((c for c in range(len(data.offers)) if scores[row, c] > -float("inf")),
+                        key=lambda c: (-scores[row, c], data.offers[c].id))
+        for c in ranked[:5]:
+            components = {name: round(float(parts[name][row, c]), 4) for name in COMPONENTS}
+            expected.append(engine_module.Proposal(
+                need_item, data.offers[c], round(float(scores[row, c]), 6), components,
+                engine_module.explain(fitted, need_item, data.offers[c], components)))
+    monkeypatch.setattr(engine_module, "BLOCK_CELLS", 7 * len(data.offers))  # several blocks, one short
+    assert fitted.propose(data.needs, top=5) == expected
+    # Needs fitted only for their language are read again when proposed for, with the same result.
+    assert engine.fit(data.needs, data.offers, context, proposing_all=False).propose(data.needs, top=5) == expected
+    assert len(expected) > 4 * len(data.needs) and any("≈" in p.reason for p in expected)
+
+
+def test_rounding_whole_arrays_gives_the_floats_round_gives():
+    import numpy as np
+
+    values = np.array([0.00005, 0.00015, 0.12345, 0.5, 1.0, 0.0, 0.03125, 0.2675, 2.675e-5, 1 / 3, 0.99995,
+                       -0.00005, *np.random.default_rng(3).random(20_000)], dtype=np.float64)
+    for digits in (4, 6):
+        rounded = engine_module._rounded(values, digits).tolist()
+        assert rounded == [round(v, digits) for v in values.tolist()]
+        assert engine_module._rounded(values.astype(np.float32), digits).tolist() == [
+            round(v, digits) for v in values.astype(np.float32).tolist()]
+
+
+def test_offers_can_be_prepared_before_any_need_is_open(engine):
+    # An offer edited while no need is open still fits, and a need posted later is scored against it.
+    laptops = offer(1, title="Refurbished laptops", description="Laptops for families.", types=("in-kind",),
+                    borough_wide=True)
+    fitted = engine.fit([], [laptops], Context(today=TODAY))
+    assert fitted.propose([], top=5) == []
+    [proposal] = fitted.propose([need(title="Laptops for homework", types=("in-kind",))], top=5)
+    assert proposal.offer.id == 1 and "laptops" in proposal.reason.lower()
