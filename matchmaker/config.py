@@ -75,6 +75,9 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("MATCHMAKER_LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        # Per account, on top of the per-IP limit: this many wrong passwords in a row lock it for this long.
+        "LOCKOUT_THRESHOLD": int(os.environ.get("MATCHMAKER_LOCKOUT_THRESHOLD", "10")),
+        "LOCKOUT_MINUTES": int(os.environ.get("MATCHMAKER_LOCKOUT_MINUTES", "30")),
         "PASSWORD_HASH_METHOD": "scrypt",
         "PASSWORD_RESET_MAX_AGE": 3600,
         "INVITATION_MAX_AGE": 7 * 86400,

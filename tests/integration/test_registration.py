@@ -127,7 +127,7 @@ def test_borough_wide_and_particular_wards_together_are_refused(client):
 
 
 def test_a_common_password_is_refused(client):
-    response = post_form(client, "/register", {**GOOD, "password": "password123", "confirm_password": "password123"})
+    response = post_form(client, "/register", {**GOOD, "password": "password123456", "confirm_password": "password123456"})
     assert any(m.startswith("Password is too easy to guess") for m in error_messages(response))
 
 

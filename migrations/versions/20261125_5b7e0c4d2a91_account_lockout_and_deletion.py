@@ -1,0 +1,30 @@
+"""account lockout after failed sign-ins, and deleted (anonymised) accounts
+
+Revision ID: 5b7e0c4d2a91
+Revises: 92e5c6f1b3f0
+Create Date: 2026-11-25 02:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '5b7e0c4d2a91'
+down_revision = '92e5c6f1b3f0'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('app_user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('failed_sign_ins', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('app_user', schema=None) as batch_op:
+        batch_op.drop_column('deleted_at')
+        batch_op.drop_column('locked_until')
+        batch_op.drop_column('failed_sign_ins')
