@@ -207,6 +207,27 @@ def _(page, app):
     expect(page.get_by_role("alert")).to_contain_text("Enter your current password")
 
 
+@case("your-data", "account.your_data", "Your data")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/account/data")
+
+
+@case("your-data-staff", "account.your_data", "Your data")
+def _(page, app):
+    sign_in(page, officer(app))
+    page.goto("/account/data")
+
+
+@case("delete-account-with-errors", "account.delete_account", "Delete your account")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/account/delete")
+    page.get_by_label("Your password").fill("not my password")
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_role("alert")).to_contain_text("Your password is incorrect")
+
+
 @case("organisation", "account.organisation", "Roundwood Community Garden")
 def _(page, app):
     sign_in(page, member(app, description="A garden for everyone.", website="https://garden.example.org"))
@@ -336,6 +357,17 @@ def _(page, app):
     page.get_by_label("Full name", exact=True).fill("Another Officer")
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("alert")).to_contain_text("An account already exists with this email address")
+
+
+@case("admin-delete-user-with-errors", "admin.delete_user", "Delete an account")
+def _(page, app):
+    email = member(app)
+    sign_in(page, admin(app))
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == email))
+    page.goto(f"/admin/users/{user_id}/delete")
+    page.get_by_role("button", name="Delete account").click()
+    expect(page.get_by_role("alert")).to_contain_text("Confirm that you want to delete this account")
 
 
 # Browsing needs and offers ----------------------------------------------------------------------------------

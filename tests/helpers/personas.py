@@ -6,9 +6,13 @@ from matchmaker.models import OrganisationKind, OrganisationStatus, Role
 from tests.helpers.builders import make_organisation, make_user
 from tests.helpers.web import sign_in
 
-PERSONAS = ("anonymous", "group", "supplier", "officer", "admin")
+PERSONAS = ("anonymous", "group", "supplier", "officer", "admin", "other_group", "other_supplier")
 ROLE_OF = {"anonymous": None, "group": Role.GROUP_MEMBER, "supplier": Role.SUPPLIER_MEMBER,
-           "officer": Role.OFFICER, "admin": Role.ADMIN}
+           "officer": Role.OFFICER, "admin": Role.ADMIN,
+           # Members of other approved organisations: the right role, but none of the objects in url_values are theirs.
+           "other_group": Role.GROUP_MEMBER, "other_supplier": Role.SUPPLIER_MEMBER}
+# The organisation whose objects fill url_values, for each member persona.
+OWNER_OF_OBJECTS = {"group", "supplier"}
 
 
 @dataclass
@@ -73,15 +77,23 @@ def build_world(app) -> World:
             "supplier": make_user(Role.SUPPLIER_MEMBER, supplier_org),
             "officer": make_user(Role.OFFICER),
             "admin": make_user(Role.ADMIN),
+            "other_group": make_user(Role.GROUP_MEMBER, make_organisation("Tokyngton Tenants Association")),
+            "other_supplier": make_user(Role.SUPPLIER_MEMBER,
+                                        make_organisation("Alperton Facilities plc", kind=OrganisationKind.SUPPLIER)),
         }
+        bystander = make_user(Role.GROUP_MEMBER, group_org, full_name="Someone Else")
         need, contract, offer = _need_contract_and_offer(group_org, supplier_org)
         pledge, match, delivery = _pledge_and_match(need, offer)
         url_values = {"org_id": pending.id, "token": "not-a-real-token", "need_id": need.id,
                       "contract_id": contract.id, "offer_id": offer.id, "kind": "pledge", "item_id": pledge.id,
-                      "match_id": match.id, "delivery_id": delivery.id}
+                      "match_id": match.id, "delivery_id": delivery.id,
+                      "user_id": bystander.id}
         emails = {persona: user.email for persona, user in users.items()}
     clients = {"anonymous": app.test_client()}
-    for persona, email in emails.items():
+    for number, (persona, email) in enumerate(emails.items(), start=1):
         clients[persona] = app.test_client()
+        # Each persona from its own address, as real people are, so that signing them all in stays under the
+        # per-address sign-in limit.
+        clients[persona].environ_base["REMOTE_ADDR"] = f"198.51.100.{number}"
         sign_in(clients[persona], email)
     return World(clients, url_values)

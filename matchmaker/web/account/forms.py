@@ -41,3 +41,10 @@ class ChangePasswordForm(FlaskForm):
 
 class OrganisationProfileForm(OrganisationFields):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        "Your password", validators=[required("Enter your password to confirm")], widget=GovPasswordInput()
+    )
+    submit = SubmitField("Delete my account", widget=GovSubmitInput())
