@@ -10,6 +10,9 @@ import multiprocessing
 import os
 
 wsgi_app = "matchmaker:create_app()"
+# Load the app once in the master, then fork: workers start warm and share memory. Safe because create_app never
+# connects to the database; post_fork drops any pool a worker might have inherited all the same.
+preload_app = True
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Requests mostly wait on PostgreSQL, so a little over the core count; gunicorn's own WEB_CONCURRENCY also works.
 workers = int(os.environ.get("WEB_CONCURRENCY", str(min(multiprocessing.cpu_count() * 2, 8))))
@@ -26,3 +29,12 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("MATCHMAKER_LOG_LEVEL", "info").lower()
+
+
+def post_fork(server, worker):
+    from matchmaker.extensions import db
+
+    app = server.app.callable
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)  # never close the parent's connections from a child
