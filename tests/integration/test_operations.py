@@ -99,3 +99,43 @@ def test_postgresql_gets_a_bounded_pool_per_worker():
                                    "SQLALCHEMY_DATABASE_URI": "postgresql://u@h/db", "DB_POOL_SIZE": 3})
     options = config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options["pool_pre_ping"] is True and options["pool_size"] == 3 and options["pool_recycle"] == 1800
+
+
+def test_gunicorn_serves_the_app_with_several_workers_from_the_shipped_config(app, tmp_path):
+    """The production command, `gunicorn -c gunicorn.conf.py`, boots (preloaded, two workers here) and answers."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"PATH": "/usr/bin:/bin", "MATCHMAKER_ENV": "development", "SECRET_KEY": "gunicorn-test-key",
+           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "WEB_CONCURRENCY": "2",
+           "GUNICORN_BIND": f"127.0.0.1:{port}", "MATCHMAKER_LOG_FORMAT": "json"}
+    log = (tmp_path / "gunicorn.log").open("w")
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"], cwd=root,
+                              env=env, stdout=log, stderr=log)
+    try:
+        answers = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(answers) < 6:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
+                    answers.append((response.status, response.headers["X-Request-ID"]))
+            except OSError:
+                time.sleep(0.3)
+        assert len(answers) == 6 and {status for status, _ in answers} == {200}
+        assert len({request_id for _, request_id in answers}) == 6
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/needs", timeout=10) as response:
+            assert response.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    booted = (tmp_path / "gunicorn.log").read_text()
+    assert booted.count("Booting worker") == 2 and "Traceback" not in booted
