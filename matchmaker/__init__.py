@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from matchmaker.config import build_config
+from matchmaker.request_logging import configure_logging
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(build_config(app.instance_path, test_config))
+    configure_logging(app)
     register_templates(app)
     register_extensions(app)
     register_blueprints(app)
@@ -92,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.web.groups.routes import bp as groups_bp
     from matchmaker.web.imports.routes import bp as imports_bp
     from matchmaker.web.officers.routes import bp as officers_bp
+    from matchmaker.web.ops.routes import bp as ops_bp
     from matchmaker.web.public.routes import bp as public_bp
     from matchmaker.web.security import init_security
     from matchmaker.web.suppliers.routes import bp as suppliers_bp
@@ -100,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     init_api(app)
     app.register_blueprint(digest_bp)
+    app.register_blueprint(ops_bp)
     init_access(app)
     init_security(app)
     init_errors(app)

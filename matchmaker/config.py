@@ -76,11 +76,20 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("MATCHMAKER_LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
         "API_RATE_LIMIT": os.environ.get("MATCHMAKER_API_RATE_LIMIT", "120 per minute"),
+        # Per account, on top of the per-IP limit: this many wrong passwords in a row lock it for this long.
+        "LOCKOUT_THRESHOLD": int(os.environ.get("MATCHMAKER_LOCKOUT_THRESHOLD", "10")),
+        "LOCKOUT_MINUTES": int(os.environ.get("MATCHMAKER_LOCKOUT_MINUTES", "30")),
         "PASSWORD_HASH_METHOD": "scrypt",
         "PASSWORD_RESET_MAX_AGE": 3600,
         "INVITATION_MAX_AGE": 7 * 86400,
         "PROXY_FIX_X_FOR": int(os.environ.get("MATCHMAKER_PROXY_FIX_X_FOR", "0")),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Each gunicorn worker has its own pool (the app never connects before the fork). pre_ping replaces a
+        # connection PostgreSQL or a proxy has closed; recycle stays under common idle timeouts.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_recycle": 1800},
+        "DB_POOL_SIZE": int(os.environ.get("MATCHMAKER_DB_POOL_SIZE", "5")),
+        "DB_MAX_OVERFLOW": int(os.environ.get("MATCHMAKER_DB_MAX_OVERFLOW", "5")),
+        "LOG_LEVEL": os.environ.get("MATCHMAKER_LOG_LEVEL", "WARNING" if environment == "testing" else "INFO").upper(),
+        "LOG_FORMAT": os.environ.get("MATCHMAKER_LOG_FORMAT", "json" if production else "text"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("MATCHMAKER_SECURE_COOKIES", production),
@@ -98,6 +107,15 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
         config.update(test_config)
         if "SQLALCHEMY_DATABASE_URI" in test_config:
             config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(test_config["SQLALCHEMY_DATABASE_URI"])
+
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": config["DB_POOL_SIZE"],
+                                               "max_overflow": config["DB_MAX_OVERFLOW"],
+                                               **config["SQLALCHEMY_ENGINE_OPTIONS"]}
+    if config["LOG_FORMAT"] not in ("json", "text"):
+        raise ConfigError(f"MATCHMAKER_LOG_FORMAT must be json or text, not {config['LOG_FORMAT']!r}")
+    if config["LOG_LEVEL"] not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(f"MATCHMAKER_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {config['LOG_LEVEL']!r}")
 
     config.setdefault("MAX_CONTENT_LENGTH", config["MAX_IMPORT_BYTES"] + 1024 * 1024)
 

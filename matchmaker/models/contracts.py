@@ -77,6 +77,7 @@ class Offer(Base):
         CheckConstraint("quantity IS NULL OR allocated <= quantity", name="allocated_within_quantity"),
         CheckConstraint("available_until IS NULL OR available_from IS NULL OR available_until >= available_from",
                         name="period_ordered"),
+        Index("ix_offer_available_until", "available_until"),  # the browse order
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,6 +17,8 @@ class Proposal(Base):
         UniqueConstraint("need_id", "offer_id", name="uq_proposal_need_offer"),
         Index("ix_proposal_need_rank", "need_id", "rank"),
         Index("ix_proposal_score", "score"),
+        # Counting the officers' queue (the top ranks of open needs and active offers) from the index alone.
+        Index("ix_proposal_rank_pair", "rank", "need_id", "offer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,5 +1,7 @@
 """Accounts: signing in, changing details and passwords, password-reset tokens, creating officers."""
 
+from datetime import timedelta
+
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -30,16 +32,61 @@ def email_taken(email: str, exclude: User | None = None) -> bool:
     return db.session.scalar(query) > 0
 
 
+class AccountLocked(DomainError):
+    """Too many wrong passwords in a row: the account refuses every sign-in, right or wrong, until `until`."""
+
+    def __init__(self, user: User, just_locked: bool) -> None:
+        super().__init__(f"This account is locked because of too many failed sign-in attempts. Try again after "
+                         f"{user.locked_until:%H:%M} UTC on {user.locked_until:%-d %B %Y}, or reset your password.",
+                         field="email")
+        self.user = user
+        self.just_locked = just_locked  # the caller emails the holder once, after committing
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The user with this email and password, if they may sign in; None otherwise (never says which part was wrong)."""
+    """The user with this email and password, if they may sign in; None otherwise (never says which part was wrong).
+
+    Counts wrong passwords per account: at LOCKOUT_THRESHOLD in a row the account is locked for
+    LOCKOUT_MINUTES, its sessions end, and AccountLocked is raised. The per-IP rate limit slows one guesser;
+    this stops many guessers (a botnet) working through one account. The caller commits either way.
+    """
     user = find_user_by_email(email)
     if user is None or user.password_hash is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not user.check_password(password) or not user.active:
+    now = utcnow()
+    if user.is_locked(now):
+        check_password_hash(_DUMMY_HASH, password)
+        raise AccountLocked(user, just_locked=False)
+    if not user.check_password(password):
+        user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
+        if user.failed_sign_ins >= current_app.config["LOCKOUT_THRESHOLD"]:
+            _lock(user, now)
+            raise AccountLocked(user, just_locked=True)
+        db.session.flush()
         return None
-    user.last_signed_in_at = utcnow()
+    if not user.active:
+        return None
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    user.last_signed_in_at = now
     return user
+
+
+def _lock(user: User, now) -> None:
+    user.locked_until = now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
+    user.failed_sign_ins = 0
+    # Whoever was guessing may have got in elsewhere already: end every session of the account.
+    user.session_version += 1
+    audit.record("user.locked", user, None, note=f"{current_app.config['LOCKOUT_THRESHOLD']} failed sign-ins",
+                 detail={"locked_until": user.locked_until.isoformat()})
+    db.session.flush()
+
+
+def _unlock(user: User) -> None:
+    """Proving control of the mailbox (a reset link) unlocks the account."""
+    user.failed_sign_ins = 0
+    user.locked_until = None
 
 
 def _check_new_password(password: str, email: str) -> None:
@@ -68,6 +115,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 def set_password(user: User, new_password: str) -> None:
     _check_new_password(new_password, user.email)
     user.set_password(new_password)
+    _unlock(user)
     db.session.flush()
 
 

@@ -248,6 +248,27 @@ def _(page, app):
     expect(page.get_by_role("alert")).to_contain_text("Enter a name for the token")
 
 
+@case("your-data", "account.your_data", "Your data")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/account/data")
+
+
+@case("your-data-staff", "account.your_data", "Your data")
+def _(page, app):
+    sign_in(page, officer(app))
+    page.goto("/account/data")
+
+
+@case("delete-account-with-errors", "account.delete_account", "Delete your account")
+def _(page, app):
+    sign_in(page, member(app))
+    page.goto("/account/delete")
+    page.get_by_label("Your password").fill("not my password")
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_role("alert")).to_contain_text("Your password is incorrect")
+
+
 @case("organisation", "account.organisation", "Roundwood Community Garden")
 def _(page, app):
     sign_in(page, member(app, description="A garden for everyone.", website="https://garden.example.org"))
@@ -377,6 +398,17 @@ def _(page, app):
     page.get_by_label("Full name", exact=True).fill("Another Officer")
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("alert")).to_contain_text("An account already exists with this email address")
+
+
+@case("admin-delete-user-with-errors", "admin.delete_user", "Delete an account")
+def _(page, app):
+    email = member(app)
+    sign_in(page, admin(app))
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == email))
+    page.goto(f"/admin/users/{user_id}/delete")
+    page.get_by_role("button", name="Delete account").click()
+    expect(page.get_by_role("alert")).to_contain_text("Confirm that you want to delete this account")
 
 
 # Browsing needs and offers ----------------------------------------------------------------------------------
@@ -1120,7 +1152,9 @@ def test_page_has_no_accessibility_violations_on_a_narrow_screen(name, app, page
 
 def test_every_page_has_a_case(app):
     """Every page a browser can GET has at least one accessibility case."""
-    pages = {rule.endpoint for rule in app.url_map.iter_rules()
-             if "GET" in rule.methods and rule.endpoint != "static" and not rule.rule.startswith("/api/")}  # JSON
+    from tests.integration.test_page_structure import NOT_PAGES
+
+    pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods and rule.endpoint not in NOT_PAGES
+             and not rule.rule.startswith("/api/")}  # the API answers JSON
     covered = {c.endpoint for c in CASES.values()}
     assert pages - covered == set(), "add an accessibility case for these pages"

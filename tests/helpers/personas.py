@@ -6,9 +6,13 @@ from matchmaker.models import OrganisationKind, OrganisationStatus, Role
 from tests.helpers.builders import make_organisation, make_user
 from tests.helpers.web import sign_in
 
-PERSONAS = ("anonymous", "group", "supplier", "partner", "officer", "admin")
+PERSONAS = ("anonymous", "group", "supplier", "partner", "officer", "admin", "other_group", "other_supplier")
 ROLE_OF = {"anonymous": None, "group": Role.GROUP_MEMBER, "supplier": Role.SUPPLIER_MEMBER,
-           "partner": Role.PARTNER_MEMBER, "officer": Role.OFFICER, "admin": Role.ADMIN}
+           "partner": Role.PARTNER_MEMBER, "officer": Role.OFFICER, "admin": Role.ADMIN,
+           # Members of other approved organisations: the right role, but none of the objects in url_values are theirs.
+           "other_group": Role.GROUP_MEMBER, "other_supplier": Role.SUPPLIER_MEMBER}
+# The organisation whose objects fill url_values, for each member persona.
+OWNER_OF_OBJECTS = {"group", "supplier"}
 
 
 @dataclass
@@ -91,7 +95,11 @@ def build_world(app) -> World:
             "partner": make_user(Role.PARTNER_MEMBER, partner_org),
             "officer": make_user(Role.OFFICER),
             "admin": make_user(Role.ADMIN),
+            "other_group": make_user(Role.GROUP_MEMBER, make_organisation("Tokyngton Tenants Association")),
+            "other_supplier": make_user(Role.SUPPLIER_MEMBER,
+                                        make_organisation("Alperton Facilities plc", kind=OrganisationKind.SUPPLIER)),
         }
+        bystander = make_user(Role.GROUP_MEMBER, group_org, full_name="Someone Else")
         need, contract, offer = _need_contract_and_offer(group_org, supplier_org)
         pledge, match, delivery = _pledge_and_match(need, offer)
         proposal = _proposal(need, offer)
@@ -103,11 +111,14 @@ def build_world(app) -> World:
         url_values = {"org_id": pending.id, "token": "not-a-real-token", "need_id": need.id,
                       "contract_id": contract.id, "offer_id": offer.id, "kind": "pledge", "item_id": pledge.id,
                       "match_id": match.id, "delivery_id": delivery.id, "token_id": spare.id,
-                      "proposal_id": proposal.id,
-                      "partner_id": users["supplier"].id}
+                      "proposal_id": proposal.id, "partner_id": users["supplier"].id,
+                      "user_id": bystander.id}
         emails = {persona: user.email for persona, user in users.items()}
     clients = {"anonymous": app.test_client()}
-    for persona, email in emails.items():
+    for number, (persona, email) in enumerate(emails.items(), start=1):
         clients[persona] = app.test_client()
+        # Each persona from its own address, as real people are, so that signing them all in stays under the
+        # per-address sign-in limit.
+        clients[persona].environ_base["REMOTE_ADDR"] = f"198.51.100.{number}"
         sign_in(clients[persona], email)
     return World(clients, url_values, api_headers)

@@ -90,3 +90,93 @@ def test_members_cannot_reach_officer_or_admin_pages(app, persona):
     for url in ("/officers/organisations", f"/officers/organisations/{world.url_values['org_id']}", "/admin/users",
                 "/admin/users/new"):
         assert client.get(url).status_code == 403, url
+
+
+# Object level: the right role is not enough, the object must be your organisation's ------------------------
+
+# Pages about one object that any member of the role may open on purpose: open needs are public, offers are
+# browsable by anyone signed in, and any supplier may pledge to an open need.
+SHARED_OBJECT_PAGES = {"browse.need", "browse.offer", "suppliers.pledge"}
+OBJECT_PARAMETERS = {"need_id", "contract_id", "offer_id", "match_id", "delivery_id"}
+OWNER = {"other_group": "group", "other_supplier": "supplier"}
+
+
+def _object_routes(app):
+    for rule, method in _routes(app):
+        if not (rule.arguments & OBJECT_PARAMETERS) or rule.endpoint in SHARED_OBJECT_PAGES:
+            continue
+        with app.test_request_context():
+            access = rule_for(rule.endpoint)
+        if access.kind == "roles" and access.roles & {ROLE_OF["group"], ROLE_OF["supplier"]}:
+            yield rule, method, access
+
+
+def _snapshot(app) -> list:
+    """Everything a member could change about the objects in url_values."""
+    from sqlalchemy import select
+
+    from matchmaker.extensions import db
+    from matchmaker.models import AuditEvent, Contract, Delivery, Match, Need, Offer
+
+    with app.app_context():
+        rows = []
+        for model in (Need, Contract, Offer, Match, Delivery):
+            for obj in db.session.scalars(select(model).order_by(model.id)):
+                rows.append(sorted((k, str(v)) for k, v in vars(obj).items() if not k.startswith("_")))
+        rows.append(db.session.scalar(select(db.func.count()).select_from(AuditEvent)))
+        return rows
+
+
+def test_members_of_another_organisation_get_not_found_for_every_object_that_is_not_theirs(app):
+    world = build_world(app)
+    before = _snapshot(app)
+    checked = 0
+    for rule, method, access in _object_routes(app):
+        url = rule.build(world.url_values, append_unknown=False)[1]
+        for stranger, owner in OWNER.items():
+            if ROLE_OF[stranger] not in access.roles:
+                continue
+            client = world.clients[stranger]
+            if method == "GET":
+                response = client.get(url)
+                # The owner can open it, so a 404 for the stranger is about ownership, not a bad URL.
+                assert world.clients[owner].get(url).status_code == 200, f"{url} as {owner}"
+            else:
+                response = client.post(url, data={"csrf_token": _token(client, stranger), "quantity": "1",
+                                                  "delivered_on": ["1", "1", "2026"], "title": "Taken over",
+                                                  "description": "x", "received_quantity": "1", "note": "x"})
+            assert response.status_code in (403, 404), f"{method} {url} as {stranger}: {response.status_code}"
+            checked += 1
+    assert checked >= 15
+    assert _snapshot(app) == before, "a stranger's request changed something"
+
+
+def test_a_supplier_cannot_see_another_suppliers_contract(app):
+    world = build_world(app)
+    contract = f"/contracts/{world.url_values['contract_id']}"
+    assert "Housing repairs" in world.clients["supplier"].get(contract).get_data(as_text=True)
+    response = world.clients["other_supplier"].get(contract)
+    assert response.status_code == 404 and "Housing repairs" not in response.get_data(as_text=True)
+
+
+def test_a_group_cannot_edit_another_groups_need(app):
+    from matchmaker.extensions import db
+    from matchmaker.models import Need
+    from tests.helpers.web import post_form
+
+    world = build_world(app)
+    edit = f"/my-needs/{world.url_values['need_id']}/edit"
+    assert world.clients["other_group"].get(edit).status_code == 404
+    client = world.clients["other_group"]
+    response = client.post(edit, data={"csrf_token": _token(client, "other_group"), "title": "Taken over",
+                                       "description": "Ours now", "save_draft": "Save as draft"})
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.get(Need, world.url_values["need_id"]).title == "Trustees with finance skills"
+    # The owner can (so the request above was well formed enough to matter).
+    owner = post_form(world.clients["group"], edit, {"title": "Trustees wanted", "description": "Two new trustees.",
+                                                     "priorities": "vcse-capacity", "support_types": "skills",
+                                                     "wards": "E05013515", "needed_by-day": "1",
+                                                     "needed_by-month": "1", "needed_by-year": "2030",
+                                                     "save_draft": "Save as draft"})
+    assert owner.status_code in (200, 302)

@@ -103,8 +103,8 @@ def test_the_current_password_must_be_right(app, client):
 def test_the_new_password_follows_the_rules(app, client):
     me = _signed_in_member(app, client, email="rosalind@example.org")
     cases = {
-        "short": "Password must be 10 characters or more",
-        "password123": "Password is too easy to guess. Try three random words, like ‘kettle river lantern’",
+        "short": "Password must be 12 characters or more",
+        "password123456": "Password is too easy to guess. Try three random words, like ‘kettle river lantern’",
         "my rosalind secret": "Password must not contain your email address",
         "x" * 129: "Password must be 128 characters or fewer",
     }

@@ -226,7 +226,7 @@ def test_password_reset_end_to_end_over_smtp(app, client, smtp_server):
     assert "Set a new password" in text_of(form) and email in text_of(form)
     # The rules for a new password apply here too.
     weak = post_form(client, path, {"password": "short", "confirm_password": "short"})
-    assert error_messages(weak) == ["Password must be 10 characters or more"]
+    assert error_messages(weak) == ["Password must be 12 characters or more"]
     mismatch = post_form(client, path, {"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD + "s"})
     assert error_messages(mismatch) == ["Enter the same password in both fields"]
 

@@ -152,8 +152,8 @@ def test_create_admin_asks_for_the_password_twice_when_it_is_not_in_the_environm
 
 
 @pytest.mark.parametrize("password, message", [
-    ("short", "Password must be 10 characters or more"),
-    ("password123", "Password is too easy to guess"),
+    ("short", "Password must be 12 characters or more"),
+    ("password123456", "Password is too easy to guess"),
     ("chiefchief rules", "Password must not contain your email address"),
 ])
 def test_create_admin_refuses_a_weak_password_and_creates_nothing(app, runner, client, monkeypatch, password, message):

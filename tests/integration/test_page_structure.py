@@ -35,6 +35,10 @@ class PageOutline(HTMLParser):
             self.title += data
 
 
+# Machine-readable endpoints, not pages a person reads.
+NOT_PAGES = {"static", "ops.healthz", "ops.readyz"}
+
+
 def _squash(text: str) -> str:
     return " ".join(text.split())
 
@@ -54,8 +58,8 @@ def test_every_page_has_one_h1_a_matching_title_and_unique_ids(app):
     world = build_world(app)
     pages = 0
     for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.endpoint == "static" or rule.rule.startswith("/api/"):
-            continue  # the API answers JSON, not pages
+        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES or rule.rule.startswith("/api/"):
+            continue  # JSON endpoints and the API answer JSON, not pages
         with app.test_request_context():
             access = rule_for(rule.endpoint)
         url = rule.build(world.url_values, append_unknown=False)[1]

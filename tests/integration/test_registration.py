@@ -113,7 +113,7 @@ def test_malformed_and_overlong_input_is_refused_and_kept(app, client):
     assert "Enter an email address in the correct format, like name@example.com" in messages
     assert "Enter a telephone number, like 020 8937 1234 or 07700 900 982" in messages
     assert "Enter a website address in the correct format, like https://www.example.org" in messages
-    assert "Password must be 10 characters or more" in messages
+    assert "Password must be 12 characters or more" in messages
     html = response.get_data(as_text=True)
     assert 'value="not-an-email"' in html and 'value="call me"' in html
     assert 'value="E05013510" checked' in html
@@ -127,7 +127,7 @@ def test_borough_wide_and_particular_wards_together_are_refused(client):
 
 
 def test_a_common_password_is_refused(client):
-    response = post_form(client, "/register", {**GOOD, "password": "password123", "confirm_password": "password123"})
+    response = post_form(client, "/register", {**GOOD, "password": "password123456", "confirm_password": "password123456"})
     assert any(m.startswith("Password is too easy to guess") for m in error_messages(response))
 
 

@@ -55,3 +55,10 @@ class ApiTokenForm(FlaskForm):
 
 class RevokeTokenForm(FlaskForm):
     """One button per token: just the CSRF token."""
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        "Your password", validators=[required("Enter your password to confirm")], widget=GovPasswordInput()
+    )
+    submit = SubmitField("Delete my account", widget=GovSubmitInput())

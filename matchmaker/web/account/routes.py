@@ -1,17 +1,20 @@
 """A signed-in user's own account, and their organisation's profile."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_user
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
 
 from matchmaker.extensions import db
 from matchmaker.models import ApiToken
-from matchmaker.services import accounts, api_tokens, organisations
+from matchmaker.services import accounts, api_tokens, organisations, personal_data
 from matchmaker.services.errors import DomainError
 from matchmaker.web.access import MEMBERS, allow, signed_in
 from matchmaker.web.account.forms import (
     AccountForm,
     ApiTokenForm,
     ChangePasswordForm,
+    DeleteAccountForm,
     OrganisationProfileForm,
     RevokeTokenForm,
 )
@@ -134,3 +137,38 @@ def revoke_api_token(token_id: int):
         db.session.commit()
         flash(f"The token ‘{token.name}’ has been revoked. Anything using it can no longer reach the API.", "success")
     return redirect(url_for("account.api_tokens_page"))
+
+
+@bp.get("/account/data")
+@signed_in
+def your_data():
+    """What we hold, with downloads: ?download=account (the person) or ?download=organisation (a member's organisation)."""
+    which = request.args.get("download")
+    if which is None:
+        return render_template("account/your_data.html", organisation=current_user.organisation)
+    if which == "account":
+        data, name = personal_data.user_data(current_user), "matchmaker-your-data.json"
+    elif which == "organisation" and current_user.organisation is not None:
+        data, name = personal_data.organisation_data(current_user.organisation), "matchmaker-organisation-data.json"
+    else:
+        abort(404)
+    return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@signed_in
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            personal_data.delete_own_account(current_user, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your account has been deleted. Your name and email address have been removed.", "success")
+            return redirect(url_for("public.home"))
+    return render_template("account/delete.html", form=form)

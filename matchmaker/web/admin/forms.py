@@ -1,8 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, SubmitField
+from wtforms import BooleanField, RadioField, StringField, SubmitField
+from wtforms.validators import InputRequired
 
 from matchmaker.models import Role
-from matchmaker.web.fields import GovRadioInput, SelectChoice, one_of, GovSubmitInput, GovTextInput, email_address, max_length, required, strip
+from matchmaker.web.fields import GovCheckboxInput, GovRadioInput, SelectChoice, one_of, GovSubmitInput, GovTextInput, email_address, max_length, required, strip
 
 
 class NewStaffForm(FlaskForm):
@@ -19,3 +20,11 @@ class NewStaffForm(FlaskForm):
         widget=GovRadioInput(),
     )
     submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class DeleteUserForm(FlaskForm):
+    confirm = BooleanField(
+        "Yes, delete this account: remove the person's name and email address and stop them signing in",
+        validators=[InputRequired("Confirm that you want to delete this account")], widget=GovCheckboxInput(),
+    )
+    submit = SubmitField("Delete account", widget=GovSubmitInput())

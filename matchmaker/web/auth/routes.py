@@ -34,8 +34,19 @@ def sign_in():
         return redirect(home_for(current_user))
     form = SignInForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except accounts.AccountLocked as locked:
+            db.session.commit()  # keep the lock
+            add_error(form, locked)
+            if locked.just_locked:
+                send_after_commit("account_locked", to=locked.user.email, tell_user=False,
+                                  subject="Your Matchmaker account has been locked", user=locked.user,
+                                  minutes=current_app.config["LOCKOUT_MINUTES"],
+                                  link=external_url("auth.forgot_password"))
+            return render_template("auth/sign_in.html", form=form)
         if user is None:
+            db.session.commit()  # keep the count of failed attempts
             add_error(form, "Enter a correct email address and password", "email")
         else:
             db.session.commit()

@@ -28,8 +28,10 @@ from matchmaker.services import offers as offer_service
 from matchmaker.services import organisations
 from matchmaker.services import queue as queue_service
 from matchmaker.services import ward_weights as ward_weight_service
+from matchmaker.services.browse import Page, page_number
 from matchmaker.services.errors import DomainError
 from matchmaker.web.access import OFFICERS, allow
+from matchmaker.web.browse.display import pagination
 from matchmaker.web.forms_errors import add_error
 from matchmaker.web.notify import send_to_members
 from matchmaker.web.officers.forms import (
@@ -264,11 +266,17 @@ def queue():
         priority=args.get("priority") or None, ward=args.get("ward") or None,
         supplier=int(supplier) if supplier.isdigit() else None, support_type=args.get("support_type") or None)
     sort = args.get("sort", "score")
-    found = queue_service.items(filters, sort)
     size = current_app.config["PAGE_SIZE"]
-    pages = max(1, -(-len(found) // size))
-    page = min(max(args.get("page", "1").isdigit() and int(args.get("page", "1")) or 1, 1), pages)
-    return render_template("officers/queue.html", items=found[(page - 1) * size: page * size], total=len(found),
+    page = page_number(args.get("page"))
+    found, total = queue_service.page_of_items(filters, sort, page, size)
+    pages = max(1, -(-total // size))
+    if page > pages:  # past the end (the queue shrank since the link was made): show the last page
+        page = pages
+        found, total = queue_service.page_of_items(filters, sort, page, size)
+    query = {k: v for k, v in args.items() if k != "page"}
+    paging = pagination(Page(found, total, page, size),
+                        lambda n: url_for("officers.queue", **query, **({"page": n} if n > 1 else {})))
+    return render_template("officers/queue.html", items=found, total=total, pagination=paging,
                            bulk_form=BulkApproveForm(),
                            page=page, pages=pages, sort=sort if sort in queue_service.SORTS else "score",
                            sorts=queue_service.SORTS, filters=filters, choices=queue_service.filter_choices())
