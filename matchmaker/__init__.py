@@ -91,11 +91,13 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.web.imports.routes import bp as imports_bp
     from matchmaker.web.officers.routes import bp as officers_bp
     from matchmaker.web.public.routes import bp as public_bp
+    from matchmaker.web.remedial.routes import bp as remedial_bp
     from matchmaker.web.security import init_security
     from matchmaker.web.suppliers.routes import bp as suppliers_bp
 
     for blueprint in (public_bp, auth_bp, account_bp, officers_bp, admin_bp, groups_bp, suppliers_bp, browse_bp, imports_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(remedial_bp)
     init_access(app)
     init_security(app)
     init_errors(app)
@@ -104,10 +106,12 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from matchmaker.cli import register
     from matchmaker.cli_matching import propose_command, tune_command
+    from matchmaker.cli_matches import matches_group
     from matchmaker.cli_needs import needs_group
 
     register(app)
     app.cli.add_command(needs_group)
+    app.cli.add_command(matches_group)
     app.cli.add_command(propose_command)
     app.cli.add_command(tune_command)
 

@@ -7,6 +7,7 @@ from matchmaker.models.matches import Delivery, Match, MatchStatus, RejectionRea
 from matchmaker.models.needs import Need, NeedStatus, Unit
 from matchmaker.models.proposals import Proposal
 from matchmaker.models.organisation import Organisation, OrganisationKind, OrganisationStatus
+from matchmaker.models.remedial import Escalation, EscalationLevel, PlanStatus, RemedialAction, RemedialPlan
 from matchmaker.models.reference import Priority, SupportType, Ward, WardAdjacency
 from matchmaker.models.user import Role, User
 
@@ -15,12 +16,15 @@ __all__ = [
     "Base",
     "Contract",
     "Delivery",
+    "Escalation",
+    "EscalationLevel",
     "Match",
     "MatchStatus",
     "Need",
     "NeedStatus",
     "Offer",
     "OfferStatus",
+    "PlanStatus",
     "Pledge",
     "PledgeStatus",
     "Unit",
@@ -30,6 +34,8 @@ __all__ = [
     "Priority",
     "Proposal",
     "RejectionReason",
+    "RemedialAction",
+    "RemedialPlan",
     "Role",
     "SupportType",
     "User",

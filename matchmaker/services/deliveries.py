@@ -15,6 +15,7 @@ from matchmaker.services import audit
 from matchmaker.services import needs as need_service
 from matchmaker.services.brokerage import LIVE, move
 from matchmaker.services.errors import DomainError, NotAllowed
+from matchmaker.services.responses import record_response
 
 S = MatchStatus
 
@@ -43,6 +44,7 @@ def report(match: Match, user: User, quantity: Decimal, delivered_on: date, note
     db.session.add(delivery)
     db.session.flush()
     audit.record("delivery.reported", match, user, note=f"{_amount(match, quantity)} on {delivered_on:%-d %B %Y}")
+    record_response(match, "supplier", user, "reported a delivery")  # moving the match on is a response
     if match.status is S.INTRODUCED:
         move(match, S.IN_DELIVERY, user)
     if complete:
@@ -66,6 +68,7 @@ def confirm(delivery: Delivery, user: User, received: Decimal, note: str = "") -
     delivery.confirmed_by_id, delivery.confirmed_at = user.id, utcnow()
     db.session.flush()
     audit.record("delivery.confirmed", match, user, note=f"Received {_amount(match, received)}")
+    record_response(match, "group", user, "confirmed a delivery")
 
 
 def verify(delivery: Delivery, officer: User, quantity: Decimal | None = None) -> None:

@@ -63,6 +63,21 @@ def _pledge_and_match(need, offer):
     return pledge, match, delivery
 
 
+def _remedial_plan(contract):
+    """A remedial plan with one action (the plan pages and their buttons)."""
+    from datetime import date, timedelta
+
+    from matchmaker.extensions import db
+    from matchmaker.models import RemedialAction, RemedialPlan
+
+    plan = RemedialPlan(contract=contract, problem="Volunteering is behind.", state_when_opened="Behind")
+    action = RemedialAction(plan=plan, description="Agree dates", owner="Site manager",
+                            due_on=date.today() + timedelta(days=14))
+    db.session.add_all([plan, action])
+    db.session.commit()
+    return plan, action
+
+
 def build_world(app) -> World:
     with app.app_context():
         group_org = make_organisation("Roundwood Community Garden", kind=OrganisationKind.VCSE)
@@ -76,9 +91,11 @@ def build_world(app) -> World:
         }
         need, contract, offer = _need_contract_and_offer(group_org, supplier_org)
         pledge, match, delivery = _pledge_and_match(need, offer)
+        plan, action = _remedial_plan(contract)
         url_values = {"org_id": pending.id, "token": "not-a-real-token", "need_id": need.id,
                       "contract_id": contract.id, "offer_id": offer.id, "kind": "pledge", "item_id": pledge.id,
-                      "match_id": match.id, "delivery_id": delivery.id}
+                      "match_id": match.id, "delivery_id": delivery.id, "plan_id": plan.id,
+                      "action_id": action.id}
         emails = {persona: user.email for persona, user in users.items()}
     clients = {"anonymous": app.test_client()}
     for persona, email in emails.items():

@@ -1,5 +1,7 @@
 """Brokerage officers' console: vetting organisations, moderating needs, the queue of pledges."""
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 from flask_login import current_user
@@ -27,11 +29,14 @@ from matchmaker.services import needs as need_service
 from matchmaker.services import offers as offer_service
 from matchmaker.services import organisations
 from matchmaker.services import queue as queue_service
+from matchmaker.services import responses as response_service
 from matchmaker.services import ward_weights as ward_weight_service
+from matchmaker.services.working_days import add_working_days
 from matchmaker.services.errors import DomainError
 from matchmaker.web.access import OFFICERS, allow
 from matchmaker.web.forms_errors import add_error
 from matchmaker.web.notify import send_to_members
+from matchmaker.web.template_helpers import external_url
 from matchmaker.web.officers.forms import (
     ApproveMatchForm,
     ApproveOrganisationForm,
@@ -269,7 +274,7 @@ def queue():
     pages = max(1, -(-len(found) // size))
     page = min(max(args.get("page", "1").isdigit() and int(args.get("page", "1")) or 1, 1), pages)
     return render_template("officers/queue.html", items=found[(page - 1) * size: page * size], total=len(found),
-                           bulk_form=BulkApproveForm(),
+                           bulk_form=BulkApproveForm(), overdue_count=len(response_service.overdue_matches()),
                            page=page, pages=pages, sort=sort if sort in queue_service.SORTS else "score",
                            sorts=queue_service.SORTS, filters=filters, choices=queue_service.filter_choices())
 
@@ -355,10 +360,14 @@ def introduce(match: Match) -> bool:
     """Email both sides each other's contact details; the match is introduced once the emails have gone."""
     need, offer = match.need, match.offer
     group, supplier = need.organisation, offer.supplier
+    days = response_service.response_days()
+    respond_by = {"days": days, "deadline": add_working_days(date.today(), days)}
     sent = send_to_members("introduction", group.members, f"Introducing {supplier.name}: {need.title}",
-                           match=match, other=supplier, side="group")
+                           match=match, other=supplier, side="group", **respond_by,
+                           link=external_url("groups.need", need_id=need.id))
     sent = send_to_members("introduction", supplier.members, f"Introducing {group.name}: {need.title}",
-                           match=match, other=group, side="supplier") and sent
+                           match=match, other=group, side="supplier", **respond_by,
+                           link=external_url("suppliers.match", match_id=match.id)) and sent
     if sent:
         brokerage.move(match, MatchStatus.INTRODUCED, current_user, note="Introduction emails sent")
         db.session.commit()
@@ -372,8 +381,28 @@ def _match_page(record: Match, failed=None, failed_id: int | None = None, end_fo
         for d in record.deliveries if d.confirmed_at is not None and d.verified_at is None
     }
     return render_template("officers/match.html", match=record, timeline=brokerage.timeline(record),
+                           deadline=response_service.deadline(record), waiting_on=response_service.waiting_on(record),
+                           overdue=response_service.is_overdue(record), waiting_names=response_service.waiting_names,
                            verify_forms=verify_forms, form=failed, end_form=end_form or EndMatchForm(formdata=None),
                            can_end=bool(brokerage.ALLOWED[record.status] & {MatchStatus.CANCELLED, MatchStatus.FAILED}))
+
+
+@bp.get("/matches")
+@allow(*OFFICERS)
+def matches():
+    """Matches in progress, those waiting too long for a response first."""
+    overdue_only = request.args.get("show") == "overdue"
+    overdue = response_service.overdue_matches()
+    rows = overdue if overdue_only else overdue + [
+        m for m in db.session.scalars(select(Match).where(Match.status.in_(brokerage.IN_PROGRESS))
+                                      .order_by(Match.created_at.desc(), Match.id.desc())) if m not in overdue]
+    size = current_app.config["PAGE_SIZE"]
+    pages = max(1, -(-len(rows) // size))
+    page = min(max(int(request.args["page"]) if request.args.get("page", "").isdigit() else 1, 1), pages)
+    return render_template("officers/matches.html", matches=rows[(page - 1) * size: page * size], total=len(rows),
+                           overdue={m.id for m in overdue}, overdue_only=overdue_only, page=page, pages=pages,
+                           deadline=response_service.deadline, waiting_on=response_service.waiting_on,
+                           waiting_names=response_service.waiting_names, days=response_service.response_days())
 
 
 @bp.get("/matches/<int:match_id>")

@@ -1,0 +1,57 @@
+"""`matchmaker matches chase`: alert officers, once per match, when a party has not responded to an introduction."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+
+from matchmaker import email
+from matchmaker.extensions import db
+from matchmaker.services import responses
+
+
+@dataclass
+class ChaseRun:
+    overdue: int = 0
+    alerted: int = 0
+    already_alerted: int = 0
+    failures: int = 0
+    officers: int = 0
+
+    def __str__(self) -> str:
+        return (f"{self.overdue} matches overdue for a response, {self.alerted} newly reported to {self.officers} "
+                f"officers, {self.already_alerted} reported before, {self.failures} alerts could not be sent")
+
+
+def chase_unanswered(today: date, progress: Callable[[str], None] = lambda _: None) -> ChaseRun:
+    """Idempotent: a match is marked once its alert has gone, so running again sends nothing new, and a mail
+    failure is retried on the next run. Links are built on MATCHMAKER_BASE_URL, as in the web app."""
+    run = ChaseRun()
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        overdue = responses.overdue_matches(today)
+        officers = responses.officers_to_alert()
+        run.overdue, run.officers = len(overdue), len(officers)
+        for number, match in enumerate(overdue, start=1):
+            names = responses.waiting_names(match)
+            if match.chased_at is not None:
+                run.already_alerted += 1
+                progress(f"  [{number}/{len(overdue)}] already reported: no response from {names}")
+                continue
+            progress(f"  [{number}/{len(overdue)}] alerting officers: no response from {names} ({match.need.title})")
+            messages = [
+                email.render("match_no_response", to=officer.email, subject=f"No response to an introduction: "
+                             f"{match.need.title}", user=officer, match=match, names=names,
+                             deadline=responses.deadline(match), days=responses.response_days())
+                for officer in officers
+            ]
+            try:
+                email.send_many(messages)
+            except email.EmailDeliveryError:
+                current_app.logger.exception("No-response alert for match %s could not be sent", match.id)
+                run.failures += 1
+                continue
+            responses.mark_chased(match)
+            db.session.commit()
+            run.alerted += 1
+    return run
