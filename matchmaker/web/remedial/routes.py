@@ -14,7 +14,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Contract, EscalationLevel, RemedialAction, RemedialPlan
 from matchmaker.services import contracts as contract_service
 from matchmaker.services import remedial
-from matchmaker.services.errors import DomainError
+from matchmaker.services.errors import DomainError, NotAllowed
 from matchmaker.web.access import OFFICERS, allow
 from matchmaker.web.forms_errors import add_error
 from matchmaker.web.notify import send_after_commit
@@ -102,6 +102,10 @@ def add_action(plan_id: int):
     if form.validate_on_submit():
         try:
             remedial.add_action(record, current_user, _details(form))
+        except NotAllowed as error:  # the plan's or the contract's state, not something to correct in the form
+            db.session.rollback()
+            flash(error.message)
+            return redirect(url_for("remedial.plan", plan_id=record.id))
         except DomainError as error:
             db.session.rollback()
             add_error(form, error)
@@ -141,6 +145,10 @@ def escalate(plan_id: int):
         try:
             escalation = remedial.escalate(record, current_user, EscalationLevel(form.level.data),
                                            form.escalated_to.data, form.reason.data)
+        except NotAllowed as error:  # the plan's or the contract's state, not something to correct in the form
+            db.session.rollback()
+            flash(error.message)
+            return redirect(url_for("remedial.plan", plan_id=record.id))
         except DomainError as error:
             db.session.rollback()
             add_error(form, error)
@@ -162,6 +170,10 @@ def close(plan_id: int):
     if form.validate_on_submit():
         try:
             remedial.close(record, current_user, form.note.data or "")
+        except NotAllowed as error:  # the plan's or the contract's state, not something to correct in the form
+            db.session.rollback()
+            flash(error.message)
+            return redirect(url_for("remedial.plan", plan_id=record.id))
         except DomainError as error:
             db.session.rollback()
             add_error(form, error)
