@@ -81,11 +81,12 @@ def open_plan(contract_id: int):
 
 
 def _plan_page(plan: RemedialPlan, action_form=None, escalate_form=None, close_form=None):
+    failed = action_form or escalate_form or close_form  # the one that was posted: its errors head the page
     return render_template(
         "remedial/plan.html", plan=plan, progress=contract_service.progress(plan.contract),
         timeline=remedial.timeline(plan), action_form=action_form or AddActionForm(formdata=None),
         escalate_form=escalate_form or EscalateForm(formdata=None), close_form=close_form or ClosePlanForm(formdata=None),
-        done_form=ActionDoneForm(), today=date.today())
+        done_form=ActionDoneForm(), today=date.today(), form=failed)
 
 
 @bp.get("/remedial-plans/<int:plan_id>")
