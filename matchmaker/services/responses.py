@@ -11,7 +11,7 @@ is never proposed again.
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from matchmaker.extensions import db
 from matchmaker.models import Match, MatchStatus, Role, User, utcnow
@@ -73,18 +73,29 @@ def is_overdue(match: Match, today: date | None = None) -> bool:
     return bool(waiting_on(match)) and due is not None and (today or date.today()) > due
 
 
+def _overdue_before(today: date) -> datetime:
+    """Introductions made before this moment are past their deadline. A later introduction never has an earlier
+    deadline, so one cut-off date answers for every match and the database can do the rest."""
+    days = response_days()
+    day = today - timedelta(days=days)  # N working days after it end on or after today: not overdue yet
+    while add_working_days(day, days) >= today:
+        day -= timedelta(days=1)
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def _overdue_query(today: date | None):
+    return select(Match).where(
+        Match.status == S.INTRODUCED, Match.introduced_at < _overdue_before(today or date.today()),
+        (Match.group_responded_at.is_(None)) | (Match.supplier_responded_at.is_(None)))
+
+
 def overdue_matches(today: date | None = None) -> list[Match]:
     """Introduced matches where a party has not responded in time, oldest introduction first."""
-    today = today or date.today()
-    # N working days span at least N calendar days, so anything newer cannot be overdue yet.
-    cutoff = datetime.combine(today - timedelta(days=response_days() - 1), time.min, tzinfo=UTC)
-    candidates = db.session.scalars(
-        select(Match).where(Match.status == S.INTRODUCED, Match.introduced_at.is_not(None),
-                            Match.introduced_at < cutoff,
-                            (Match.group_responded_at.is_(None)) | (Match.supplier_responded_at.is_(None)))
-        .order_by(Match.introduced_at, Match.id)
-    ).all()
-    return [m for m in candidates if is_overdue(m, today)]
+    return list(db.session.scalars(_overdue_query(today).order_by(Match.introduced_at, Match.id)))
+
+
+def overdue_count(today: date | None = None) -> int:
+    return db.session.scalar(select(func.count()).select_from(_overdue_query(today).subquery()))
 
 
 def record_response(match: Match, side: str, actor: User | None, how: str) -> bool:

@@ -25,3 +25,18 @@ def test_counting_between_two_days_matches_adding():
     for days in range(0, 25):
         assert working_days_between(start, add_working_days(start, days)) == days
     assert working_days_between(date(2026, 11, 20), date(2026, 11, 10)) == 0
+
+
+def test_one_cut_off_finds_every_overdue_introduction(app):
+    """The database query's cut-off agrees, day by day, with each match's own deadline."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from matchmaker.services import responses
+
+    with app.app_context():
+        for today in (date(2026, 12, 29), date(2027, 3, 30), date(2026, 11, 25), date(2026, 11, 30)):
+            cutoff = responses._overdue_before(today)
+            for back in range(0, 40):
+                introduced = today - timedelta(days=back)
+                overdue = today > add_working_days(introduced, responses.response_days())
+                assert (datetime.combine(introduced, time(12), tzinfo=UTC) < cutoff) is overdue, (today, introduced)

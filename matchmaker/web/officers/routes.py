@@ -274,7 +274,7 @@ def queue():
     pages = max(1, -(-len(found) // size))
     page = min(max(args.get("page", "1").isdigit() and int(args.get("page", "1")) or 1, 1), pages)
     return render_template("officers/queue.html", items=found[(page - 1) * size: page * size], total=len(found),
-                           bulk_form=BulkApproveForm(), overdue_count=len(response_service.overdue_matches()),
+                           bulk_form=BulkApproveForm(), overdue_count=response_service.overdue_count(),
                            page=page, pages=pages, sort=sort if sort in queue_service.SORTS else "score",
                            sorts=queue_service.SORTS, filters=filters, choices=queue_service.filter_choices())
 
@@ -393,14 +393,15 @@ def matches():
     """Matches in progress, those waiting too long for a response first."""
     overdue_only = request.args.get("show") == "overdue"
     overdue = response_service.overdue_matches()
+    flagged = {m.id for m in overdue}
     rows = overdue if overdue_only else overdue + [
         m for m in db.session.scalars(select(Match).where(Match.status.in_(brokerage.IN_PROGRESS))
-                                      .order_by(Match.created_at.desc(), Match.id.desc())) if m not in overdue]
+                                      .order_by(Match.created_at.desc(), Match.id.desc())) if m.id not in flagged]
     size = current_app.config["PAGE_SIZE"]
     pages = max(1, -(-len(rows) // size))
     page = min(max(int(request.args["page"]) if request.args.get("page", "").isdigit() else 1, 1), pages)
     return render_template("officers/matches.html", matches=rows[(page - 1) * size: page * size], total=len(rows),
-                           overdue={m.id for m in overdue}, overdue_only=overdue_only, page=page, pages=pages,
+                           overdue=flagged, overdue_only=overdue_only, page=page, pages=pages,
                            deadline=response_service.deadline, waiting_on=response_service.waiting_on,
                            waiting_names=response_service.waiting_names, days=response_service.response_days())
 
