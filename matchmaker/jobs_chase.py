@@ -4,10 +4,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from types import SimpleNamespace
+
 from flask import current_app
 
 from matchmaker import email
 from matchmaker.extensions import db
+from matchmaker.models import Match
 from matchmaker.services import responses
 
 
@@ -29,16 +32,16 @@ def chase_unanswered(today: date, progress: Callable[[str], None] = lambda _: No
     failure is retried on the next run. Links are built on MATCHMAKER_BASE_URL, as in the web app."""
     run = ChaseRun()
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        overdue = responses.overdue_matches(today)
-        officers = responses.officers_to_alert()
-        run.overdue, run.officers = len(overdue), len(officers)
-        for number, match in enumerate(overdue, start=1):
+        # Plain copies: the session is cleared after each match so that a long backlog stays linear.
+        officers = [SimpleNamespace(email=o.email, full_name=o.full_name) for o in responses.officers_to_alert()]
+        run.officers = len(officers)
+        run.already_alerted = responses.overdue_count(today, chased=True)
+        ids = responses.to_chase(today)
+        run.overdue = run.already_alerted + len(ids)
+        for number, match_id in enumerate(ids, start=1):
+            match = db.session.get(Match, match_id)
             names = responses.waiting_names(match)
-            if match.chased_at is not None:
-                run.already_alerted += 1
-                progress(f"  [{number}/{len(overdue)}] already reported: no response from {names}")
-                continue
-            progress(f"  [{number}/{len(overdue)}] alerting officers: no response from {names} ({match.need.title})")
+            progress(f"  [{number}/{len(ids)}] alerting officers: no response from {names} ({match.need.title})")
             messages = [
                 email.render("match_no_response", to=officer.email, subject=f"No response to an introduction: "
                              f"{match.need.title}", user=officer, match=match, names=names,
@@ -50,8 +53,10 @@ def chase_unanswered(today: date, progress: Callable[[str], None] = lambda _: No
             except email.EmailDeliveryError:
                 current_app.logger.exception("No-response alert for match %s could not be sent", match.id)
                 run.failures += 1
+                db.session.expunge_all()
                 continue
             responses.mark_chased(match)
             db.session.commit()
+            db.session.expunge_all()
             run.alerted += 1
     return run

@@ -11,7 +11,7 @@ is never proposed again.
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from matchmaker.extensions import db
 from matchmaker.models import Match, MatchStatus, Role, User, utcnow
@@ -83,19 +83,29 @@ def _overdue_before(today: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
-def _overdue_query(today: date | None):
-    return select(Match).where(
-        Match.status == S.INTRODUCED, Match.introduced_at < _overdue_before(today or date.today()),
-        (Match.group_responded_at.is_(None)) | (Match.supplier_responded_at.is_(None)))
+def overdue_clause(today: date | None = None):
+    """SQL: the match is introduced, a party has not responded, and its deadline has passed."""
+    return and_(Match.status == S.INTRODUCED, Match.introduced_at < _overdue_before(today or date.today()),
+                or_(Match.group_responded_at.is_(None), Match.supplier_responded_at.is_(None)))
 
 
 def overdue_matches(today: date | None = None) -> list[Match]:
     """Introduced matches where a party has not responded in time, oldest introduction first."""
-    return list(db.session.scalars(_overdue_query(today).order_by(Match.introduced_at, Match.id)))
+    return list(db.session.scalars(select(Match).where(overdue_clause(today))
+                                   .order_by(Match.introduced_at, Match.id)))
 
 
-def overdue_count(today: date | None = None) -> int:
-    return db.session.scalar(select(func.count()).select_from(_overdue_query(today).subquery()))
+def overdue_count(today: date | None = None, chased: bool | None = None) -> int:
+    query = select(func.count()).select_from(Match).where(overdue_clause(today))
+    if chased is not None:
+        query = query.where(Match.chased_at.is_not(None) if chased else Match.chased_at.is_(None))
+    return db.session.scalar(query)
+
+
+def to_chase(today: date | None = None) -> list[int]:
+    """Ids of overdue matches the officers have not been alerted to yet, oldest first."""
+    return list(db.session.scalars(select(Match.id).where(overdue_clause(today), Match.chased_at.is_(None))
+                                   .order_by(Match.introduced_at, Match.id)))
 
 
 def record_response(match: Match, side: str, actor: User | None, how: str) -> bool:

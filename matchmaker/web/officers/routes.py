@@ -5,7 +5,7 @@ from datetime import date
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -392,16 +392,16 @@ def _match_page(record: Match, failed=None, failed_id: int | None = None, end_fo
 def matches():
     """Matches in progress, those waiting too long for a response first."""
     overdue_only = request.args.get("show") == "overdue"
-    overdue = response_service.overdue_matches()
-    flagged = {m.id for m in overdue}
-    rows = overdue if overdue_only else overdue + [
-        m for m in db.session.scalars(select(Match).where(Match.status.in_(brokerage.IN_PROGRESS))
-                                      .order_by(Match.created_at.desc(), Match.id.desc())) if m.id not in flagged]
+    overdue = response_service.overdue_clause()
+    query = select(Match).where(overdue if overdue_only else Match.status.in_(brokerage.IN_PROGRESS))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     size = current_app.config["PAGE_SIZE"]
-    pages = max(1, -(-len(rows) // size))
+    pages = max(1, -(-total // size))
     page = min(max(int(request.args["page"]) if request.args.get("page", "").isdigit() else 1, 1), pages)
-    return render_template("officers/matches.html", matches=rows[(page - 1) * size: page * size], total=len(rows),
-                           overdue=flagged, overdue_only=overdue_only, page=page, pages=pages,
+    rows = db.session.scalars(query.order_by(case((overdue, 0), else_=1), Match.created_at.desc(), Match.id.desc())
+                              .offset((page - 1) * size).limit(size)).all()
+    return render_template("officers/matches.html", matches=rows, total=total, overdue_count=response_service.overdue_count(),
+                           is_overdue=response_service.is_overdue, overdue_only=overdue_only, page=page, pages=pages,
                            deadline=response_service.deadline, waiting_on=response_service.waiting_on,
                            waiting_names=response_service.waiting_names, days=response_service.response_days())
 
