@@ -61,6 +61,7 @@ def main() -> None:
         need_ids = bulk_needs(args.matches, bulk_organisations(max(1, args.matches // 50)))
         offer_id = make_offer(quantity=None).id
         officers = [make_officer(email=f"officer{n}@example.org") for n in range(3)]
+        email = officers[0].email
         now = datetime.now(UTC)
         rows = []
         for need_id in need_ids:
@@ -80,7 +81,6 @@ def main() -> None:
         print("  " + first.strip().splitlines()[-1])
         second = timed("second chase run (nothing new)", lambda: runner.invoke(args=["matches", "chase"]).output)
         print("  " + second.strip().splitlines()[-1])
-        email = officers[0].email
     client = app.test_client()
     sign_in(client, email)
     timed("officers' queue page (with its overdue banner)", lambda: client.get("/officers/queue"))
