@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.web.officers.routes import bp as officers_bp
     from matchmaker.web.ops.routes import bp as ops_bp
     from matchmaker.web.public.routes import bp as public_bp
+    from matchmaker.web.remedial.routes import bp as remedial_bp
     from matchmaker.web.security import init_security
     from matchmaker.web.suppliers.routes import bp as suppliers_bp
 
@@ -104,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     init_api(app)
     app.register_blueprint(digest_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(remedial_bp)
     init_access(app)
     init_security(app)
     init_errors(app)
@@ -113,10 +115,12 @@ def register_commands(app: Flask) -> None:
     from matchmaker.cli import register
     from matchmaker.cli_matching import propose_command, tune_command
     from matchmaker.cli_digest import digest_group
+    from matchmaker.cli_matches import matches_group
     from matchmaker.cli_needs import needs_group
 
     register(app)
     app.cli.add_command(needs_group)
+    app.cli.add_command(matches_group)
     app.cli.add_command(propose_command)
     app.cli.add_command(tune_command)
     app.cli.add_command(digest_group)

@@ -102,6 +102,8 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
         "MAX_IMPORT_BYTES": int(os.environ.get("MATCHMAKER_MAX_IMPORT_BYTES", str(10 * 1024 * 1024))),
         "PAGE_SIZE": 25,
         "MAX_LIVE_NEEDS": int(os.environ.get("MATCHMAKER_MAX_LIVE_NEEDS", "5")),
+        # Working days each party has to respond to an introduction before officers are alerted.
+        "RESPONSE_WORKING_DAYS": int(os.environ.get("MATCHMAKER_RESPONSE_WORKING_DAYS", "10")),
     }
     if test_config:
         config.update(test_config)

@@ -8,6 +8,7 @@ from matchmaker.models.matches import Delivery, Match, MatchStatus, RejectionRea
 from matchmaker.models.needs import Need, NeedStatus, Unit
 from matchmaker.models.proposals import Proposal
 from matchmaker.models.organisation import Organisation, OrganisationKind, OrganisationStatus
+from matchmaker.models.remedial import Escalation, EscalationLevel, PlanStatus, RemedialAction, RemedialPlan
 from matchmaker.models.reference import Priority, SupportType, Ward, WardAdjacency
 from matchmaker.models.user import Role, User
 from matchmaker.models.digest import DigestDelivery, DigestFrequency, DigestStatus, DigestSubscription
@@ -22,12 +23,15 @@ __all__ = [
     "DigestFrequency",
     "DigestStatus",
     "DigestSubscription",
+    "Escalation",
+    "EscalationLevel",
     "Match",
     "MatchStatus",
     "Need",
     "NeedStatus",
     "Offer",
     "OfferStatus",
+    "PlanStatus",
     "Pledge",
     "PledgeStatus",
     "Unit",
@@ -37,6 +41,8 @@ __all__ = [
     "Priority",
     "Proposal",
     "RejectionReason",
+    "RemedialAction",
+    "RemedialPlan",
     "Role",
     "SupportType",
     "User",

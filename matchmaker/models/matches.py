@@ -69,6 +69,14 @@ class Match(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Responding to the introduction: each party says it has been in touch (or moves the match on). Officers are
+    # alerted once (chased_at) when a party has not within the working days allowed; the party that did respond
+    # can then end the match and ask for another, and the pairing is not proposed again (no_response_from).
+    introduced_at: Mapped[datetime | None]
+    group_responded_at: Mapped[datetime | None]
+    supplier_responded_at: Mapped[datetime | None]
+    chased_at: Mapped[datetime | None]
+    no_response_from: Mapped[str | None] = mapped_column(String(20))  # "group" or "supplier"
 
     need: Mapped[Need] = relationship()
     offer: Mapped[Offer] = relationship()

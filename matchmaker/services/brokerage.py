@@ -21,6 +21,7 @@ from matchmaker.models import (
     Proposal,
     RejectionReason,
     User,
+    utcnow,
 )
 from matchmaker.services import audit, matching
 from matchmaker.services.errors import DomainError, NotAllowed
@@ -37,6 +38,7 @@ ALLOWED: dict[MatchStatus, set[MatchStatus]] = {
     S.FAILED: set(),
 }
 LIVE = (S.APPROVED, S.INTRODUCED, S.IN_DELIVERY, S.DELIVERED, S.VERIFIED)
+IN_PROGRESS = (S.APPROVED, S.INTRODUCED, S.IN_DELIVERY, S.DELIVERED)  # live, and still needing someone to act
 
 
 class CapacityExhausted(DomainError):
@@ -80,6 +82,8 @@ def move(match: Match, to: MatchStatus, actor: User | None, note: str = "") -> N
         raise NotAllowed(f"A match that is {match.status.label.lower()} cannot become {to.label.lower()}")
     previous = match.status
     match.status = to
+    if to is S.INTRODUCED:
+        match.introduced_at = utcnow()  # the parties' time to respond runs from here
     db.session.flush()
     audit.record("match.status", match, actor, previous.value, to.value, note=note)
 
@@ -147,8 +151,10 @@ def excluded_pairs() -> frozenset[tuple[int, int]]:
     rows = db.session.execute(
         select(Match.need_id, Match.offer_id, Match.status, Match.created_at, Need.updated_at, Offer.updated_at)
         .join(Need, Match.need_id == Need.id).join(Offer, Match.offer_id == Offer.id)
-        .where(Match.status.in_(LIVE + (S.DECLINED,)))
+        .where(or_(Match.status.in_(LIVE + (S.DECLINED,)), Match.no_response_from.is_not(None)))
     ).all()
+    # A pairing ended because one side never answered stays excluded whatever changes: the other side asked
+    # for someone else.
     return frozenset(
         (need_id, offer_id) for need_id, offer_id, status, decided, need_changed, offer_changed in rows
         if status is not S.DECLINED or (need_changed <= decided and offer_changed <= decided)
@@ -191,6 +197,12 @@ def end(match: Match, officer: User, outcome: MatchStatus, reason: str) -> Decim
     if not reason.strip():
         raise DomainError("Enter the reason", field="reason")
     move(match, outcome, officer, note=reason.strip())
+    return release_unverified(match)
+
+
+def release_unverified(match: Match) -> Decimal:
+    """Return to the offer what the match allocated but was not verified as delivered; refresh the need's
+    proposals. Returns the amount released."""
     release = Decimal(0)
     if match.quantity is not None:
         release = max(match.quantity - match.total("verified_quantity"), Decimal(0))

@@ -15,6 +15,7 @@ from matchmaker.services import audit
 from matchmaker.services import needs as need_service
 from matchmaker.services.brokerage import LIVE, move
 from matchmaker.services.errors import DomainError, NotAllowed
+from matchmaker.services.responses import record_response
 
 S = MatchStatus
 
@@ -42,7 +43,9 @@ def report(match: Match, user: User, quantity: Decimal, delivered_on: date, note
                         reported_by_id=user.id)
     db.session.add(delivery)
     db.session.flush()
-    audit.record("delivery.reported", match, user, note=f"{_amount(match, quantity)} on {delivered_on:%-d %B %Y}")
+    audit.record("delivery.reported", match, user, note=f"{_amount(match, quantity)} on {delivered_on:%-d %B %Y}",
+                 detail={"title": "Delivery reported"})
+    record_response(match, "supplier", user, "reported a delivery")  # moving the match on is a response
     if match.status is S.INTRODUCED:
         move(match, S.IN_DELIVERY, user)
     if complete:
@@ -65,7 +68,9 @@ def confirm(delivery: Delivery, user: User, received: Decimal, note: str = "") -
     delivery.received_quantity, delivery.received_note = received, note.strip()
     delivery.confirmed_by_id, delivery.confirmed_at = user.id, utcnow()
     db.session.flush()
-    audit.record("delivery.confirmed", match, user, note=f"Received {_amount(match, received)}")
+    audit.record("delivery.confirmed", match, user, note=f"Received {_amount(match, received)}",
+                 detail={"title": "Delivery confirmed"})
+    record_response(match, "group", user, "confirmed a delivery")
 
 
 def verify(delivery: Delivery, officer: User, quantity: Decimal | None = None) -> None:
@@ -83,7 +88,8 @@ def verify(delivery: Delivery, officer: User, quantity: Decimal | None = None) -
                           "the group received", field="verified")
     delivery.verified_quantity, delivery.verified_by_id, delivery.verified_at = counted, officer.id, utcnow()
     db.session.flush()
-    audit.record("delivery.verified", match, officer, note=f"Verified {_amount(match, counted)}")
+    audit.record("delivery.verified", match, officer, note=f"Verified {_amount(match, counted)}",
+                 detail={"title": "Delivery verified"})
     if match.status is S.DELIVERED and all(d.verified_at for d in match.deliveries):
         move(match, S.VERIFIED, officer)
     _update_need(match, officer)

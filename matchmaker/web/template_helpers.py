@@ -63,6 +63,7 @@ def navigation() -> list[dict]:
             items.append(("Queue", "officers.queue"))
             items.append(("Matches", "officers.matching"))
             items.append(("Digest", "digest.overview"))
+            items.append(("Contracts", "remedial.contracts"))
         if current_user.role is Role.ADMIN:
             items.append(("Users", "admin.users"))
         if current_user.role is Role.GROUP_MEMBER:
@@ -89,6 +90,8 @@ SECTION_OF = {
     "officers.ward_weights": "officers.matching",
     "officers.decision": "officers.queue", "officers.match": "officers.queue",
     "officers.pledges_queue": "officers.queue",
+    "officers.matches": "officers.matching",
+    "remedial.plan": "remedial.contracts", "remedial.open_plan": "remedial.contracts",
     "admin.new_user": "admin.users",
     "groups.need": "groups.needs", "groups.new_need": "groups.needs", "groups.edit_need": "groups.needs",
     "suppliers.contract": "suppliers.contracts", "suppliers.new_contract": "suppliers.contracts",

@@ -800,6 +800,173 @@ def _(page, app):
     expect(page.get_by_role("button", name="Verify")).to_be_visible()
 
 
+# Responses to introductions, and remedial plans --------------------------------------------------------------
+
+def introduction_unanswered(app: Flask) -> tuple[dict[str, str], int, int]:
+    """An introduction three weeks old that the group answered and the supplier did not."""
+    from datetime import timedelta as _days
+
+    from matchmaker.services import brokerage, responses
+
+    email, ids = supplier_with_contracts(app)
+    need_id = open_need(app)
+    with app.app_context():
+        need, offer = db.session.get(Need, need_id), db.session.get(Offer, ids["offer"])
+        officer_user = make_officer()
+        group_user = make_user(Role.GROUP_MEMBER, need.organisation, full_name="Grace Mensah")
+        match = brokerage.approve(need, offer, officer_user, Decimal(10))
+        brokerage.move(match, MatchStatus.INTRODUCED, officer_user)
+        match.introduced_at -= _days(days=21)
+        responses.respond(match, group_user)
+        db.session.commit()
+        return {"supplier": email, "group": group_user.email, "officer": officer_user.email}, match.id, need_id
+
+
+@case("officer-matches-overdue", "officers.matches", "Matches in progress")
+def _(page, app):
+    emails, _, _ = introduction_unanswered(app)
+    sign_in(page, emails["officer"])
+    page.goto("/officers/queue")
+    page.get_by_role("link", name="See the matches waiting for a response").click()
+    expect(page.get_by_role("table")).to_contain_text("No response")
+
+
+@case("officer-matches-none", "officers.matches", "Matches in progress")
+def _(page, app):
+    sign_in(page, officer(app))
+    page.goto("/officers/matches")
+    expect(page.get_by_text("No matches are in progress.")).to_be_visible()
+
+
+@case("officer-match-no-response", "officers.match", "Match: Volunteer days for Help building raised beds")
+def _(page, app):
+    emails, match_id, _ = introduction_unanswered(app)
+    sign_in(page, emails["officer"])
+    page.goto(f"/officers/matches/{match_id}")
+    expect(page.get_by_role("main")).to_contain_text("No response from Northway Construction Ltd")
+
+
+@case("group-need-ask-for-new-match", "groups.need", "Help building raised beds")
+def _(page, app):
+    emails, _, need_id = introduction_unanswered(app)
+    sign_in(page, emails["group"])
+    page.goto(f"/my-needs/{need_id}")
+    expect(page.get_by_role("button", name="Ask for a new match")).to_be_visible()
+
+
+@case("group-need-after-asking-for-new-match", "groups.need", "Help building raised beds")
+def _(page, app):
+    emails, _, need_id = introduction_unanswered(app)
+    sign_in(page, emails["group"])
+    page.goto(f"/my-needs/{need_id}")
+    page.get_by_role("button", name="Ask for a new match").click()
+    expect(page.get_by_role("alert")).to_contain_text("This match has ended")
+
+
+@case("my-match-waiting-for-response", "suppliers.match", "Help building raised beds")
+def _(page, app):
+    emails, match_id, _ = introduction_unanswered(app)
+    sign_in(page, emails["supplier"])
+    page.goto(f"/my-matches/{match_id}")
+    expect(page.get_by_role("button", name="We have been in touch")).to_be_visible()
+
+
+def contract_behind(app: Flask, with_plan: bool = True) -> tuple[dict[str, str], dict[str, int]]:
+    """A contract half-way through with nothing verified (at risk), and a plan with an action done, one overdue
+    and an escalation."""
+    from datetime import timedelta as _days
+
+    from matchmaker.models import EscalationLevel, RemedialAction
+    from matchmaker.services import remedial
+
+    with app.app_context():
+        org = make_organisation("Northway Construction Ltd", kind=OrganisationKind.SUPPLIER)
+        supplier = make_user(Role.SUPPLIER_MEMBER, org, full_name="Sam Okafor").email
+        start = date.today() - _days(days=183)
+        contract = make_contract(org, ref="BC-2026-0500", title="Housing repairs", start_date=start,
+                                 end_date=start + _days(days=366))
+        make_offer(contract, title="Volunteer days", quantity=100)
+        officer_user = make_officer()
+        ids = {"contract": contract.id}
+        if with_plan:
+            plan = remedial.open_plan(contract, officer_user, "No volunteering delivered in six months.",
+                                      remedial.ActionDetails("Agree a volunteering calendar", "Sam Okafor",
+                                                             date.today() + _days(days=14)))
+            remedial.add_action(plan, officer_user, remedial.ActionDetails("Send the site rota", "Site manager",
+                                                                           date.today()))
+            remedial.mark_done(plan.actions[-1], officer_user)
+            db.session.add(RemedialAction(plan=plan, description="Name a volunteering lead", owner="Sam Okafor",
+                                          due_on=date.today() - _days(days=3)))
+            remedial.escalate(plan, officer_user, EscalationLevel.HEAD_OF_SERVICE, "Priya Shah, Head of Housing",
+                              "No dates agreed after four weeks")
+            ids["plan"] = plan.id
+        db.session.commit()
+        return {"supplier": supplier, "officer": officer_user.email}, ids
+
+
+@case("officer-contracts", "remedial.contracts", "Contracts")
+def _(page, app):
+    contract_behind(app)
+    sign_in(page, officer(app))
+    page.goto("/officers/contracts?show=behind")
+    expect(page.get_by_role("table")).to_contain_text("BC-2026-0500")
+
+
+@case("remedial-plan-open", "remedial.open_plan", "Open a remedial plan")
+def _(page, app):
+    emails, ids = contract_behind(app, with_plan=False)
+    sign_in(page, emails["officer"])
+    page.goto(f"/contracts/{ids['contract']}")
+    page.get_by_role("button", name="Open a remedial plan").click()
+
+
+@case("remedial-plan-open-with-errors", "remedial.open_plan", "Open a remedial plan")
+def _(page, app):
+    emails, ids = contract_behind(app, with_plan=False)
+    sign_in(page, emails["officer"])
+    page.goto(f"/officers/contracts/{ids['contract']}/remedial-plan/new")
+    page.get_by_role("button", name="Open remedial plan").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the date it is due")
+
+
+@case("remedial-plan", "remedial.plan", "Remedial plan: contract BC-2026-0500")
+def _(page, app):
+    emails, ids = contract_behind(app)
+    sign_in(page, emails["officer"])
+    page.goto(f"/officers/remedial-plans/{ids['plan']}")
+    expect(page.get_by_role("table", name="Actions")).to_contain_text("Overdue")
+
+
+@case("remedial-plan-escalate-errors", "remedial.plan", "Remedial plan: contract BC-2026-0500")
+def _(page, app):
+    emails, ids = contract_behind(app)
+    sign_in(page, emails["officer"])
+    page.goto(f"/officers/remedial-plans/{ids['plan']}")
+    page.get_by_label("Level 1: the commissioning head of service").check()
+    page.get_by_label("Name or role", exact=True).fill("Priya Shah")
+    page.get_by_label("Why is it being escalated?", exact=True).fill("Still nothing delivered")
+    page.get_by_role("button", name="Escalate").click()
+    expect(page.get_by_role("alert")).to_contain_text("select a higher level")
+
+
+@case("remedial-plan-add-action-errors", "remedial.plan", "Remedial plan: contract BC-2026-0500")
+def _(page, app):
+    emails, ids = contract_behind(app)
+    sign_in(page, emails["officer"])
+    page.goto(f"/officers/remedial-plans/{ids['plan']}")
+    page.get_by_role("button", name="Add action").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter what will be done")
+
+
+@case("contract-with-remedial-plan", "suppliers.contract", "Contract BC-2026-0500")
+def _(page, app):
+    emails, ids = contract_behind(app)
+    sign_in(page, emails["supplier"])
+    page.goto(f"/contracts/{ids['contract']}")
+    page.get_by_text("The plan's timeline").click()
+    expect(page.get_by_role("main")).to_contain_text("Open → escalated")
+
+
 # Brokerage officers: needs, pledges, matches, imports and downloads --------------------------------------------
 
 def officers_work(app: Flask) -> tuple[str, dict[str, int]]:

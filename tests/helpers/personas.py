@@ -80,6 +80,21 @@ def _proposal(need, offer):
     return proposal
 
 
+def _remedial_plan(contract):
+    """A remedial plan with one action (the plan pages and their buttons)."""
+    from datetime import date, timedelta
+
+    from matchmaker.extensions import db
+    from matchmaker.models import RemedialAction, RemedialPlan
+
+    plan = RemedialPlan(contract=contract, problem="Volunteering is behind.", state_when_opened="Behind")
+    action = RemedialAction(plan=plan, description="Agree dates", owner="Site manager",
+                            due_on=date.today() + timedelta(days=14))
+    db.session.add_all([plan, action])
+    db.session.commit()
+    return plan, action
+
+
 def build_world(app) -> World:
     from matchmaker.extensions import db
     from matchmaker.services import api_tokens
@@ -103,6 +118,7 @@ def build_world(app) -> World:
         need, contract, offer = _need_contract_and_offer(group_org, supplier_org)
         pledge, match, delivery = _pledge_and_match(need, offer)
         proposal = _proposal(need, offer)
+        plan, action = _remedial_plan(contract)
         api_headers = {"anonymous": {}}
         for persona, user in users.items():
             api_headers[persona] = {"Authorization": f"Bearer {api_tokens.create_token(user, 'Scan', None)[1]}"}
@@ -112,7 +128,7 @@ def build_world(app) -> World:
                       "contract_id": contract.id, "offer_id": offer.id, "kind": "pledge", "item_id": pledge.id,
                       "match_id": match.id, "delivery_id": delivery.id, "token_id": spare.id,
                       "proposal_id": proposal.id, "partner_id": users["supplier"].id,
-                      "user_id": bystander.id}
+                      "user_id": bystander.id, "plan_id": plan.id, "action_id": action.id}
         emails = {persona: user.email for persona, user in users.items()}
     clients = {"anonymous": app.test_client()}
     for number, (persona, email) in enumerate(emails.items(), start=1):

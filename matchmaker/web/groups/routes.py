@@ -10,10 +10,13 @@ from matchmaker.extensions import db
 from matchmaker.models import Delivery, Match, MatchStatus, Need, NeedStatus, Role
 from matchmaker.services import deliveries as delivery_service
 from matchmaker.services import needs as need_service
+from matchmaker.services import responses as response_service
 from matchmaker.services.errors import DomainError
 from matchmaker.services.offers import pledges_for_need
 from matchmaker.web.access import allow
+from matchmaker.web import match_responses
 from matchmaker.web.forms_errors import add_error
+from matchmaker.web.match_responses import MatchResponseForm
 from matchmaker.web.groups.forms import ActionForm, CloseNeedForm, ConfirmDeliveryForm, NeedForm
 from matchmaker.web.tag_fields import tag_form_data
 
@@ -98,7 +101,9 @@ def _need_page(record: Need, failed: ConfirmDeliveryForm | None = None, failed_i
     }
     return render_template("groups/need.html", need=record, history=need_service.history(record),
                            pledges=pledges_for_need(record), matches=matches, confirm_forms=confirm_forms,
-                           action_form=ActionForm(), close_form=CloseNeedForm(), form=failed)
+                           action_form=ActionForm(), close_form=CloseNeedForm(), form=failed,
+                           response_form=MatchResponseForm(), deadline=response_service.deadline,
+                           can_ask=lambda m: response_service.can_ask_for_new_match(m, current_user))
 
 
 @bp.route("/my-needs/<int:need_id>/edit", methods=["GET", "POST"])
@@ -182,3 +187,23 @@ def confirm_delivery(need_id: int, delivery_id: int):
             flash("Thank you. A brokerage officer will verify the delivery.", "success")
             return redirect(url_for("groups.need", need_id=record.id))
     return _need_page(record, failed=form, failed_id=delivery.id)
+
+
+def _own_match(need_id: int, match_id: int) -> Match:
+    record = _own_need(need_id)
+    match = db.session.get(Match, match_id)
+    if match is None or match.need_id != record.id or match.status is MatchStatus.DECLINED:
+        abort(404)
+    return match
+
+
+@bp.post("/my-needs/<int:need_id>/matches/<int:match_id>/respond")
+@allow(GROUP, approved_organisation=True)
+def respond(need_id: int, match_id: int):
+    return match_responses.respond(_own_match(need_id, match_id), url_for("groups.need", need_id=need_id))
+
+
+@bp.post("/my-needs/<int:need_id>/matches/<int:match_id>/new-match")
+@allow(GROUP, approved_organisation=True)
+def ask_for_new_match(need_id: int, match_id: int):
+    return match_responses.ask_for_new_match(_own_match(need_id, match_id), url_for("groups.need", need_id=need_id))

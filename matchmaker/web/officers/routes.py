@@ -1,9 +1,11 @@
 """Brokerage officers' console: vetting organisations, moderating needs, the queue of pledges."""
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -27,13 +29,16 @@ from matchmaker.services import needs as need_service
 from matchmaker.services import offers as offer_service
 from matchmaker.services import organisations
 from matchmaker.services import queue as queue_service
+from matchmaker.services import responses as response_service
 from matchmaker.services import ward_weights as ward_weight_service
 from matchmaker.services.browse import Page, page_number
+from matchmaker.services.working_days import add_working_days
 from matchmaker.services.errors import DomainError
 from matchmaker.web.access import OFFICERS, allow
 from matchmaker.web.browse.display import pagination
 from matchmaker.web.forms_errors import add_error
 from matchmaker.web.notify import send_to_members
+from matchmaker.web.template_helpers import external_url
 from matchmaker.web.officers.forms import (
     ApproveMatchForm,
     ApproveOrganisationForm,
@@ -277,7 +282,7 @@ def queue():
     paging = pagination(Page(found, total, page, size),
                         lambda n: url_for("officers.queue", **query, **({"page": n} if n > 1 else {})))
     return render_template("officers/queue.html", items=found, total=total, pagination=paging,
-                           bulk_form=BulkApproveForm(),
+                           bulk_form=BulkApproveForm(), overdue_count=response_service.overdue_count(),
                            page=page, pages=pages, sort=sort if sort in queue_service.SORTS else "score",
                            sorts=queue_service.SORTS, filters=filters, choices=queue_service.filter_choices())
 
@@ -363,10 +368,14 @@ def introduce(match: Match) -> bool:
     """Email both sides each other's contact details; the match is introduced once the emails have gone."""
     need, offer = match.need, match.offer
     group, supplier = need.organisation, offer.supplier
+    days = response_service.response_days()
+    respond_by = {"days": days, "deadline": add_working_days(date.today(), days)}
     sent = send_to_members("introduction", group.members, f"Introducing {supplier.name}: {need.title}",
-                           match=match, other=supplier, side="group")
+                           match=match, other=supplier, side="group", **respond_by,
+                           link=external_url("groups.need", need_id=need.id))
     sent = send_to_members("introduction", supplier.members, f"Introducing {group.name}: {need.title}",
-                           match=match, other=group, side="supplier") and sent
+                           match=match, other=group, side="supplier", **respond_by,
+                           link=external_url("suppliers.match", match_id=match.id)) and sent
     if sent:
         brokerage.move(match, MatchStatus.INTRODUCED, current_user, note="Introduction emails sent")
         db.session.commit()
@@ -380,8 +389,29 @@ def _match_page(record: Match, failed=None, failed_id: int | None = None, end_fo
         for d in record.deliveries if d.confirmed_at is not None and d.verified_at is None
     }
     return render_template("officers/match.html", match=record, timeline=brokerage.timeline(record),
+                           deadline=response_service.deadline(record), waiting_on=response_service.waiting_on(record),
+                           overdue=response_service.is_overdue(record), waiting_names=response_service.waiting_names,
                            verify_forms=verify_forms, form=failed, end_form=end_form or EndMatchForm(formdata=None),
                            can_end=bool(brokerage.ALLOWED[record.status] & {MatchStatus.CANCELLED, MatchStatus.FAILED}))
+
+
+@bp.get("/matches")
+@allow(*OFFICERS)
+def matches():
+    """Matches in progress, those waiting too long for a response first."""
+    overdue_only = request.args.get("show") == "overdue"
+    overdue = response_service.overdue_clause()
+    query = select(Match).where(overdue if overdue_only else Match.status.in_(brokerage.IN_PROGRESS))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    size = current_app.config["PAGE_SIZE"]
+    pages = max(1, -(-total // size))
+    page = min(max(int(request.args["page"]) if request.args.get("page", "").isdigit() else 1, 1), pages)
+    rows = db.session.scalars(query.order_by(case((overdue, 0), else_=1), Match.created_at.desc(), Match.id.desc())
+                              .offset((page - 1) * size).limit(size)).all()
+    return render_template("officers/matches.html", matches=rows, total=total, overdue_count=response_service.overdue_count(),
+                           is_overdue=response_service.is_overdue, overdue_only=overdue_only, page=page, pages=pages,
+                           deadline=response_service.deadline, waiting_on=response_service.waiting_on,
+                           waiting_names=response_service.waiting_names, days=response_service.response_days())
 
 
 @bp.get("/matches/<int:match_id>")

@@ -1,5 +1,6 @@
 """Suppliers: record council contracts, post the offers committed under them, and pledge offers to needs."""
 
+from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -11,10 +12,14 @@ from matchmaker.models import Contract, Match, MatchStatus, Need, Offer, Pledge,
 from matchmaker.services import contracts as contract_service
 from matchmaker.services import deliveries as delivery_service
 from matchmaker.services import offers as offer_service
+from matchmaker.services import remedial as remedial_service
+from matchmaker.services import responses as response_service
 from matchmaker.services.errors import DomainError
 from matchmaker.web.access import OFFICERS, allow
 from matchmaker.web.fields import SelectChoice
+from matchmaker.web import match_responses
 from matchmaker.web.forms_errors import add_error
+from matchmaker.web.match_responses import MatchResponseForm
 from matchmaker.web.suppliers.forms import ContractForm, OfferForm, PledgeForm, ReportDeliveryForm, WithdrawOfferForm
 from matchmaker.web.tag_fields import tag_form_data
 
@@ -83,8 +88,12 @@ def new_contract():
 @allow(SUPPLIER, *OFFICERS, approved_organisation=True)
 def contract(contract_id: int):
     record = _contract(contract_id, officers_too=True)
+    plans = remedial_service.plans_for(record)
     return render_template("suppliers/contract.html", contract=record, assessment=contract_service.assess(record),
-                           progress=contract_service.progress(record))
+                           progress=contract_service.progress(record), plan=plans[0] if plans else None,
+                           earlier_plans=len(plans) - 1 if plans else 0,
+                           can_open_plan=current_user.is_officer and remedial_service.can_open(record),
+                           plan_timeline=remedial_service.timeline(plans[0]) if plans else [], today=date.today())
 
 
 @bp.route("/contracts/<int:contract_id>/edit", methods=["GET", "POST"])
@@ -229,7 +238,9 @@ def matches():
 
 
 def _match_page(match: Match, form: ReportDeliveryForm):
-    return render_template("suppliers/match.html", match=match, form=form)
+    return render_template("suppliers/match.html", match=match, form=form, response_form=MatchResponseForm(),
+                           responded=match.supplier_responded_at, deadline=response_service.deadline(match),
+                           can_ask=response_service.can_ask_for_new_match(match, current_user))
 
 
 @bp.get("/my-matches/<int:match_id>")
@@ -255,3 +266,17 @@ def report_delivery(match_id: int):
     db.session.commit()
     flash("Thank you. The group will confirm what they received, then an officer verifies it.", "success")
     return redirect(url_for("suppliers.match", match_id=record.id))
+
+
+@bp.post("/my-matches/<int:match_id>/respond")
+@allow(SUPPLIER, approved_organisation=True)
+def respond(match_id: int):
+    record = _own_match(match_id)
+    return match_responses.respond(record, url_for("suppliers.match", match_id=record.id))
+
+
+@bp.post("/my-matches/<int:match_id>/new-match")
+@allow(SUPPLIER, approved_organisation=True)
+def ask_for_new_match(match_id: int):
+    record = _own_match(match_id)
+    return match_responses.ask_for_new_match(record, url_for("suppliers.match", match_id=record.id))
