@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.web.browse.routes import bp as browse_bp
     from matchmaker.web.errors import init_errors
     from matchmaker.web.groups.routes import bp as groups_bp
+    from matchmaker.web.impact.routes import bp as impact_bp
     from matchmaker.web.imports.routes import bp as imports_bp
     from matchmaker.web.officers.routes import bp as officers_bp
     from matchmaker.web.public.routes import bp as public_bp
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (public_bp, auth_bp, account_bp, officers_bp, admin_bp, groups_bp, suppliers_bp, browse_bp, imports_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(impact_bp)
     init_access(app)
     init_security(app)
     init_errors(app)
