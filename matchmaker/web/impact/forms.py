@@ -5,7 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSelect, GovSubmitInput
 from wtforms import RadioField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import ValidationError
 
 from matchmaker.services import impact
 from matchmaker.web.fields import one_of
@@ -32,8 +32,9 @@ class PeriodForm(FlaskForm):
                         default="year", validate_choice=False,
                         validators=[one_of(PERIODS, "Select the period to show")], widget=GovRadioInput())
     year = SelectField("Financial year", choices=[], validate_choice=False, widget=GovSelect())
-    start = GovDateField("From", validators=[Optional()])
-    end = GovDateField("To", validators=[Optional()])
+    # No Optional(): it would stop the checks below, which ask for both dates only for "other dates".
+    start = GovDateField("From")
+    end = GovDateField("To")
     submit = SubmitField("Show figures", widget=GovSubmitInput())
 
     def __init__(self, *args, today: date, **kwargs) -> None:
