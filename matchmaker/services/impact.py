@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, distinct, extract, func, literal, select
+from sqlalchemy import and_, case, distinct, extract, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from matchmaker.extensions import db
@@ -52,7 +52,15 @@ from matchmaker.models.needs import need_priority, need_support_type, need_ward
 LONDON = ZoneInfo("Europe/London")
 LIVE = (MatchStatus.APPROVED, MatchStatus.INTRODUCED, MatchStatus.IN_DELIVERY, MatchStatus.DELIVERED,
         MatchStatus.VERIFIED)
+ENDED = (MatchStatus.DECLINED, MatchStatus.CANCELLED, MatchStatus.FAILED)
+assert set(LIVE) | set(ENDED) == set(MatchStatus)
 BOROUGH_WIDE = "borough-wide"
+
+
+def _live():
+    """Live matches, written as "not ended": most matches are live, so reading the whole table in order is
+    quicker than the status index's row-by-row look-ups (SQLite uses an index for IN, not for NOT IN)."""
+    return Match.status.not_in(ENDED)
 
 
 # Periods ---------------------------------------------------------------------------------------------------
@@ -152,7 +160,7 @@ def _deliveries(period: Period, *columns, verified_only: bool = False):
     query = (select(*[c(measure) if callable(c) else c for c in columns])
              .select_from(Delivery).join(Match, Delivery.match_id == Match.id).join(Offer, Match.offer_id == Offer.id)
              .outerjoin(measure, on)
-             .where(Match.status.in_(LIVE), Delivery.delivered_on >= period.start, Delivery.delivered_on <= period.end))
+             .where(_live(), Delivery.delivered_on >= period.start, Delivery.delivered_on <= period.end))
     if verified_only:
         query = query.where(Delivery.verified_quantity.is_not(None))
     return query
@@ -161,16 +169,21 @@ def _deliveries(period: Period, *columns, verified_only: bool = False):
 # Headline figures ------------------------------------------------------------------------------------------
 
 
+def _per_need():
+    """Each need with a live match: when it was first matched and when its help was last verified (one pass)."""
+    return (select(Match.need_id, func.min(Match.created_at).label("first"),
+                   func.max(Delivery.verified_at).label("last"))
+            .outerjoin(Delivery, Delivery.match_id == Match.id).where(_live())
+            .group_by(Match.need_id).subquery())
+
+
 def need_figures(period: Period) -> dict[str, int]:
     posted = db.session.scalar(select(func.count(Need.id)).where(_between(Need.published_at, period)))
-    first = (select(Match.need_id, func.min(Match.created_at).label("first"))
-             .where(Match.status.in_(LIVE)).group_by(Match.need_id).subquery())
-    matched = db.session.scalar(select(func.count()).select_from(first).where(_between(first.c.first, period)))
-    last = (select(Match.need_id, func.max(Delivery.verified_at).label("last"))
-            .join(Delivery, Delivery.match_id == Match.id).where(Match.status.in_(LIVE))
-            .group_by(Match.need_id).subquery())
-    met = db.session.scalar(select(func.count()).select_from(Need).join(last, last.c.need_id == Need.id)
-                            .where(Need.status == NeedStatus.MET, _between(last.c.last, period)))
+    per_need = _per_need()
+    matched, met = db.session.execute(
+        select(func.count(case((_between(per_need.c.first, period), 1))),
+               func.count(case((and_(Need.status == NeedStatus.MET, _between(per_need.c.last, period)), 1))))
+        .select_from(per_need).join(Need, Need.id == per_need.c.need_id)).one()
     return {"posted": posted or 0, "matched": matched or 0, "met": met or 0,
             "open_without_a_match": unmatched_count()}
 
@@ -187,13 +200,13 @@ def offer_figures(period: Period) -> dict[str, Any]:
         .where(_between(Offer.created_at, period), Offer.status == OfferStatus.ACTIVE).group_by(Offer.unit)).all()
     approved = db.session.execute(
         select(Offer.unit, func.count(Match.id), func.sum(Match.quantity)).join(Offer, Match.offer_id == Offer.id)
-        .where(Match.status.in_(LIVE), _between(Match.created_at, period)).group_by(Offer.unit)).all()
+        .where(_live(), _between(Match.created_at, period)).group_by(Offer.unit)).all()
+    # Delivered and verified in one pass: count() and sum() skip the deliveries not verified yet (NULL).
     delivered = db.session.execute(
-        _deliveries(period, Offer.unit, func.count(Delivery.id), func.sum(Delivery.quantity))
-        .group_by(Offer.unit)).all()
-    verified = db.session.execute(
-        _deliveries(period, Offer.unit, func.count(Delivery.id), func.sum(Delivery.verified_quantity),
-                    lambda m: func.sum(_value(m)), verified_only=True).group_by(Offer.unit)).all()
+        _deliveries(period, Offer.unit, func.count(Delivery.id), func.sum(Delivery.quantity),
+                    func.count(Delivery.verified_quantity), func.sum(Delivery.verified_quantity),
+                    lambda m: func.sum(_value(m))).group_by(Offer.unit)).all()
+    verified = [(unit, count, total, value) for unit, _, _, count, total, value in delivered if count]
 
     def block(rows, count_at=1, total_at=2) -> dict[str, Any]:
         return {"count": sum(r[count_at] for r in rows),
@@ -205,22 +218,17 @@ def offer_figures(period: Period) -> dict[str, Any]:
 
 def median_days_to_first_match(period: Period) -> float | None:
     """For needs first matched in the period: the median number of days from posting to that first match."""
-    first = (select(Match.need_id, func.min(Match.created_at).label("first"))
-             .where(Match.status.in_(LIVE)).group_by(Match.need_id).subquery())
-    rows = db.session.execute(
-        select(func.coalesce(Need.published_at, Need.created_at), first.c.first)
-        .join(first, first.c.need_id == Need.id).where(_between(first.c.first, period))).all()
-    if not rows:
+    per_need = _per_need()
+    posted = func.coalesce(Need.published_at, Need.created_at)
+    if db.session.get_bind().dialect.name == "postgresql":
+        days = func.extract("epoch", per_need.c.first - posted) / 86400.0
+    else:  # SQLite keeps timestamps as ISO text, which julianday() reads
+        days = func.julianday(per_need.c.first) - func.julianday(posted)
+    values = db.session.scalars(select(days).select_from(per_need).join(Need, Need.id == per_need.c.need_id)
+                                .where(_between(per_need.c.first, period))).all()
+    if not values:
         return None
-    # SQLite returns these columns naive (an aggregate loses the column type): they are UTC.
-    days = [((_utc(matched) - _utc(posted)).total_seconds() / 86400) for posted, matched in rows]
-    return round(max(statistics.median(days), 0.0), 1)
-
-
-def _utc(value: datetime | str) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return round(max(statistics.median(float(v) for v in values), 0.0), 1)
 
 
 # Breakdowns ------------------------------------------------------------------------------------------------
@@ -289,24 +297,23 @@ def breakdown(period: Period, dimension: str) -> list[dict[str, Any]]:
         for count, key, label, _ in db.session.execute(
                 posted.where(_between(Need.published_at, period)).group_by(*group)):
             row(key, label)["needs_posted"] += count
-    approved, group = _keyed(select(func.count(Match.id)).select_from(Match).join(Offer, Match.offer_id == Offer.id),
-                             dimension, Match.need_id)
-    for count, key, label, _ in db.session.execute(
-            approved.where(Match.status.in_(LIVE), _between(Match.created_at, period)).group_by(*group)):
-        row(key, label)["matches_approved"] += count
-
+    # Matches approved and help verified in the period, in one pass over live matches and their deliveries.
     measure, on = _measure()
-    verified, group = _keyed(
-        select(Offer.unit, func.sum(Delivery.verified_quantity), func.sum(_value(measure)))
-        .select_from(Delivery).join(Match, Delivery.match_id == Match.id).join(Offer, Match.offer_id == Offer.id)
-        .outerjoin(measure, on), dimension, Match.need_id)
-    verified = verified.where(Match.status.in_(LIVE), Delivery.verified_quantity.is_not(None),
-                              Delivery.delivered_on >= period.start, Delivery.delivered_on <= period.end)
-    for unit, quantity, value, key, label, share in db.session.execute(verified.group_by(Offer.unit, *group)):
+    approved_in = _between(Match.created_at, period)
+    verified_in = and_(Delivery.delivered_on >= period.start, Delivery.delivered_on <= period.end,
+                       Delivery.verified_quantity.is_not(None))
+    facts, group = _keyed(
+        select(Offer.unit, func.count(distinct(case((approved_in, Match.id)))),
+               func.sum(case((verified_in, Delivery.verified_quantity))), func.sum(case((verified_in, _value(measure)))))
+        .select_from(Match).join(Offer, Match.offer_id == Offer.id)
+        .outerjoin(Delivery, Delivery.match_id == Match.id).outerjoin(measure, on), dimension, Match.need_id)
+    facts = facts.where(_live(), or_(approved_in, verified_in)).group_by(Offer.unit, *group)
+    for unit, approved, quantity, value, key, label, share in db.session.execute(facts):
         target = row(key, label)
+        target["matches_approved"] += approved
         divide = Decimal(int(share or 1))
-        if unit is not None:
-            target["verified"][Unit(unit).value] += Decimal(quantity or 0) / divide
+        if unit is not None and quantity:
+            target["verified"][Unit(unit).value] += Decimal(quantity) / divide
         target["value_pounds"] += Decimal(value or 0) / divide
     _add_missing_reference_rows(rows, dimension, row)
     result = [{**r, "verified": _by_unit(r["verified"].items()), "value_pounds": number(r["value_pounds"])}
@@ -367,7 +374,7 @@ def value_by_priority_over_time(period: Period) -> dict[str, Any]:
              .outerjoin(measure, on)
              .join(need_priority, need_priority.c.need_id == Match.need_id)
              .join(Priority, Priority.id == need_priority.c.priority_id)
-             .where(Match.status.in_(LIVE), Delivery.verified_quantity.is_not(None),
+             .where(_live(), Delivery.verified_quantity.is_not(None),
                     Delivery.delivered_on >= period.start, Delivery.delivered_on <= period.end)
              .group_by(Priority.slug, year, month))
     totals = {(slug, int(y), int(m)): value for slug, y, m, value in db.session.execute(query)}
@@ -392,13 +399,13 @@ def contracts_committed_and_delivered(period: Period, contract_ids: list[int] | 
         (Offer.unit == Unit.POUNDS, Offer.quantity), else_=literal(0)).label("value"))
         .outerjoin(measure, measure.id == Offer.measure_id).subquery())
     approved = (select(Match.offer_id, func.sum(Match.quantity).label("approved"))
-                .where(Match.status.in_(LIVE), Match.created_at < period.ends_before)
+                .where(_live(), Match.created_at < period.ends_before)
                 .group_by(Match.offer_id).subquery())
     verified = (select(Match.offer_id, func.sum(Delivery.verified_quantity).label("verified"),
                        func.sum(Delivery.quantity).label("reported"), func.sum(_value(measure)).label("value"))
                 .select_from(Delivery).join(Match, Delivery.match_id == Match.id)
                 .join(Offer, Match.offer_id == Offer.id).outerjoin(measure, on)
-                .where(Match.status.in_(LIVE), Delivery.delivered_on <= period.end)
+                .where(_live(), Delivery.delivered_on <= period.end)
                 .group_by(Match.offer_id).subquery())
     query = (select(Contract.id, Contract.ref, Contract.title, Organisation.name, Offer.unit, Offer.quantity,
                     committed_value.c.value, approved.c.approved, verified.c.reported, verified.c.verified,
@@ -450,7 +457,7 @@ def by_measure(period: Period) -> list[dict[str, Any]]:
                     func.sum(Delivery.quantity), func.sum(Delivery.verified_quantity))
              .select_from(Delivery).join(Match, Delivery.match_id == Match.id).join(Offer, Match.offer_id == Offer.id)
              .join(measure, on)
-             .where(Match.status.in_(LIVE), Delivery.delivered_on >= period.start, Delivery.delivered_on <= period.end)
+             .where(_live(), Delivery.delivered_on >= period.start, Delivery.delivered_on <= period.end)
              .group_by(measure.code, measure.name, measure.unit, measure.proxy_value).order_by(measure.code))
     return [{"code": code, "name": name, "unit": Unit(unit).value, "delivered": number(delivered),
              "verified": number(verified),

@@ -53,8 +53,11 @@ def test_the_map_is_an_accessible_svg_shaded_by_the_chosen_measure(client, data)
 
 
 def test_officers_also_see_why_needs_are_unmatched_and_contract_statement_links(app, data):
-    page = _officer(app).get(f"/impact?{YEAR}").get_data(as_text=True)
-    assert "Needs still unmatched, and why" in page
+    officer = _officer(app)
+    page = officer.get(f"/impact?{YEAR}").get_data(as_text=True)
+    assert "Needs still unmatched, and why" in page and "1 open need with no match yet" in page
+    why = text_of(officer.get(f"/impact?{YEAR}&unmatched=why"))
+    assert "Not yet proposed: run matchmaker propose" in why
     assert f"/contracts/{data['c1']}/social-value-statement" in page
 
 

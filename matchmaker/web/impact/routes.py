@@ -113,7 +113,7 @@ def _charts(period: impact.Period, contracts: list[dict[str, Any]]) -> dict[str,
     return {"series": series, "over_time": over_time, "progress": progress}
 
 
-def _picture(period: impact.Period, metric: str, officer: bool) -> dict[str, Any]:
+def _picture(period: impact.Period, metric: str, officer: bool, reasons: bool = False) -> dict[str, Any]:
     contracts = impact.contracts_committed_and_delivered(period)
     return {
         "period": period,
@@ -128,7 +128,9 @@ def _picture(period: impact.Period, metric: str, officer: bool) -> dict[str, Any
         "measures": impact.by_measure(period),
         "map": _ward_map(period, metric),
         "charts": _charts(period, contracts),
-        "unmatched": impact.unmatched_reasons() if officer else None,
+        # The reasons need the matching engine over every open need and offer (seconds, not milliseconds, in a
+        # big borough), so officers ask for them; the count is plain SQL.
+        "unmatched": impact.unmatched_reasons() if officer and reasons else None,
         "attribution": impact.ATTRIBUTION,
     }
 
@@ -171,7 +173,7 @@ def dashboard():
         return _download(request.args["download"], period)
     metric = request.args.get("map") if request.args.get("map") in MAP_METRICS else "needs"
     officer = current_user.is_authenticated and current_user.is_officer
-    picture = _picture(period, metric, officer)
+    picture = _picture(period, metric, officer, reasons=request.args.get("unmatched") == "why")
     links = {c["id"]: url_for("impact.statement", contract_id=c["id"]) for c in picture["contracts"]} if officer else None
     return render_template("impact/dashboard.html", form=form, picture=picture, officer=officer, contract_links=links,
                            period_args=_period_args(period), metrics=MAP_METRICS)
