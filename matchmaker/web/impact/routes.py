@@ -105,7 +105,8 @@ def _charts(period: impact.Period, contracts: list[dict[str, Any]]) -> dict[str,
     over_time = svg.stacked_bars(
         series["months"], series["series"], "Verified value by priority, month by month",
         f"A stacked column chart of verified value in pounds for each month of {period.label}, one colour a priority. "
-        + "Totals: " + "; ".join(f"{k} £{v:,.0f}" for k, v in totals.items()) + ". The table below gives every figure.")
+        + "Totals: " + "; ".join(f"{k} £{v:,.0f}" for k, v in totals.items()) + ". Help for a need serving two "
+        "priorities is shown under both. The table below gives every figure.")
     progress = svg.progress_bars(
         contracts, "Committed against delivered, by contract",
         "A bar for each contract: the outline is everything committed, the fill is the share delivered and "

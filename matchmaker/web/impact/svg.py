@@ -30,6 +30,12 @@ def _money(value: float) -> str:
     return f"£{value:,.0f}"
 
 
+def _month(text: str) -> str:
+    """"2026-04" -> "Apr 26"."""
+    year, month = text.split("-")
+    return ("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()[int(month) - 1]) + " " + year[2:]
+
+
 # The map ---------------------------------------------------------------------------------------------------
 
 
@@ -153,7 +159,7 @@ def stacked_bars(months: list[str], series: list[dict[str, Any]], title: str, de
                              f'{escape(_money(s["values"][i]))}</title></rect>')
         if len(months) <= 12 or i % math.ceil(len(months) / 12) == 0:
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{bottom + 16}" font-size="12" text-anchor="middle" '
-                         f'fill="{INK}">{escape(month)}</text>')
+                         f'fill="{INK}">{escape(_month(month))}</text>')
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{width - 10}" y2="{bottom}" stroke="{INK}" stroke-width="1"/>')
     for i, (colour, s) in enumerate(zip(PRIORITY_COLOURS, series, strict=False)):
         row = legend_y + i * 22
