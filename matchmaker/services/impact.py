@@ -169,8 +169,11 @@ def _deliveries(period: Period, *columns, verified_only: bool = False):
 # Headline figures ------------------------------------------------------------------------------------------
 
 
-def _per_need():
-    """Each need with a live match: when it was first matched and when its help was last verified (one pass)."""
+def _per_need(last: bool = True):
+    """Each need with a live match: when it was first matched and (if asked) when its help was last verified."""
+    if not last:
+        return select(Match.need_id, func.min(Match.created_at).label("first")).where(_live()) \
+            .group_by(Match.need_id).subquery()
     return (select(Match.need_id, func.min(Match.created_at).label("first"),
                    func.max(Delivery.verified_at).label("last"))
             .outerjoin(Delivery, Delivery.match_id == Match.id).where(_live())
@@ -218,7 +221,7 @@ def offer_figures(period: Period) -> dict[str, Any]:
 
 def median_days_to_first_match(period: Period) -> float | None:
     """For needs first matched in the period: the median number of days from posting to that first match."""
-    per_need = _per_need()
+    per_need = _per_need(last=False)
     posted = func.coalesce(Need.published_at, Need.created_at)
     if db.session.get_bind().dialect.name == "postgresql":
         days = func.extract("epoch", per_need.c.first - posted) / 86400.0

@@ -150,3 +150,23 @@ def test_a_contract_statement_for_its_supplier_and_officers_only(app, data):
     assert group.get(url).status_code == 403
     assert anonymous.get(url).status_code == 302
     assert f"/contracts/{data['c1']}/social-value-statement" in supplier.get(f"/contracts/{data['c1']}").get_data(as_text=True)
+
+
+def test_figures_are_kept_briefly_when_a_cache_is_configured(app, client, data):
+    """Production keeps a period's figures for a short while; a new verification shows once that time is up."""
+    from matchmaker.web.impact import routes
+
+    app.config["IMPACT_CACHE_SECONDS"] = 60
+    try:
+        assert "£660 verified value" in text_of(client.get(f"/impact?{YEAR}"))
+        with app.app_context():
+            from matchmaker.extensions import db
+            from matchmaker.models import Delivery
+            db.session.execute(db.update(Delivery).where(Delivery.verified_quantity == 8).values(verified_quantity=9))
+            db.session.commit()
+        assert "£660 verified value" in text_of(client.get(f"/impact?{YEAR}"))  # still the kept figures
+        routes._CACHE.clear()
+        assert "£680 verified value" in text_of(client.get(f"/impact?{YEAR}"))
+    finally:
+        app.config.pop("IMPACT_CACHE_SECONDS")
+        routes._CACHE.clear()

@@ -8,6 +8,9 @@ The figures come from services.impact; this module only picks the period, draws 
 import csv
 import io
 import json
+import os
+import threading
+import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -114,7 +117,44 @@ def _charts(period: impact.Period, contracts: list[dict[str, Any]]) -> dict[str,
     return {"series": series, "over_time": over_time, "progress": progress}
 
 
+# The figures for a period are the same for everyone, and a page of them takes a couple of dozen aggregate
+# queries: keep them for a short while (per process), so a busy public page costs the database little.
+# MATCHMAKER_IMPACT_CACHE_SECONDS (or the IMPACT_CACHE_SECONDS setting) changes it; 0 turns it off (as in tests).
+_CACHE: dict[tuple, tuple[float, dict[str, Any]]] = {}
+_CACHE_LOCK = threading.Lock()
+_CACHE_MAX = 64
+
+
+def _cache_seconds() -> float:
+    configured = current_app.config.get("IMPACT_CACHE_SECONDS", os.environ.get("MATCHMAKER_IMPACT_CACHE_SECONDS"))
+    if configured is None:
+        return 0 if current_app.testing else 120
+    return float(configured)
+
+
 def _picture(period: impact.Period, metric: str, officer: bool, reasons: bool = False) -> dict[str, Any]:
+    seconds, key = _cache_seconds(), (period, metric)
+    now = time.monotonic()
+    if seconds > 0:
+        with _CACHE_LOCK:
+            hit = _CACHE.get(key)
+        if hit and now - hit[0] < seconds:
+            picture = dict(hit[1])  # a copy: the officers' extras below must not land in the cache
+        else:
+            picture = _figures(period, metric)
+            with _CACHE_LOCK:
+                if len(_CACHE) >= _CACHE_MAX:
+                    _CACHE.clear()
+                _CACHE[key] = (now, dict(picture))
+    else:
+        picture = _figures(period, metric)
+    # The reasons need the matching engine over every open need and offer (seconds, not milliseconds, in a
+    # big borough), so officers ask for them; the count is plain SQL.
+    picture["unmatched"] = impact.unmatched_reasons() if officer and reasons else None
+    return picture
+
+
+def _figures(period: impact.Period, metric: str) -> dict[str, Any]:
     contracts = impact.contracts_committed_and_delivered(period)
     return {
         "period": period,
@@ -129,9 +169,6 @@ def _picture(period: impact.Period, metric: str, officer: bool, reasons: bool = 
         "measures": impact.by_measure(period),
         "map": _ward_map(period, metric),
         "charts": _charts(period, contracts),
-        # The reasons need the matching engine over every open need and offer (seconds, not milliseconds, in a
-        # big borough), so officers ask for them; the count is plain SQL.
-        "unmatched": impact.unmatched_reasons() if officer and reasons else None,
         "attribution": impact.ATTRIBUTION,
     }
 
