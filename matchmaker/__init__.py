@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.web.digest.routes import bp as digest_bp
     from matchmaker.web.errors import init_errors
     from matchmaker.web.groups.routes import bp as groups_bp
+    from matchmaker.web.impact.routes import bp as impact_bp
     from matchmaker.web.imports.routes import bp as imports_bp
     from matchmaker.web.officers.routes import bp as officers_bp
     from matchmaker.web.ops.routes import bp as ops_bp
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(digest_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(remedial_bp)
+    app.register_blueprint(impact_bp)
     init_access(app)
     init_security(app)
     init_errors(app)

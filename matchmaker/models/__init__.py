@@ -4,6 +4,7 @@ from matchmaker.models.api_tokens import ApiToken
 from matchmaker.models.audit import AuditEvent
 from matchmaker.models.base import Base, utcnow
 from matchmaker.models.contracts import Contract, Offer, OfferStatus, Pledge, PledgeStatus
+from matchmaker.models.measures import Measure
 from matchmaker.models.matches import Delivery, Match, MatchStatus, RejectionReason
 from matchmaker.models.needs import Need, NeedStatus, Unit
 from matchmaker.models.proposals import Proposal
@@ -26,6 +27,7 @@ __all__ = [
     "Escalation",
     "EscalationLevel",
     "Match",
+    "Measure",
     "MatchStatus",
     "Need",
     "NeedStatus",

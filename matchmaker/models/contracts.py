@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Numeric, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.models.base import Base, str_enum, utcnow
+from matchmaker.models.measures import Measure
 from matchmaker.models.needs import Need, Unit
 from matchmaker.models.organisation import Organisation
 from matchmaker.models.reference import Priority, SupportType, Ward
@@ -92,10 +93,12 @@ class Offer(Base):
     available_from: Mapped[date | None]
     available_until: Mapped[date | None]
     status: Mapped[OfferStatus] = mapped_column(str_enum(OfferStatus), default=OfferStatus.ACTIVE)
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measure.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     contract: Mapped[Contract] = relationship(back_populates="offers")
+    measure: Mapped["Measure | None"] = relationship()
     priorities: Mapped[list[Priority]] = relationship(secondary=offer_priority, order_by=Priority.number)
     wards: Mapped[list[Ward]] = relationship(secondary=offer_ward, order_by=Ward.name)
     support_types: Mapped[list[SupportType]] = relationship(secondary=offer_support_type, order_by=SupportType.position)

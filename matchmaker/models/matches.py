@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.models.base import Base, str_enum, utcnow
 from matchmaker.models.contracts import Offer, Pledge
+from matchmaker.models.measures import Measure
 from matchmaker.models.needs import Need
 
 
@@ -95,6 +96,7 @@ class Delivery(Base):
 
     __tablename__ = "delivery"
     __table_args__ = (
+        Index("ix_delivery_delivered_on", "delivered_on"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("received_quantity IS NULL OR received_quantity >= 0", name="received_not_negative"),
         CheckConstraint("verified_quantity IS NULL OR verified_quantity >= 0", name="verified_not_negative"),
@@ -114,5 +116,11 @@ class Delivery(Base):
     verified_quantity: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # what counts
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     verified_at: Mapped[datetime | None]
+    # What it counts as, when the supplier says (otherwise its offer's measure, if any).
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measure.id", ondelete="SET NULL"), index=True)
+    # The group's own words, written when confirming; reports show it only if they agreed to share it.
+    story: Mapped[str] = mapped_column(Text, default="")
+    story_shared: Mapped[bool] = mapped_column(default=False)
 
     match: Mapped[Match] = relationship(back_populates="deliveries")
+    measure: Mapped["Measure | None"] = relationship()

@@ -25,7 +25,7 @@ def _amount(match: Match, quantity: Decimal) -> str:
 
 
 def report(match: Match, user: User, quantity: Decimal, delivered_on: date, note: str = "",
-           complete: bool = False) -> Delivery:
+           complete: bool = False, measure_id: int | None = None) -> Delivery:
     """The supplier says what it gave; `complete` says the match's agreed help has all been given."""
     if user.organisation_id != match.offer.contract.supplier_id:
         raise NotAllowed("Only the supplier in this match can report what it delivered")
@@ -39,8 +39,11 @@ def report(match: Match, user: User, quantity: Decimal, delivered_on: date, note
         left = match.quantity - match.total("quantity")
         raise DomainError(f"Amount delivered cannot be more than the {_amount(match, left)} still to deliver "
                           "under this match", field="quantity")
+    from matchmaker.services.offers import _measure
+
+    measure = _measure(measure_id, match.offer.unit) if measure_id != match.offer.measure_id else None
     delivery = Delivery(match=match, quantity=quantity, delivered_on=delivered_on, note=note.strip(),
-                        reported_by_id=user.id)
+                        reported_by_id=user.id, measure=measure)
     db.session.add(delivery)
     db.session.flush()
     audit.record("delivery.reported", match, user, note=f"{_amount(match, quantity)} on {delivered_on:%-d %B %Y}",
@@ -53,8 +56,10 @@ def report(match: Match, user: User, quantity: Decimal, delivered_on: date, note
     return delivery
 
 
-def confirm(delivery: Delivery, user: User, received: Decimal, note: str = "") -> None:
-    """The group says what it received (it may be less than reported)."""
+def confirm(delivery: Delivery, user: User, received: Decimal, note: str = "", story: str = "",
+            share_story: bool = False) -> None:
+    """The group says what it received (it may be less than reported), and may tell its story: reports show a
+    story only if the group agreed to share it, and only once the match is verified."""
     match = delivery.match
     if user.organisation_id != match.need.organisation_id:
         raise NotAllowed("Only the group in this match can confirm what it received")
@@ -65,7 +70,10 @@ def confirm(delivery: Delivery, user: User, received: Decimal, note: str = "") -
     if received > delivery.quantity:
         raise DomainError(f"Amount received cannot be more than the {_amount(match, delivery.quantity)} reported",
                           field="received")
+    if share_story and not story.strip():
+        raise DomainError("Write your story, or untick sharing it", field="story")
     delivery.received_quantity, delivery.received_note = received, note.strip()
+    delivery.story, delivery.story_shared = story.strip(), bool(share_story and story.strip())
     delivery.confirmed_by_id, delivery.confirmed_at = user.id, utcnow()
     db.session.flush()
     audit.record("delivery.confirmed", match, user, note=f"Received {_amount(match, received)}",

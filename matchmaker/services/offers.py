@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from types import EllipsisType
 
 from sqlalchemy import func, select
 
@@ -23,6 +24,7 @@ class OfferDetails:
     available_from: date | None = None
     available_until: date | None = None
     ref: str | None = None
+    measure_id: int | None | EllipsisType = ...  # the council measure it counts as; ... leaves it as it is
 
 
 def _apply(offer: Offer, details: OfferDetails) -> None:
@@ -48,7 +50,25 @@ def _apply(offer: Offer, details: OfferDetails) -> None:
     offer.available_from, offer.available_until = details.available_from, details.available_until
     if details.ref is not None:
         offer.ref = details.ref or None
+    if details.measure_id is not ...:
+        offer.measure = _measure(details.measure_id, details.unit)
     apply_tags(offer, details.tags)
+
+
+def _measure(measure_id: int | None, unit: Unit | None):
+    """The council measure an offer or delivery counts as: it must be counted in the same unit, so quantities add up."""
+    from matchmaker.models import Measure
+
+    if measure_id is None:
+        return None
+    measure = db.session.get(Measure, measure_id)
+    if measure is None:
+        raise DomainError("Select a measure from the list", field="measure")
+    if measure.unit is not unit:
+        raise DomainError(f"Select a measure counted in {unit.value if unit else 'the same unit as the offer'}, "
+                          f"as this offer is, or none ({measure.code} is counted in {measure.unit.value})",
+                          field="measure")
+    return measure
 
 
 def _check_owner(contract: Contract, user: User | None) -> None:

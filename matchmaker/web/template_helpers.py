@@ -54,7 +54,7 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
 
 def navigation() -> list[dict]:
     """The service navigation for the signed-in user's role, with the current section marked."""
-    items: list[tuple[str, str]] = [("Home", "public.home"), ("Needs", "browse.needs")]
+    items: list[tuple[str, str]] = [("Home", "public.home"), ("Needs", "browse.needs"), ("Impact", "impact.dashboard")]
     if current_user.is_authenticated:
         items.append(("Offers", "browse.offers"))
         if current_user.is_officer:
@@ -102,6 +102,8 @@ SECTION_OF = {
     "account.edit_organisation": "account.organisation", "account.api_tokens_page": "account.overview",
     "browse.need": "browse.needs", "browse.offer": "browse.offers",
     "digest.preview": "digest.overview", "digest.subscription": "account.overview",
+    "impact.open_data": "impact.dashboard", "impact.annual_report": "impact.dashboard",
+    "impact.measures": "impact.dashboard",
 }
 
 

@@ -1255,6 +1255,85 @@ def _(page, app):
     page.get_by_role("link", name="Open the email as Sam Patel will see it").click()
 
 
+# Impact reporting ----------------------------------------------------------------------------------------
+
+def impact_borough(app: Flask) -> dict:
+    from tests.helpers import impact_data
+
+    with app.app_context():
+        return impact_data.build()
+
+
+@case("impact-dashboard", "impact.dashboard", "Social value impact")
+def _(page, app):
+    impact_borough(app)
+    page.goto("/impact?period=year&year=2026&map=value")
+    expect(page.get_by_role("img", name="Brent wards: verified value in pounds per 1,000 residents")).to_be_visible()
+
+
+@case("impact-dashboard-officer-with-errors", "impact.dashboard", "Social value impact")
+def _(page, app):
+    impact_borough(app)
+    sign_in(page, officer(app))
+    page.goto("/impact?period=custom&start=1&start=6&start=2026")
+    expect(page.get_by_role("alert")).to_contain_text("Enter the date to show figures to")
+    expect(page.get_by_role("main")).to_contain_text("Needs still unmatched, and why")
+
+
+@case("impact-dashboard-empty", "impact.dashboard", "Social value impact")
+def _(page, app):
+    page.goto("/impact?period=month")
+    expect(page.get_by_role("main")).to_contain_text("Nothing in this period")
+
+
+@case("impact-open-data", "impact.open_data", "Social value open data")
+def _(page, app):
+    page.goto("/impact/open-data")
+
+
+@case("impact-annual-report", "impact.annual_report", "Annual Social Value Impact Report 2026 to 2027")
+def _(page, app):
+    impact_borough(app)
+    page.goto("/impact/annual-report?year=2026")
+    expect(page.get_by_role("main")).to_contain_text("The raised beds mean our older members can garden again.")
+
+
+@case("impact-contract-statement", "impact.statement", "Social value statement: BC-C1")
+def _(page, app):
+    data = impact_borough(app)
+    sign_in(page, data["supplier"])
+    page.goto(f"/contracts/{data['c1']}/social-value-statement")
+
+
+@case("officer-measures", "impact.measures", "Measures and proxy values")
+def _(page, app):
+    sign_in(page, officer(app))
+    page.goto("/officers/measures")
+    expect(page.get_by_text("No measures yet.")).to_be_visible()
+
+
+@case("officer-measures-with-errors", "impact.measures", "Measures and proxy values")
+def _(page, app):
+    sign_in(page, officer(app))
+    page.goto("/officers/measures")
+    page.get_by_label("CSV file of measures", exact=True).set_input_files(
+        {"name": "measures.csv", "mimeType": "text/csv",
+         "buffer": b"code,name,unit,priority,proxy_value\nA1,Hours,weeks,9,\nA2,Donations,pounds,5,10\n"})
+    page.get_by_role("button", name="Upload measures").click()
+    expect(page.get_by_role("alert")).to_contain_text("nothing was saved")
+
+
+@case("officer-measures-listed", "impact.measures", "Measures and proxy values")
+def _(page, app):
+    sign_in(page, officer(app))
+    page.goto("/officers/measures")
+    page.get_by_label("CSV file of measures", exact=True).set_input_files(
+        {"name": "measures.csv", "mimeType": "text/csv",
+         "buffer": b"code,name,unit,priority,proxy_value\nA1,Volunteer hours,hours,3,\nA2,Donations,pounds,5,1\n"})
+    page.get_by_role("button", name="Upload measures").click()
+    expect(page.get_by_role("main")).to_contain_text("A2")
+
+
 # The checks ----------------------------------------------------------------------------------------------
 
 def _open(name: str, app: Flask, page: Page) -> None:
@@ -1301,7 +1380,7 @@ def assert_error_links_lead_to_fields(page: Page, name: str) -> None:
 # On a phone-sized screen the service navigation folds into a "Menu" button, and 320 CSS pixels is the width
 # WCAG 1.4.10 (reflow) asks pages to work at. A sample of page types, with the menu opened.
 NARROW_SCREEN = ["home", "register-with-errors", "account", "officer-review-reject-without-reason", "admin-new-user",
-                 "browse-needs", "browse-needs-filtered", "my-needs-new"]
+                 "browse-needs", "browse-needs-filtered", "my-needs-new", "impact-dashboard", "impact-annual-report"]
 
 
 @pytest.mark.parametrize("name", NARROW_SCREEN)

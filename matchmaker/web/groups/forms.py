@@ -41,4 +41,7 @@ class ConfirmDeliveryForm(FlaskForm):
                              validators=[required("Enter how much you received")], widget=GovTextInput())
     note = TextAreaField("Anything to add? (optional)", filters=[strip], validators=[max_length("Note", 2000)],
                          widget=GovTextArea())
+    story = TextAreaField("Your story (optional)", filters=[strip], validators=[max_length("Your story", 1000)],
+                          widget=GovTextArea())
+    share_story = BooleanField("You can share our story in the council's impact reports", widget=GovCheckboxInput())
     confirm = SubmitField("Confirm what we received", widget=GovSubmitInput())

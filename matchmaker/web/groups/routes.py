@@ -178,7 +178,8 @@ def confirm_delivery(need_id: int, delivery_id: int):
     form = ConfirmDeliveryForm(prefix=f"delivery-{delivery.id}")
     if form.validate_on_submit():
         try:
-            delivery_service.confirm(delivery, current_user, form.received.data, form.note.data or "")
+            delivery_service.confirm(delivery, current_user, form.received.data, form.note.data or "",
+                                     story=form.story.data or "", share_story=bool(form.share_story.data))
         except DomainError as error:
             db.session.rollback()
             add_error(form, error)

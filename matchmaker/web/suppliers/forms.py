@@ -1,7 +1,9 @@
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from matchmaker.web.fields import (
@@ -75,10 +77,21 @@ class OfferForm(TagFields):
                                 widget=GovTextArea())
     available_from = GovDateField("Available from (optional)", validators=[Optional()])
     available_until = GovDateField("Available until (optional)", validators=[Optional()])
+    # The council's measure list (impact reporting); choices are set by the view.
+    measure = SelectField("Council measure (optional)", choices=[], validate_choice=False, widget=GovSelect())
     submit = SubmitField("Save offer", widget=GovSubmitInput())
 
     FIELD_ORDER = ("title", "description", "priorities", "wards", "support_types", "quantity", "unit",
-                   "available_from", "available_until")
+                   "available_from", "available_until", "measure")
+
+    def __init__(self, *args, **kwargs) -> None:
+        from matchmaker.services.measures import all_measures
+
+        super().__init__(*args, **kwargs)
+        self.measure.choices = [SelectChoice("", "None")] + [SelectChoice(str(m.id), m.label) for m in all_measures()]
+
+    def measure_id(self) -> int | None:
+        return int(self.measure.data) if (self.measure.data or "").isdigit() else None
 
     def validate_available_until(self, field) -> None:
         # Also checked by the service; checked here too so it is listed with the form's other errors.
@@ -112,4 +125,5 @@ class ReportDeliveryForm(FlaskForm):
     note = TextAreaField("What happened? (optional)", filters=[strip], validators=[Optional(), max_length("Note", 2000)],
                          widget=GovTextArea())
     complete = BooleanField("This completes everything agreed under this match", widget=GovCheckboxInput())
+    measure = SelectField("Council measure (optional)", choices=[], validate_choice=False, widget=GovSelect())
     submit = SubmitField("Report delivery", widget=GovSubmitInput())

@@ -55,6 +55,7 @@ def _offer_details(form: OfferForm) -> offer_service.OfferDetails:
     return offer_service.OfferDetails(
         title=form.title.data, description=form.description.data, tags=form.tags(), quantity=form.quantity.data,
         unit=form.unit_value(), available_from=form.available_from.data, available_until=form.available_until.data,
+        measure_id=form.measure_id(),
     )
 
 
@@ -137,7 +138,8 @@ def new_offer(contract_id: int):
 def edit_offer(offer_id: int):
     offer = _offer(offer_id)
     form = OfferForm(data={**tag_form_data(offer), "title": offer.title, "description": offer.description,
-                           "available_from": offer.available_from, "available_until": offer.available_until})
+                           "available_from": offer.available_from, "available_until": offer.available_until,
+                           "measure": str(offer.measure_id or "")})
     if form.validate_on_submit():
         try:
             offer_service.update_offer(offer, current_user, _offer_details(form))
@@ -238,9 +240,20 @@ def matches():
 
 
 def _match_page(match: Match, form: ReportDeliveryForm):
+    _measure_choices(match, form)
     return render_template("suppliers/match.html", match=match, form=form, response_form=MatchResponseForm(),
                            responded=match.supplier_responded_at, deadline=response_service.deadline(match),
                            can_ask=response_service.can_ask_for_new_match(match, current_user))
+
+
+def _measure_choices(match: Match, form: ReportDeliveryForm) -> None:
+    """Measures in the offer's unit; the offer's own measure is the default."""
+    from matchmaker.services.measures import measures_for
+
+    form.measure.choices = [SelectChoice("", "None")] + [SelectChoice(str(m.id), m.label)
+                                                         for m in measures_for(match.offer.unit)]
+    if form.measure.data in (None, "None") and match.offer.measure_id:
+        form.measure.data = str(match.offer.measure_id)
 
 
 @bp.get("/my-matches/<int:match_id>")
@@ -258,7 +271,8 @@ def report_delivery(match_id: int):
         return _match_page(record, form)
     try:
         delivery_service.report(record, current_user, form.quantity.data, form.delivered_on.data, form.note.data or "",
-                                complete=bool(form.complete.data))
+                                complete=bool(form.complete.data),
+                                measure_id=int(form.measure.data) if (form.measure.data or "").isdigit() else None)
     except DomainError as error:
         db.session.rollback()
         add_error(form, error)
