@@ -28,7 +28,7 @@ def send_after_commit(template: str, to: str, subject: str, tell_user: bool = Tr
     return _deliver([email.render(template, to=to, subject=subject, **context)], template, tell_user)
 
 
-def send_to_members(template: str, members: Iterable[User], subject: str, **context) -> bool:
+def send_to_members(template: str, members: Iterable[User], subject: str, tell_user: bool = True, **context) -> bool:
     """One personal message to each member, sent over one connection, with at most one failure banner."""
     messages = [email.render(template, to=m.email, subject=subject, user=m, **context) for m in members if m.active]
-    return _deliver(messages, template, tell_user=True) if messages else True
+    return _deliver(messages, template, tell_user) if messages else True

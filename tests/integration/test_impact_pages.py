@@ -8,9 +8,8 @@ import json
 import pypdfium2 as pdfium
 import pytest
 
-from matchmaker.models import Role
 from tests.helpers import impact_data
-from tests.helpers.builders import make_officer, make_user
+from tests.helpers.builders import make_officer
 from tests.helpers.web import error_messages, sign_in, text_of
 
 YEAR = "period=year&year=2026"

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from matchmaker.extensions import db
-from matchmaker.models import Delivery, Match, MatchStatus, Measure, Offer, OrganisationKind, Role, Unit
+from matchmaker.models import Match, MatchStatus, Measure, Offer, OrganisationKind, Role, Unit
 from matchmaker.services import brokerage, impact
 from matchmaker.services import measures as measure_service
 from tests.helpers.builders import make_need, make_offer, make_officer, make_organisation, make_user

@@ -1,12 +1,10 @@
 """Proposals: officers read the engine's proposals and approve or reject them, as in the brokerage queue."""
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from matchmaker import email
 from matchmaker.extensions import db
-from matchmaker.models import Contract, Match, MatchStatus, Offer, Proposal, RejectionReason, User
+from matchmaker.models import Contract, Offer, Proposal, RejectionReason
 from matchmaker.services import brokerage
 from matchmaker.services.browse import Page
 from matchmaker.web.access import OFFICERS, token_allow
@@ -14,6 +12,7 @@ from matchmaker.web.api import serialise
 from matchmaker.web.api.blueprint import ID, bp, refusals
 from matchmaker.web.api.common import run, viewer
 from matchmaker.web.api.problems import Problem
+from matchmaker.web.introductions import introduce
 from matchmaker.web.api.schemas import ApproveInput, MatchSchema, ProposalArgs, ProposalPage, ProposalSchema, RejectInput
 
 LOAD = (joinedload(Proposal.need), joinedload(Proposal.offer).joinedload(Offer.contract).joinedload(Contract.supplier))
@@ -51,25 +50,6 @@ def read_proposal(proposal_id: int):
     return serialise.proposal(_proposal(proposal_id))
 
 
-def _introduce(match: Match, officer: User) -> None:
-    """Email both sides each other's contact details, as the web queue does; the match is then introduced.
-    If the email fails the approval stands, and an officer introduces them from the match's page."""
-    need, offer = match.need, match.offer
-    group, supplier = need.organisation, offer.supplier
-    messages = [email.render("introduction", to=m.email, subject=subject, user=m, match=match, other=other, side=side)
-                for members, subject, other, side in (
-                    (group.members, f"Introducing {supplier.name}: {need.title}", supplier, "group"),
-                    (supplier.members, f"Introducing {group.name}: {need.title}", group, "supplier"))
-                for m in members if m.active]
-    try:
-        email.send_many(messages)
-    except email.EmailDeliveryError:
-        current_app.logger.exception("Introduction emails for match %s could not be sent", match.id)
-        return
-    brokerage.move(match, MatchStatus.INTRODUCED, officer, note="Introduction emails sent")
-    db.session.commit()
-
-
 @bp.route(f"/proposals/<{ID}:proposal_id>/approve", methods=["POST"], tags=["Proposals"])
 @token_allow(*OFFICERS)
 @bp.arguments(ApproveInput)
@@ -82,7 +62,7 @@ def approve_proposal(data: dict, proposal_id: int):
     proposal = _proposal(proposal_id)
     need, offer = proposal.need, proposal.offer
     match = run(lambda: brokerage.approve(need, offer, officer, data.get("quantity"), proposal=proposal))
-    _introduce(match, officer)
+    introduce(match, officer, tell_user=False)
     return serialise.match(match), 201
 
 

@@ -1,7 +1,5 @@
 """Brokerage officers' console: vetting organisations, moderating needs, the queue of pledges."""
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 from flask_login import current_user
@@ -32,13 +30,12 @@ from matchmaker.services import queue as queue_service
 from matchmaker.services import responses as response_service
 from matchmaker.services import ward_weights as ward_weight_service
 from matchmaker.services.browse import Page, page_number
-from matchmaker.services.working_days import add_working_days
 from matchmaker.services.errors import DomainError
 from matchmaker.web.access import OFFICERS, allow
 from matchmaker.web.browse.display import pagination
 from matchmaker.web.forms_errors import add_error
+from matchmaker.web.introductions import introduce
 from matchmaker.web.notify import send_to_members
-from matchmaker.web.template_helpers import external_url
 from matchmaker.web.officers.forms import (
     ApproveMatchForm,
     ApproveOrganisationForm,
@@ -337,7 +334,7 @@ def approve_match(kind: str, item_id: int):
         add_error(form, error)
         return _decision_page(kind, item_id, approve_form=form)
     db.session.commit()
-    if introduce(match):
+    if introduce(match, current_user):
         flash(f"Approved. {need.organisation.name} and {offer.supplier.name} have been introduced by email.", "success")
     return redirect(url_for("officers.match", match_id=match.id))
 
@@ -362,24 +359,6 @@ def reject_match(kind: str, item_id: int):
     flash(f"Rejected: {offer.title} for {need.title}. It will not be proposed again unless one of them changes.",
           "success")
     return redirect(url_for("officers.queue"))
-
-
-def introduce(match: Match) -> bool:
-    """Email both sides each other's contact details; the match is introduced once the emails have gone."""
-    need, offer = match.need, match.offer
-    group, supplier = need.organisation, offer.supplier
-    days = response_service.response_days()
-    respond_by = {"days": days, "deadline": add_working_days(date.today(), days)}
-    sent = send_to_members("introduction", group.members, f"Introducing {supplier.name}: {need.title}",
-                           match=match, other=supplier, side="group", **respond_by,
-                           link=external_url("groups.need", need_id=need.id))
-    sent = send_to_members("introduction", supplier.members, f"Introducing {group.name}: {need.title}",
-                           match=match, other=group, side="supplier", **respond_by,
-                           link=external_url("suppliers.match", match_id=match.id)) and sent
-    if sent:
-        brokerage.move(match, MatchStatus.INTRODUCED, current_user, note="Introduction emails sent")
-        db.session.commit()
-    return sent
 
 
 def _match_page(record: Match, failed=None, failed_id: int | None = None, end_form=None):
@@ -487,7 +466,7 @@ def approve_selected():
             skipped.append(f"{offer.title} for {need.title}: {error.message}")
             continue
         db.session.commit()
-        introduce(match)
+        introduce(match, current_user)
         approved += 1
     if approved:
         flash(f"{approved} approved and introduced.", "success")
