@@ -1,5 +1,7 @@
 """Proposals: officers read the engine's proposals and approve or reject them, as in the brokerage queue."""
 
+from datetime import date
+
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -8,13 +10,16 @@ from matchmaker import email
 from matchmaker.extensions import db
 from matchmaker.models import Contract, Match, MatchStatus, Offer, Proposal, RejectionReason, User
 from matchmaker.services import brokerage
+from matchmaker.services import responses as response_service
 from matchmaker.services.browse import Page
+from matchmaker.services.working_days import add_working_days
 from matchmaker.web.access import OFFICERS, token_allow
 from matchmaker.web.api import serialise
 from matchmaker.web.api.blueprint import ID, bp, refusals
 from matchmaker.web.api.common import run, viewer
 from matchmaker.web.api.problems import Problem
 from matchmaker.web.api.schemas import ApproveInput, MatchSchema, ProposalArgs, ProposalPage, ProposalSchema, RejectInput
+from matchmaker.web.template_helpers import external_url
 
 LOAD = (joinedload(Proposal.need), joinedload(Proposal.offer).joinedload(Offer.contract).joinedload(Contract.supplier))
 
@@ -56,10 +61,16 @@ def _introduce(match: Match, officer: User) -> None:
     If the email fails the approval stands, and an officer introduces them from the match's page."""
     need, offer = match.need, match.offer
     group, supplier = need.organisation, offer.supplier
-    messages = [email.render("introduction", to=m.email, subject=subject, user=m, match=match, other=other, side=side)
-                for members, subject, other, side in (
-                    (group.members, f"Introducing {supplier.name}: {need.title}", supplier, "group"),
-                    (supplier.members, f"Introducing {group.name}: {need.title}", group, "supplier"))
+    # The same respond-by date and links as the web queue's emails (the template needs them).
+    days = response_service.response_days()
+    respond_by = {"days": days, "deadline": add_working_days(date.today(), days)}
+    messages = [email.render("introduction", to=m.email, subject=subject, user=m, match=match, other=other, side=side,
+                             link=link, **respond_by)
+                for members, subject, other, side, link in (
+                    (group.members, f"Introducing {supplier.name}: {need.title}", supplier, "group",
+                     external_url("groups.need", need_id=need.id)),
+                    (supplier.members, f"Introducing {group.name}: {need.title}", group, "supplier",
+                     external_url("suppliers.match", match_id=match.id)))
                 for m in members if m.active]
     try:
         email.send_many(messages)
