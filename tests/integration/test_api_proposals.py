@@ -1,5 +1,6 @@
 """The API's proposals: officers read them and approve or reject them through the brokerage service."""
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ from sqlalchemy import select
 
 from matchmaker.extensions import db
 from matchmaker.models import Match, MatchStatus, Offer, OrganisationKind, Proposal, Role, Unit
+from matchmaker.services import impact
 from tests.conftest import mailbox
 from tests.helpers.api import bearer
 from tests.helpers.builders import make_need, make_offer, make_officer, make_organisation, make_user
@@ -98,24 +100,70 @@ def test_an_officer_rejects_a_proposal_with_a_reason(app, client):
     assert client.get(f"/api/v1/proposals/{first}", headers=headers).status_code == 404
 
 
-def test_report_figures_for_a_period(app, client):
+def _exactly(figures) -> str:
+    """JSON text that tells 8 from 8.0, so "the same figures" means the same numbers in the same form."""
+    return json.dumps(figures, sort_keys=True)
+
+
+def _summary(client, headers, start: date, end: date):
+    response = client.get(f"/api/v1/reports/summary?start={start}&end={end}", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def _open_data(client, start: date, end: date):
+    dates = {"start": [start.day, start.month, start.year], "end": [end.day, end.month, end.year]}
+    response = client.get("/impact/open-data", query_string={"period": "custom", "format": "json", **dates})
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_report_figures_are_the_impact_dashboards(app, client):
+    (first, _), _, headers = _proposals(app)
+    assert client.post(f"/api/v1/proposals/{first}/approve", json={"quantity": 8}, headers=headers).status_code == 201
+    today = date.today()
+    this_week = (today - timedelta(days=7), today + timedelta(days=1))  # a day spare: the service counts London days
+    last_year = (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))
+    a_financial_year = (date(today.year - 2, 4, 1), date(today.year - 1, 3, 31))
+    for start, end in (this_week, last_year, a_financial_year):
+        figures = _summary(client, headers, start, end)
+        with app.app_context():
+            assert _exactly(figures) == _exactly(impact.headline_figures(start, end))
+        published = _open_data(client, start, end)
+        assert _exactly(figures) == _exactly({key: published[key] for key in figures})
+
+
+def test_report_figures_after_approving_eight_hours(app, client):
     (first, _), _, headers = _proposals(app)
     client.post(f"/api/v1/proposals/{first}/approve", json={"quantity": 8}, headers=headers)
     today = date.today()
-    url = f"/api/v1/reports/summary?start={today - timedelta(days=7)}&end={today}"
-    figures = client.get(url, headers=headers).get_json()
-    totals = figures["totals"]
-    assert (totals["needs_posted"], totals["needs_matched"], totals["needs_met"]) == (2, 1, 0)
-    assert totals["offers_committed"] == 1
-    assert totals["committed"] == {"hours": 10.0} and totals["allocated"] == {"hours": 8.0}
-    assert totals["delivered"] == {}
-    good_jobs = next(p for p in figures["by_priority"] if p["priority"] == "good-jobs")
-    assert good_jobs["needs_posted"] == 2 and good_jobs["allocated"] == {"hours": 8.0}
-    environment = next(p for p in figures["by_priority"] if p["priority"] == "environment")
-    assert environment["needs_posted"] == 0 and environment["committed"] == {}
-    last_year = client.get(f"/api/v1/reports/summary?start={today.replace(year=today.year - 1)}"
-                           f"&end={today - timedelta(days=300)}", headers=headers).get_json()
-    assert last_year["totals"]["needs_posted"] == 0
+    figures = _summary(client, headers, today - timedelta(days=7), today + timedelta(days=1))
+    assert figures["needs"] == {"posted": 2, "matched": 1, "met": 0, "open_without_a_match": 1}
+    offers = figures["offers"]
+    assert offers["committed"] == {"count": 1, "by_unit": {"hours": 10}}
+    assert offers["approved"] == {"count": 1, "by_unit": {"hours": 8}}
+    assert offers["delivered"] == {"count": 0, "by_unit": {}}
+    assert offers["verified"] == {"count": 0, "by_unit": {}, "value_pounds": 0}
+    assert figures["median_days_to_first_match"] is not None
+    rows = {row["key"]: row for row in figures["by_priority"]}
+    assert len(rows) == 5  # every priority, even with nothing in it
+    assert (rows["good-jobs"]["needs_posted"], rows["good-jobs"]["matches_approved"]) == (2, 1)
+    assert (rows["environment"]["needs_posted"], rows["environment"]["matches_approved"]) == (0, 0)
+
+
+def test_report_figures_for_last_year_are_empty(app, client):
+    (first, _), _, headers = _proposals(app)
+    client.post(f"/api/v1/proposals/{first}/approve", json={"quantity": 8}, headers=headers)
+    year = date.today().year - 1
+    figures = _summary(client, headers, date(year, 1, 1), date(year, 12, 31))
+    assert figures["period"] == {"start": f"{year}-01-01", "end": f"{year}-12-31",
+                                 "label": f"1 January {year} to 31 December {year}"}
+    # Open needs without a match are counted as they are today, whatever the period.
+    assert figures["needs"] == {"posted": 0, "matched": 0, "met": 0, "open_without_a_match": 1}
+    assert all(block["count"] == 0 and block["by_unit"] == {} for block in figures["offers"].values())
+    assert figures["median_days_to_first_match"] is None
+    assert {(row["needs_posted"], row["matches_approved"], row["value_pounds"])
+            for row in figures["by_priority"]} == {(0, 0, 0)}
 
 
 def test_report_figures_need_a_sensible_period_and_an_officer(app, client):
@@ -125,6 +173,10 @@ def test_report_figures_need_a_sensible_period_and_an_officer(app, client):
     assert backwards.get_json()["errors"] == {"end": ["The end must be the same as or after the start"]}
     missing = client.get("/api/v1/reports/summary", headers=headers)
     assert set(missing.get_json()["errors"]) == {"start", "end"}
+    far = client.get("/api/v1/reports/summary?start=1999-12-31&end=9999-12-31", headers=headers)
+    assert far.status_code == 422
+    assert far.get_json()["errors"] == {"start": ["Enter a date from 2000 to 2100"],
+                                        "end": ["Enter a date from 2000 to 2100"]}
     with app.app_context():
         group = bearer(make_user(Role.GROUP_MEMBER))
     assert client.get("/api/v1/reports/summary?start=2026-01-01&end=2026-02-01", headers=group).status_code == 403

@@ -1,18 +1,13 @@
-"""Report figures for a period: for officers and administrators."""
+"""Report figures for a period: for officers and administrators.
 
-from matchmaker.services import api_figures
+The figures are the impact dashboard's and the open data's own (impact.headline_figures), so the council never
+gets two answers to the same question.
+"""
+
+from matchmaker.services import impact
 from matchmaker.web.access import OFFICERS, token_allow
 from matchmaker.web.api.blueprint import bp, refusals
 from matchmaker.web.api.schemas import PeriodArgs, SummarySchema
-
-
-def _figures(figures: api_figures.Figures) -> dict:
-    return {
-        "needs_posted": figures.needs_posted, "needs_matched": figures.needs_matched, "needs_met": figures.needs_met,
-        "offers_committed": figures.offers_committed,
-        **{name: {unit: float(amount) for unit, amount in getattr(figures, name).items()}
-           for name in ("committed", "allocated", "delivered")},
-    }
 
 
 @bp.route("/reports/summary", methods=["GET"], tags=["Reports"])
@@ -21,8 +16,7 @@ def _figures(figures: api_figures.Figures) -> dict:
 @bp.response(200, SummarySchema)
 @refusals(401, 403, 422, 429)
 def summary(start, end):
-    """Needs posted, matched and met, and offers committed, allocated and delivered (verified), between two dates
-    inclusive: in total and for each priority. Amounts are given per unit."""
-    found = api_figures.period_figures(start, end)
-    return {"start": found.start, "end": found.end, "totals": _figures(found.totals),
-            "by_priority": [{"priority": p.slug, "title": p.short_title, **_figures(f)} for p, f in found.by_priority]}
+    """The impact dashboard's headline figures for a period, between two dates inclusive: needs posted, matched
+    and met; offers committed, approved, delivered and verified, with amounts per unit and verified value in
+    pounds; median days to a first match; and the same by priority. The definitions are the dashboard's."""
+    return impact.headline_figures(start, end)

@@ -1,5 +1,7 @@
 """What the API reads and writes, as marshmallow schemas: they validate requests and describe the OpenAPI document."""
 
+from datetime import date
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from matchmaker.models import RejectionReason, Unit
@@ -266,9 +268,20 @@ class MatchSchema(Schema):
 
 # Reports ---------------------------------------------------------------------------------------------------------
 
+# The impact dashboard's date fields take the same years; far beyond them a period's end overflows the calendar.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _reportable(value: date) -> None:
+    if not EARLIEST <= value <= LATEST:
+        raise ValidationError("Enter a date from 2000 to 2100")
+
+
 class PeriodArgs(Schema):
-    start = fields.Date(required=True, metadata={"description": "First day of the period (inclusive)"})
-    end = fields.Date(required=True, metadata={"description": "Last day of the period (inclusive)"})
+    start = fields.Date(required=True, validate=_reportable,
+                        metadata={"description": "First day of the period (inclusive), 2000 to 2100"})
+    end = fields.Date(required=True, validate=_reportable,
+                      metadata={"description": "Last day of the period (inclusive), 2000 to 2100"})
 
     @validates_schema
     def _ordered(self, data, **kwargs):
@@ -276,29 +289,76 @@ class PeriodArgs(Schema):
             raise ValidationError({"end": ["The end must be the same as or after the start"]})
 
 
-def _amounts(what: str) -> fields.Dict:
-    """Amounts in each unit ({"hours": 40, "pounds": 500}): hours and pounds are never added together."""
-    return fields.Dict(keys=fields.String(validate=validate.OneOf(UNITS)), values=fields.Float(), required=True,
+# The summary's schemas describe impact.headline_figures() as it is, so the API gives the same figures, in the
+# same shape, as the impact dashboard and the open data.
+
+class Figure(fields.Float):
+    """A figure as the impact service gives it: whole amounts as integers, others to the penny."""
+
+    def _format_num(self, value):
+        return value  # already int or float: float() would turn 8 hours into 8.0
+
+
+def _by_unit(what: str) -> fields.Dict:
+    """Amounts in each unit ({"hours": 40, "pounds": 500}): hours and pounds are never added together. A unit with
+    nothing in it is left out."""
+    return fields.Dict(keys=fields.String(validate=validate.OneOf(UNITS)), values=Figure(), required=True,
                        metadata={"description": f"{what}, by unit", "example": {"hours": 40}})
 
 
-class FiguresSchema(Schema):
+class ReportPeriod(Schema):
+    start = fields.String(required=True, metadata={"format": "date", "example": "2026-04-01"})
+    end = fields.String(required=True, metadata={"format": "date", "description": "Inclusive",
+                                                  "example": "2027-03-31"})
+    label = fields.String(required=True, metadata={"example": "Financial year 2026 to 2027"})
+
+
+class NeedFigures(Schema):
+    posted = fields.Integer(required=True, metadata={"description": "Needs published in the period"})
+    matched = fields.Integer(required=True, metadata={
+        "description": "Needs whose first live match was approved in the period"})
+    met = fields.Integer(required=True, metadata={
+        "description": "Needs met, whose help was last verified in the period"})
+    open_without_a_match = fields.Integer(required=True, metadata={
+        "description": "Needs open now with no live match (today's count, whatever the period)"})
+
+
+class OfferBlock(Schema):
+    count = fields.Integer(required=True)
+    by_unit = _by_unit("Amount")
+
+
+class VerifiedBlock(OfferBlock):
+    value_pounds = Figure(required=True, metadata={
+        "description": "Verified help in pounds: the quantity times its measure's proxy value, or the amount given "
+                       "in pounds"})
+
+
+class OfferFigures(Schema):
+    committed = fields.Nested(OfferBlock, required=True, metadata={
+        "description": "Active offers created in the period, and the amounts they commit"})
+    approved = fields.Nested(OfferBlock, required=True, metadata={
+        "description": "Live matches approved in the period, and the amounts allocated"})
+    delivered = fields.Nested(OfferBlock, required=True, metadata={
+        "description": "Deliveries of live matches dated in the period, as suppliers reported them"})
+    verified = fields.Nested(VerifiedBlock, required=True, metadata={
+        "description": "Those deliveries as officers verified them"})
+
+
+class PriorityRow(Schema):
+    key = fields.String(required=True, metadata={"example": "good-jobs"})
+    label = fields.String(required=True, metadata={"example": "Good jobs"})
     needs_posted = fields.Integer(required=True)
-    needs_matched = fields.Integer(required=True)
-    needs_met = fields.Integer(required=True)
-    offers_committed = fields.Integer(required=True)
-    committed = _amounts("Committed by offers posted in the period")
-    allocated = _amounts("Allocated by matches approved in the period")
-    delivered = _amounts("Delivered and verified in the period")
-
-
-class PriorityFigures(FiguresSchema):
-    priority = fields.String(required=True, metadata={"example": "good-jobs"})
-    title = fields.String(required=True)
+    matches_approved = fields.Integer(required=True)
+    verified = _by_unit("Verified for needs with this priority")
+    value_pounds = Figure(required=True, metadata={"description": "Verified value in pounds"})
 
 
 class SummarySchema(Schema):
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
-    totals = fields.Nested(FiguresSchema, required=True)
-    by_priority = fields.List(fields.Nested(PriorityFigures), required=True)
+    period = fields.Nested(ReportPeriod, required=True)
+    needs = fields.Nested(NeedFigures, required=True)
+    offers = fields.Nested(OfferFigures, required=True)
+    median_days_to_first_match = fields.Float(required=True, allow_none=True, metadata={
+        "description": "For needs first matched in the period, the median days from posting; null when none were"})
+    by_priority = fields.List(fields.Nested(PriorityRow), required=True, metadata={
+        "description": "Every priority, in order; a need serving two priorities counts in both"})
