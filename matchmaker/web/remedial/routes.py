@@ -95,15 +95,14 @@ def plan(plan_id: int):
     return _plan_page(_plan(plan_id))
 
 
-@bp.post("/remedial-plans/<int:plan_id>/actions")
-@allow(*OFFICERS)
-def add_action(plan_id: int):
-    record = _plan(plan_id)
-    form = AddActionForm()
+def _plan_step(record: RemedialPlan, form, form_arg: str, act, succeed):
+    """Run one step on a plan from its posted form. A refusal because of the plan's or the contract's state is
+    flashed (there is nothing to correct in the form); any other domain error goes next to its field; on success
+    the step is committed, then `succeed(result)` flashes and emails."""
     if form.validate_on_submit():
         try:
-            remedial.add_action(record, current_user, _details(form))
-        except NotAllowed as error:  # the plan's or the contract's state, not something to correct in the form
+            result = act()
+        except NotAllowed as error:
             db.session.rollback()
             flash(error.message)
             return redirect(url_for("remedial.plan", plan_id=record.id))
@@ -112,9 +111,18 @@ def add_action(plan_id: int):
             add_error(form, error)
         else:
             db.session.commit()
-            flash("Action added to the plan.", "success")
+            succeed(result)
             return redirect(url_for("remedial.plan", plan_id=record.id))
-    return _plan_page(record, action_form=form)
+    return _plan_page(record, **{form_arg: form})
+
+
+@bp.post("/remedial-plans/<int:plan_id>/actions")
+@allow(*OFFICERS)
+def add_action(plan_id: int):
+    record = _plan(plan_id)
+    form = AddActionForm()
+    return _plan_step(record, form, "action_form", lambda: remedial.add_action(record, current_user, _details(form)),
+                      lambda _: flash("Action added to the plan.", "success"))
 
 
 @bp.post("/remedial-plans/<int:plan_id>/actions/<int:action_id>/done")
@@ -142,25 +150,17 @@ def mark_done(plan_id: int, action_id: int):
 def escalate(plan_id: int):
     record = _plan(plan_id)
     form = EscalateForm()
-    if form.validate_on_submit():
-        try:
-            escalation = remedial.escalate(record, current_user, EscalationLevel(form.level.data),
-                                           form.escalated_to.data, form.reason.data)
-        except NotAllowed as error:  # the plan's or the contract's state, not something to correct in the form
-            db.session.rollback()
-            flash(error.message)
-            return redirect(url_for("remedial.plan", plan_id=record.id))
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, error)
-        else:
-            db.session.commit()
-            state = contract_service.progress(record.contract).state
-            flash(f"Escalated to {escalation.escalated_to}. The contract manager has been emailed.", "success")
-            _tell_manager("remedial_plan_escalated", record, f"Remedial plan escalated: contract {record.contract.ref}",
-                          escalation=escalation, state=state)
-            return redirect(url_for("remedial.plan", plan_id=record.id))
-    return _plan_page(record, escalate_form=form)
+
+    def escalated(escalation) -> None:
+        state = contract_service.progress(record.contract).state
+        flash(f"Escalated to {escalation.escalated_to}. The contract manager has been emailed.", "success")
+        _tell_manager("remedial_plan_escalated", record, f"Remedial plan escalated: contract {record.contract.ref}",
+                      escalation=escalation, state=state)
+
+    return _plan_step(record, form, "escalate_form",
+                      lambda: remedial.escalate(record, current_user, EscalationLevel(form.level.data),
+                                                form.escalated_to.data, form.reason.data),
+                      escalated)
 
 
 @bp.post("/remedial-plans/<int:plan_id>/close")
@@ -168,19 +168,10 @@ def escalate(plan_id: int):
 def close(plan_id: int):
     record = _plan(plan_id)
     form = ClosePlanForm()
-    if form.validate_on_submit():
-        try:
-            remedial.close(record, current_user, form.note.data or "")
-        except NotAllowed as error:  # the plan's or the contract's state, not something to correct in the form
-            db.session.rollback()
-            flash(error.message)
-            return redirect(url_for("remedial.plan", plan_id=record.id))
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, error)
-        else:
-            db.session.commit()
-            flash("The remedial plan is closed. The contract manager has been emailed.", "success")
-            _tell_manager("remedial_plan_closed", record, f"Remedial plan closed: contract {record.contract.ref}")
-            return redirect(url_for("remedial.plan", plan_id=record.id))
-    return _plan_page(record, close_form=form)
+
+    def closed(_) -> None:
+        flash("The remedial plan is closed. The contract manager has been emailed.", "success")
+        _tell_manager("remedial_plan_closed", record, f"Remedial plan closed: contract {record.contract.ref}")
+
+    return _plan_step(record, form, "close_form", lambda: remedial.close(record, current_user, form.note.data or ""),
+                      closed)
