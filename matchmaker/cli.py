@@ -36,6 +36,7 @@ def seed_command(demo: bool) -> None:
     """Load demo data (run `matchmaker setup` first)."""
     from flask import current_app
 
+    from matchmaker.services import matching
     from matchmaker.services.demo_data import DEMO_PASSWORD, load_demo_data
 
     if not demo:
@@ -43,8 +44,11 @@ def seed_command(demo: bool) -> None:
     if current_app.config["ENV"] == "production":
         raise click.ClickException("Refusing to load demo accounts with known passwords into production.")
     summary = load_demo_data(progress=click.echo)
+    # Propose matches as the nightly `matchmaker propose` would, so an officer signing in finds a queue to work.
+    proposed, _ = matching.refresh_all()
     db.session.commit()
-    click.echo(f"Demo data loaded: {summary}. Every demo account's password is {DEMO_PASSWORD!r}.")
+    click.echo(f"Demo data loaded: {summary}, {proposed.proposals} proposed matches. "
+               f"Every demo account's password is {DEMO_PASSWORD!r}.")
 
 
 @click.command("create-admin")

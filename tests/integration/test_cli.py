@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from matchmaker.extensions import db
-from matchmaker.models import AuditEvent, Organisation, OrganisationStatus, Priority, Role, SupportType, User, Ward, WardAdjacency
+from matchmaker.models import AuditEvent, Organisation, OrganisationStatus, Priority, Proposal, Role, SupportType, User, Ward, WardAdjacency
 from matchmaker.services.demo_data import DEMO_FILE, DEMO_PASSWORD
 from tests.helpers.builders import make_organisation
 from tests.helpers.web import error_messages, post_form, sign_in
@@ -67,7 +67,11 @@ def test_seed_demo_creates_the_demo_borough_once(app, runner, client):
     assert result.exit_code == 0, result.output
     needs, offers = len(demo["needs"]), sum(len(c["offers"]) for c in demo["contracts"])
     assert (f"Demo data loaded: {organisations} organisations, {accounts} accounts, {needs} needs and {offers} offers "
-            "created.") in result.output
+            "created, ") in result.output
+    with app.app_context():
+        proposed = _count(Proposal)
+    # The engine has run, so an officer signing in to the demo finds matches to decide on.
+    assert proposed > 0 and f"{proposed} proposed matches." in result.output
     assert f"Every demo account's password is '{DEMO_PASSWORD}'" in result.output
     with app.app_context():
         assert (_count(Organisation), _count(User)) == (organisations, accounts)
