@@ -30,7 +30,12 @@ class Unit(StrEnum):
         if self is Unit.POUNDS:
             return f"£{quantity:,.2f}".replace(".00", "")
         number = f"{quantity:,.2f}".rstrip("0").rstrip(".")
-        return f"{number} {self.value}"
+        return f"{number} {self.singular if number == '1' else self.value}"
+
+    @property
+    def singular(self) -> str:
+        """"1 hour", "1 place": the unit for exactly one, which pages and emails print as often as any other."""
+        return {"people": "person"}.get(self.value, self.value.removesuffix("s"))
 
 
 class NeedStatus(StrEnum):
