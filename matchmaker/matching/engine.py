@@ -79,7 +79,8 @@ class Engine:
     def __init__(self, geography: Geography, vocabulary: Vocabulary | None = None, weights: Weights | None = None,
                  use_concepts: bool = True) -> None:
         self.geography = geography
-        self.vocabulary = vocabulary or Vocabulary.empty()
+        # Place names are left out of the text: location is scored from the wards, not from the words.
+        self.vocabulary = (vocabulary or Vocabulary.empty()).with_places(geography.place_names())
         self.weights = weights or Weights()
         self.use_concepts = use_concepts
 

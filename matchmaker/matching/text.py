@@ -57,6 +57,9 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("’", "'"))
 
 
+PLACE = ""  # the "concept" of a place name: never a feature, never shown
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """Concept -> phrases, each phrase a tuple of stemmed words. Longest phrases are matched first."""
@@ -86,6 +89,28 @@ class Vocabulary:
     @classmethod
     def empty(cls) -> "Vocabulary":
         return cls({}, 0, {})
+
+    def with_places(self, names: Iterable[str]) -> "Vocabulary":
+        """This vocabulary, also knowing these place names (as PLACE). Where something is, is the location
+        signal's job: a place named in the text would count it twice, and the words inside place names
+        mislead ("park" of Wembley Park is not a green space, "green" of Willesden Green not greening).
+        A place wins over a concept of the same words. Built once per vocabulary and set of names."""
+        cache = self.__dict__.setdefault("_with_places", {})
+        key = tuple(sorted(set(names)))
+        if key not in cache:
+            tree = dict(self.tree)  # copied along each place's path only: the concepts' tree is shared
+            longest = self.longest
+            for name in key:
+                words = tuple(stem(w) for w in tokens(name))
+                if not words:
+                    continue
+                node = tree
+                for word in words:
+                    node[word] = node = dict(node.get(word, {}))
+                node[""] = PLACE
+                longest = max(longest, len(words))
+            cache[key] = Vocabulary(self.phrases, longest, tree)
+        return cache[key]
 
     def concepts(self, stems: list[str]) -> list[tuple[str, int, int]]:
         """(concept, start, end) for each vocabulary phrase found, longest first, without overlaps."""
@@ -123,12 +148,30 @@ class TextModel:
         )
 
     def analyse(self, text: str) -> list[str]:
-        return self._features(list(map(stem, tokens(text))))
+        words = tokens(text)
+        return self._features(*self._read(words, list(map(stem, words)))[1:])
 
-    def _features(self, stems: list[str]) -> list[str]:
+    def _read(self, words: list[str], stems: list[str]):
+        """(words, stems, concepts) of one text with place names taken out; concepts as (concept, start, end)
+        over what is left. Found once per text and shared by its features and its explanation."""
+        found = self.vocabulary.concepts(stems)
+        if not any(c == PLACE for c, _, _ in found):
+            return words, stems, found
+        kept_words, kept_stems, kept_found, start, removed = [], [], [], 0, 0
+        for concept, s, e in found:
+            if concept == PLACE:
+                kept_words += words[start:s]
+                kept_stems += stems[start:s]
+                start, removed = e, removed + e - s
+            else:
+                kept_found.append((concept, s - removed, e - removed))
+        return kept_words + words[start:], kept_stems + stems[start:], kept_found
+
+    def _features(self, stems: list[str], found: list[tuple[str, int, int]]) -> list[str]:
         features = [s for s in stems if s not in _NOT_FEATURES]
         if self.use_concepts:
-            features += [self.CONCEPT_PREFIX + concept for concept, _, _ in self.vocabulary.concepts(stems)]
+            prefix = self.CONCEPT_PREFIX
+            features += [prefix + concept for concept, _, _ in found]
         return features
 
     def document(self, title: str, description: str) -> tuple[str, str]:
@@ -136,19 +179,20 @@ class TextModel:
 
     def features(self, document: tuple[str, str], keep_terms: bool = False):
         """The TF-IDF features of (title, description): the title counts `title_weight` times, as it says what
-        the text is about. The same as analysing the title repeated before the description, with the title
-        read once. With keep_terms, also the `Terms` of "title description" for explaining a match."""
+        the text is about. Title and description are read separately (a phrase never runs from one into the
+        other), each once. With keep_terms, also the `Terms` of "title description" for explaining a match."""
         title, description = document
-        title_words, description_words = tokens(title), tokens(description)
-        title_stems, description_stems = list(map(stem, title_words)), list(map(stem, description_words))
-        features = self._features(title_stems * self.title_weight + description_stems)
+        title_words, title_stems, title_found = self._read(*_words_and_stems(title))
+        words, stems, found = self._read(*_words_and_stems(description))
+        features = self._features(title_stems, title_found) * self.title_weight + self._features(stems, found)
         if not keep_terms:
             return features
-        return features, self._terms(title_words + description_words, title_stems + description_stems)
+        shift = len(title_words)
+        return features, self._terms(title_words + words, title_stems + stems,
+                                     title_found + [(c, s + shift, e + shift) for c, s, e in found])
 
-    def _terms(self, words: list[str], stems: list[str]) -> "Terms":
-        concepts = self.vocabulary.concepts(stems) if self.use_concepts else []
-        said = tuple((c, " ".join(words[s:e])) for c, s, e in concepts)
+    def _terms(self, words: list[str], stems: list[str], found: list[tuple[str, int, int]]) -> "Terms":
+        said = tuple((c, " ".join(words[s:e])) for c, s, e in found) if self.use_concepts else ()
         # Words that can be shown, in order of first mention (a repeat is never shown twice; a word always has
         # the same stem). Interned: the same words recur across thousands of needs.
         shown = {w: s for w, s in zip(words, stems) if s not in _NOT_SHOWN}
@@ -173,14 +217,11 @@ class TextModel:
         return self.vectorizer.transform([self.features(d) for d in documents]).tocsr()
 
     def parse(self, text: str) -> "Parsed":
-        words = tokens(text)
-        stems = list(map(stem, words))
-        concepts = self.vocabulary.concepts(stems) if self.use_concepts else []
-        return Parsed(words, stems, concepts)
+        words, stems, found = self._read(*_words_and_stems(text))
+        return Parsed(words, stems, found if self.use_concepts else [])
 
     def terms(self, text: str) -> "Terms":
-        words = tokens(text)
-        return self._terms(words, list(map(stem, words)))
+        return self._terms(*self._read(*_words_and_stems(text)))
 
     def bridge(self, need: "Terms", offer: "Parsed", limit: int = 2) -> list[str]:
         """Words the two texts share, as people wrote them: "trustees ≈ board members" or "laptops"."""
@@ -204,6 +245,11 @@ class TextModel:
                 if len(shown) == limit:
                     break
         return shown
+
+
+def _words_and_stems(text: str) -> tuple[list[str], list[str]]:
+    words = tokens(text)
+    return words, list(map(stem, words))
 
 
 def _as_is(features: list[str]) -> list[str]:
