@@ -8,8 +8,9 @@ benchmarks/match_quality.py measures what each part adds.
 """
 
 import re
+import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import compress, count
 from sys import intern
@@ -18,13 +19,17 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_WORD = re.compile(r"[a-z0-9]+")
 # Words too common in this domain to tell two texts apart.
 DOMAIN_STOP_WORDS = frozenset({
     "help", "helping", "support", "supporting", "community", "communities", "local", "brent", "borough", "need",
     "needs", "needed", "offer", "offers", "offering", "provide", "providing", "looking", "would", "like", "want",
     "can", "could", "also", "please", "organisation", "organisations", "group", "groups", "people", "residents",
     "project", "projects", "service", "services", "able", "get", "make", "new", "work", "working", "use",
+    # Contractions, as they read once apostrophes are deleted.
+    "dont", "doesnt", "didnt", "cant", "couldnt", "wont", "wouldnt", "shouldnt", "isnt", "arent", "wasnt",
+    "werent", "havent", "hasnt", "hadnt", "im", "ive", "weve", "youre", "youve", "theyre", "theyve", "thats",
+    "theres", "whats", "lets", "its", "were", "weve", "wed", "well", "hes", "shes",
 })
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
 # Stems that never become a feature: stop words and single characters (a stem is only one character when the
@@ -54,7 +59,12 @@ def stem(word: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("’", "'"))
+    """Lowercase words, in the vocabulary's token form: accents stripped ("café" -> "cafe") and apostrophes
+    deleted ("men's shed" -> "mens shed", "can't" -> "cant"), so text and vocabulary phrases meet."""
+    text = text.lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.replace("’", "'")).encode("ascii", "ignore").decode("ascii")
+    return _WORD.findall(text.replace("'", ""))
 
 
 PLACE = ""  # the "concept" of a place name: never a feature, never shown
@@ -69,9 +79,12 @@ class Vocabulary:
     # The phrases as a tree of words: each node maps the next word to its node; "" holds the concept of the
     # phrase ending there. Most words start no phrase, so finding concepts costs one dictionary miss per word.
     tree: dict
+    # concept -> its family: the broader kind of help it belongs to (heating and insulation are both "energy").
+    families: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_groups(cls, groups: Iterable[tuple[str, Iterable[str]]]) -> "Vocabulary":
+    def from_groups(cls, groups: Iterable[tuple[str, Iterable[str]]],
+                    families: dict[str, str] | None = None) -> "Vocabulary":
         phrases: dict[tuple[str, ...], str] = {}
         for concept, terms in groups:
             for term in terms:
@@ -84,7 +97,7 @@ class Vocabulary:
             for word in key:
                 node = node.setdefault(word, {})
             node[""] = concept
-        return cls(phrases, max((len(k) for k in phrases), default=0), tree)
+        return cls(phrases, max((len(k) for k in phrases), default=0), tree, dict(families or {}))
 
     @classmethod
     def empty(cls) -> "Vocabulary":
@@ -109,7 +122,7 @@ class Vocabulary:
                     node[word] = node = dict(node.get(word, {}))
                 node[""] = PLACE
                 longest = max(longest, len(words))
-            cache[key] = Vocabulary(self.phrases, longest, tree)
+            cache[key] = Vocabulary(self.phrases, longest, tree, self.families)
         return cache[key]
 
     def concepts(self, stems: list[str]) -> list[tuple[str, int, int]]:
@@ -136,6 +149,8 @@ class TextModel:
     """Fitted on the texts of both sides, so IDF reflects the whole borough's language."""
 
     CONCEPT_PREFIX = "c_"
+    FAMILY_PREFIX = "f_"
+    use_families = True
 
     def __init__(self, vocabulary: Vocabulary, use_concepts: bool = True, title_weight: int = 2) -> None:
         self.vocabulary = vocabulary
@@ -169,10 +184,21 @@ class TextModel:
 
     def _features(self, stems: list[str], found: list[tuple[str, int, int]]) -> list[str]:
         features = [s for s in stems if s not in _NOT_FEATURES]
-        if self.use_concepts:
-            prefix = self.CONCEPT_PREFIX
-            features += [prefix + concept for concept, _, _ in found]
+        if self.use_concepts and found:
+            concept_features = self._concept_tokens
+            for concept, _, _ in found:
+                features += concept_features[concept]
         return features
+
+    @cached_property
+    def _concept_tokens(self) -> dict[str, tuple[str, ...]]:
+        """concept -> its features: the concept, and its family when it has one. The family lets related
+        help meet part-way ("boiler" and "energy survey"; "van" and "minibus") where the concepts differ;
+        as families are commoner than concepts, IDF weighs them less."""
+        families = self.vocabulary.families if self.use_families else {}
+        concepts = set(self.vocabulary.phrases.values())
+        return {c: (self.CONCEPT_PREFIX + c,) + ((self.FAMILY_PREFIX + families[c],) if c in families else ())
+                for c in concepts}
 
     def document(self, title: str, description: str) -> tuple[str, str]:
         return (title, description)
@@ -289,11 +315,12 @@ class Parsed:
 
 
 def load_vocabulary_csv(lines: Iterable[str]) -> Vocabulary:
-    """Parse seeds/synonyms.csv (header `concept,terms`, terms separated by `;`)."""
+    """Parse seeds/synonyms.csv (header `concept,family,terms`, terms separated by `;`, family optional)."""
     import csv
 
-    reader = csv.DictReader(lines)
-    return Vocabulary.from_groups((row["concept"], row["terms"].split(";")) for row in reader if row.get("concept"))
+    rows = [row for row in csv.DictReader(lines) if row.get("concept")]
+    families = {row["concept"]: row["family"] for row in rows if row.get("family")}
+    return Vocabulary.from_groups(((row["concept"], row["terms"].split(";")) for row in rows), families)
 
 
 def load_vocabulary(path) -> Vocabulary:
