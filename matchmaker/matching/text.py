@@ -58,6 +58,23 @@ def stem(word: str) -> str:
     return word
 
 
+class _StemCache(dict):
+    """word -> stem, filled on first sight: a dictionary lookup (in C) per word instead of a call."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) > 200_000:  # bounded, whatever stream of words it sees
+            self.clear()
+        result = self[word] = stem(word)
+        return result
+
+
+_STEMS = _StemCache()
+
+
+def stems(words: list[str]) -> list[str]:
+    return list(map(_STEMS.__getitem__, words))
+
+
 def tokens(text: str) -> list[str]:
     """Lowercase words, in the vocabulary's token form: accents stripped ("café" -> "cafe") and apostrophes
     deleted ("men's shed" -> "mens shed", "can't" -> "cant"), so text and vocabulary phrases meet."""
@@ -132,16 +149,20 @@ class Vocabulary:
         for i in compress(count(), map(tree.__contains__, stems)):  # where a phrase may start
             if i < free:  # inside a phrase already found
                 continue
-            node, j, longest = tree[stems[i]], i + 1, None
+            node, j, concept, end = tree[stems[i]], i + 1, None, 0
             while True:
-                if "" in node:
-                    longest = (node[""], i, j)
-                if j == n or stems[j] not in node:
+                here = node.get("")
+                if here is not None:
+                    concept, end = here, j
+                if j == n:
                     break
-                node, j = node[stems[j]], j + 1
-            if longest:
-                found.append(longest)
-                free = longest[2]
+                node = node.get(stems[j])
+                if node is None:
+                    break
+                j += 1
+            if concept is not None:
+                found.append((concept, i, end))
+                free = end
         return found
 
 
@@ -163,8 +184,7 @@ class TextModel:
         )
 
     def analyse(self, text: str) -> list[str]:
-        words = tokens(text)
-        return self._features(*self._read(words, list(map(stem, words)))[1:])
+        return self._features(*self._read(*_words_and_stems(text))[1:])
 
     def _read(self, words: list[str], stems: list[str]):
         """(words, stems, concepts) of one text with place names taken out; concepts as (concept, start, end)
@@ -203,19 +223,22 @@ class TextModel:
     def document(self, title: str, description: str) -> tuple[str, str]:
         return (title, description)
 
-    def features(self, document: tuple[str, str], keep_terms: bool = False):
+    def features(self, document: tuple[str, str], keep: str | None = None):
         """The TF-IDF features of (title, description): the title counts `title_weight` times, as it says what
         the text is about. Title and description are read separately (a phrase never runs from one into the
-        other), each once. With keep_terms, also the `Terms` of "title description" for explaining a match."""
+        other), each once. With keep="terms" (a need's) or "parsed" (an offer's), also what explaining a match
+        needs of "title description", from the same reading."""
         title, description = document
         title_words, title_stems, title_found = self._read(*_words_and_stems(title))
         words, stems, found = self._read(*_words_and_stems(description))
         features = self._features(title_stems, title_found) * self.title_weight + self._features(stems, found)
-        if not keep_terms:
+        if keep is None:
             return features
         shift = len(title_words)
-        return features, self._terms(title_words + words, title_stems + stems,
-                                     title_found + [(c, s + shift, e + shift) for c, s, e in found])
+        found = title_found + [(c, s + shift, e + shift) for c, s, e in found]
+        if keep == "parsed":
+            return features, Parsed(title_words + words, title_stems + stems, found if self.use_concepts else [])
+        return features, self._terms(title_words + words, title_stems + stems, found)
 
     def _terms(self, words: list[str], stems: list[str], found: list[tuple[str, int, int]]) -> "Terms":
         said = tuple((c, " ".join(words[s:e])) for c, s, e in found) if self.use_concepts else ()
@@ -224,12 +247,16 @@ class TextModel:
         shown = {w: s for w, s in zip(words, stems) if s not in _NOT_SHOWN}
         return Terms(said, tuple(map(intern, shown)), tuple(shown.values()))
 
-    def fit_transform(self, documents: list[tuple[str, str]], keep_terms: int | None = None):
-        """The matrix of these documents; with keep_terms=n (even 0), also the `Terms` of the first n."""
+    def fit_transform(self, documents: list[tuple[str, str]], keep_terms: int | None = None,
+                      parsed_from: int | None = None):
+        """The matrix of these documents; with keep_terms=n (even 0), also the `Terms` of the first n, and with
+        parsed_from=m the `Parsed` of documents m onwards (None where not kept)."""
         kept = keep_terms or 0
-        analysed = [self.features(d, keep_terms=i < kept) for i, d in enumerate(documents)]
-        terms = [a[1] for a in analysed[:kept]]
-        features = [a[0] for a in analysed[:kept]] + analysed[kept:]
+        start = len(documents) if parsed_from is None else parsed_from
+        analysed = [self.features(d, keep="terms" if i < kept else "parsed" if i >= start else None)
+                    for i, d in enumerate(documents)]
+        terms = [a[1] for a in analysed[:kept]] + [a[1] for a in analysed[start:]]
+        features = [a if kept <= i < start else a[0] for i, a in enumerate(analysed)]
         try:
             matrix = self.vectorizer.fit_transform(features).tocsr()
         except ValueError:  # no documents, or nothing but stop words: no word can tell texts apart
@@ -241,6 +268,10 @@ class TextModel:
         if getattr(self, "_empty", False):
             return sparse.csr_matrix((len(documents), 1), dtype=np.float32)
         return self.vectorizer.transform([self.features(d) for d in documents]).tocsr()
+
+    def explained(self, title: str, description: str, keep: str = "terms"):
+        """A need's `Terms` (keep="terms") or an offer's `Parsed` (keep="parsed"), read as while fitting."""
+        return self.features((title, description), keep=keep)[1]
 
     def parse(self, text: str) -> "Parsed":
         words, stems, found = self._read(*_words_and_stems(text))
@@ -275,7 +306,7 @@ class TextModel:
 
 def _words_and_stems(text: str) -> tuple[list[str], list[str]]:
     words = tokens(text)
-    return words, list(map(stem, words))
+    return words, stems(words)
 
 
 def _as_is(features: list[str]) -> list[str]:
