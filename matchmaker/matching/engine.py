@@ -79,7 +79,8 @@ class Engine:
     def __init__(self, geography: Geography, vocabulary: Vocabulary | None = None, weights: Weights | None = None,
                  use_concepts: bool = True) -> None:
         self.geography = geography
-        self.vocabulary = vocabulary or Vocabulary.empty()
+        # Place names are left out of the text: location is scored from the wards, not from the words.
+        self.vocabulary = (vocabulary or Vocabulary.empty()).with_places(geography.place_names())
         self.weights = weights or Weights()
         self.use_concepts = use_concepts
 
@@ -93,13 +94,17 @@ class Engine:
         they are read (small: see text.Terms). False when the needs only lend their language to score others.
         """
         text = TextModel(self.vocabulary, use_concepts=self.use_concepts)
+        kept = len(needs) if proposing_all else 0
         with _no_cycle_collection():
-            matrix, need_terms = text.fit_transform([text.document(n.title, n.description) for n in needs]
-                                                    + [text.document(o.title, o.description) for o in offers],
-                                                    keep_terms=len(needs) if proposing_all else 0)
+            # Offers are read for their reasons in the same pass: each is proposed for many needs.
+            matrix, terms = text.fit_transform([text.document(n.title, n.description) for n in needs]
+                                               + [text.document(o.title, o.description) for o in offers],
+                                               keep_terms=kept, parsed_from=len(needs))
         need_rows = {n.id: row for row, n in enumerate(needs)}
-        return FittedEngine(self, text, OfferSide(offers, matrix[len(needs):], self.geography, context), context,
-                            matrix[: len(needs)], need_rows, need_terms)
+        fitted = FittedEngine(self, text, OfferSide(offers, matrix[len(needs):], self.geography, context), context,
+                              matrix[: len(needs)], need_rows, terms[:kept])
+        fitted._offer_parsed = terms[kept:]
+        return fitted
 
     def propose(self, needs: list[NeedItem], offers: list[OfferItem], context: Context, top: int = 5) -> list[Proposal]:
         if not needs or not offers:
@@ -137,11 +142,11 @@ class FittedEngine:
         return self.text.transform([self.text.document(n.title, n.description) for n in needs])
 
     def offer_parsed(self, column: int) -> object:
-        """An offer's words, parsed when it is first proposed and kept: offers are few, each proposed often."""
+        """An offer's words for its reasons: read while fitting (or when first proposed) and kept."""
         parsed = self._offer_parsed[column]
         if parsed is None:
             offer = self.offers.offers[column]
-            parsed = self._offer_parsed[column] = self.text.parse(f"{offer.title} {offer.description}")
+            parsed = self._offer_parsed[column] = self.text.explained(offer.title, offer.description, "parsed")
         return parsed
 
     def need_terms(self, need: NeedItem):
@@ -149,7 +154,7 @@ class FittedEngine:
         row = self._need_rows.get(need.id)
         if row is not None and row < len(self._need_terms):
             return self._need_terms[row]
-        return self.text.terms(f"{need.title} {need.description}")
+        return self.text.explained(need.title, need.description)
 
     def components(self, needs: list[NeedItem]) -> dict[str, np.ndarray]:
         """Every signal for these needs against all offers, each (needs x offers)."""
@@ -238,12 +243,19 @@ class FittedEngine:
         one part that needs Python, are built for the kept pairs alone.
         """
         ids = self.offers.ids
-        best = np.argpartition(-total, k - 1, axis=1)[:, :k]
+        if total.shape[1] > k:
+            # Partitioned at k, not k - 1: the (k+1)-th best comes out too, for the tie check below.
+            partition = np.argpartition(-total, k, axis=1)
+            best = partition[:, :k]
+            following = np.take_along_axis(total, partition[:, k:k + 1], axis=1)[:, 0]
+        else:
+            best = np.argpartition(-total, k - 1, axis=1)[:, :k]
+            following = np.full(total.shape[0], -np.inf, dtype=total.dtype)
         best_scores = np.take_along_axis(total, best, axis=1)
-        # When more offers tie with the k-th best score than there are places left, argpartition keeps any of
-        # them: keep those with the lowest ids instead, as a full ranking would (rare, so done row by row).
+        # When an offer left out ties with the k-th best score, argpartition kept any of the tied: keep those
+        # with the lowest ids instead, as a full ranking would (rare, so done row by row).
         kth = best_scores.min(axis=1)
-        tied = (total == kth[:, None]).sum(axis=1) > (best_scores == kth[:, None]).sum(axis=1)
+        tied = following == kth
         for row in np.flatnonzero(tied & np.isfinite(kth)):
             columns = np.flatnonzero(total[row] >= kth[row])
             best[row] = columns[np.lexsort((ids[columns], -total[row, columns]))[:k]]
@@ -256,16 +268,24 @@ class FittedEngine:
         components = _rounded(np.stack([parts[name][row_index, best] for name in COMPONENTS], axis=2), 4).tolist()
         scores = _rounded(best_scores, 6).tolist()
         columns, offers, names = best.tolist(), self.offers.offers, COMPONENTS
+        geo, bridge, parsed = self.engine.geography, self.text.bridge, self._offer_parsed
         for row, need in enumerate(block):
             terms = None
+            wards, wide, priorities, types = need.wards, need.borough_wide, need.priorities, need.support_types
             for col, score, values in zip(columns[row], scores[row], components[row]):
                 if score == -np.inf:
                     continue
                 if terms is None:
                     terms = self.need_terms(need)
                 offer = offers[col]
+                # As _reason, inlined: this runs once per proposal.
+                where = _where(geo, wards, wide, offer.wards, offer.borough_wide)
+                shared = _shared_priorities(priorities, offer.priorities)
+                head = f"{where} · {shared} · {_types(types, offer.support_types)}" if shared else \
+                    f"{where} · {_types(types, offer.support_types)}"
+                words = bridge(terms, parsed[col] or self.offer_parsed(col))
                 yield Proposal(need, offer, score, dict(zip(names, values)),
-                               _reason(self, need, offer, terms, self.offer_parsed(col)))
+                               f"{head} · words: {', '.join(words)}" if words else head)
 
 
 @contextmanager
@@ -310,8 +330,8 @@ def _by_distinct(keys: list, build) -> np.ndarray:
 def explain(fitted: FittedEngine, need: NeedItem, offer: OfferItem, components: dict[str, float]) -> str:
     """One line a person can read: where, which priority, which type of help, which words."""
     text = fitted.text
-    return _reason(fitted, need, offer, text.terms(f"{need.title} {need.description}"),
-                   text.parse(f"{offer.title} {offer.description}"))
+    return _reason(fitted, need, offer, text.explained(need.title, need.description),
+                   text.explained(offer.title, offer.description, "parsed"))
 
 
 def _reason(fitted: FittedEngine, need: NeedItem, offer: OfferItem, need_terms, parsed_offer) -> str:

@@ -13,6 +13,18 @@ DECAY_KM = 2.0  # beyond neighbours, closeness halves about every 1.4 km
 FAR_CEILING = 0.5  # a non-neighbouring ward never scores above this
 
 
+# Places in Brent that are not ward names but are how people say where they are. Text matching leaves out
+# these and the wards' names (see Geography.place_names): where a need or an offer is, the location signal
+# reads from its wards.
+OTHER_PLACES = (
+    "Wembley", "Willesden", "Brondesbury", "Mapesbury", "Kensal Rise", "Kensal Green", "Neasden", "Park Royal",
+    "Church End", "Fryent", "Fryent Country Park", "Gladstone Park", "Roundwood Park", "King Edward VII Park",
+    "Brent Cross", "Kilburn High Road", "Harlesden High Street", "Willesden High Road", "Willesden Junction",
+    "Wembley Stadium", "Wembley Park", "Chalkhill", "South Kilburn", "St Raphael's", "Harlesden Town Centre",
+    "Ealing Road", "Brent River Park", "Northwick Park Hospital", "Central Middlesex", "Dollis Hill", "Welsh Harp",
+)
+
+
 @dataclass(frozen=True)
 class Ward:
     code: str
@@ -45,6 +57,14 @@ class Geography:
                 else:
                     closeness[i, j] = FAR_CEILING * math.exp(-_km(a, b) / DECAY_KM)
         self.closeness = closeness
+
+    def place_names(self) -> tuple[str, ...]:
+        """Every ward's name and each part of a joined one ("Harlesden", "Kensal Green"), and OTHER_PLACES."""
+        names = set(OTHER_PLACES)
+        for ward in self.wards:
+            names.add(ward.name)
+            names.update(p.strip() for p in ward.name.replace("&", " and ").split(" and ") if p.strip())
+        return tuple(sorted(names))
 
     def relation(self, need_wards: frozenset[str], need_borough_wide: bool, offer_wards: frozenset[str],
                  offer_borough_wide: bool) -> tuple[str, str | None]:

@@ -8,8 +8,9 @@ benchmarks/match_quality.py measures what each part adds.
 """
 
 import re
+import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import compress, count
 from sys import intern
@@ -18,13 +19,17 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_WORD = re.compile(r"[a-z0-9]+")
 # Words too common in this domain to tell two texts apart.
 DOMAIN_STOP_WORDS = frozenset({
     "help", "helping", "support", "supporting", "community", "communities", "local", "brent", "borough", "need",
     "needs", "needed", "offer", "offers", "offering", "provide", "providing", "looking", "would", "like", "want",
     "can", "could", "also", "please", "organisation", "organisations", "group", "groups", "people", "residents",
     "project", "projects", "service", "services", "able", "get", "make", "new", "work", "working", "use",
+    # Contractions, as they read once apostrophes are deleted.
+    "dont", "doesnt", "didnt", "cant", "couldnt", "wont", "wouldnt", "shouldnt", "isnt", "arent", "wasnt",
+    "werent", "havent", "hasnt", "hadnt", "im", "ive", "weve", "youre", "youve", "theyre", "theyve", "thats",
+    "theres", "whats", "lets", "its", "were", "weve", "wed", "well", "hes", "shes",
 })
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
 # Stems that never become a feature: stop words and single characters (a stem is only one character when the
@@ -53,8 +58,33 @@ def stem(word: str) -> str:
     return word
 
 
+class _StemCache(dict):
+    """word -> stem, filled on first sight: a dictionary lookup (in C) per word instead of a call."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) > 200_000:  # bounded, whatever stream of words it sees
+            self.clear()
+        result = self[word] = stem(word)
+        return result
+
+
+_STEMS = _StemCache()
+
+
+def stems(words: list[str]) -> list[str]:
+    return list(map(_STEMS.__getitem__, words))
+
+
 def tokens(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("’", "'"))
+    """Lowercase words, in the vocabulary's token form: accents stripped ("café" -> "cafe") and apostrophes
+    deleted ("men's shed" -> "mens shed", "can't" -> "cant"), so text and vocabulary phrases meet."""
+    text = text.lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.replace("’", "'")).encode("ascii", "ignore").decode("ascii")
+    return _WORD.findall(text.replace("'", ""))
+
+
+PLACE = ""  # the "concept" of a place name: never a feature, never shown
 
 
 @dataclass(frozen=True)
@@ -66,9 +96,12 @@ class Vocabulary:
     # The phrases as a tree of words: each node maps the next word to its node; "" holds the concept of the
     # phrase ending there. Most words start no phrase, so finding concepts costs one dictionary miss per word.
     tree: dict
+    # concept -> its family: the broader kind of help it belongs to (heating and insulation are both "energy").
+    families: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_groups(cls, groups: Iterable[tuple[str, Iterable[str]]]) -> "Vocabulary":
+    def from_groups(cls, groups: Iterable[tuple[str, Iterable[str]]],
+                    families: dict[str, str] | None = None) -> "Vocabulary":
         phrases: dict[tuple[str, ...], str] = {}
         for concept, terms in groups:
             for term in terms:
@@ -81,11 +114,33 @@ class Vocabulary:
             for word in key:
                 node = node.setdefault(word, {})
             node[""] = concept
-        return cls(phrases, max((len(k) for k in phrases), default=0), tree)
+        return cls(phrases, max((len(k) for k in phrases), default=0), tree, dict(families or {}))
 
     @classmethod
     def empty(cls) -> "Vocabulary":
         return cls({}, 0, {})
+
+    def with_places(self, names: Iterable[str]) -> "Vocabulary":
+        """This vocabulary, also knowing these place names (as PLACE). Where something is, is the location
+        signal's job: a place named in the text would count it twice, and the words inside place names
+        mislead ("park" of Wembley Park is not a green space, "green" of Willesden Green not greening).
+        A place wins over a concept of the same words. Built once per vocabulary and set of names."""
+        cache = self.__dict__.setdefault("_with_places", {})
+        key = tuple(sorted(set(names)))
+        if key not in cache:
+            tree = dict(self.tree)  # copied along each place's path only: the concepts' tree is shared
+            longest = self.longest
+            for name in key:
+                words = tuple(stem(w) for w in tokens(name))
+                if not words:
+                    continue
+                node = tree
+                for word in words:
+                    node[word] = node = dict(node.get(word, {}))
+                node[""] = PLACE
+                longest = max(longest, len(words))
+            cache[key] = Vocabulary(self.phrases, longest, tree, self.families)
+        return cache[key]
 
     def concepts(self, stems: list[str]) -> list[tuple[str, int, int]]:
         """(concept, start, end) for each vocabulary phrase found, longest first, without overlaps."""
@@ -94,16 +149,20 @@ class Vocabulary:
         for i in compress(count(), map(tree.__contains__, stems)):  # where a phrase may start
             if i < free:  # inside a phrase already found
                 continue
-            node, j, longest = tree[stems[i]], i + 1, None
+            node, j, concept, end = tree[stems[i]], i + 1, None, 0
             while True:
-                if "" in node:
-                    longest = (node[""], i, j)
-                if j == n or stems[j] not in node:
+                here = node.get("")
+                if here is not None:
+                    concept, end = here, j
+                if j == n:
                     break
-                node, j = node[stems[j]], j + 1
-            if longest:
-                found.append(longest)
-                free = longest[2]
+                node = node.get(stems[j])
+                if node is None:
+                    break
+                j += 1
+            if concept is not None:
+                found.append((concept, i, end))
+                free = end
         return found
 
 
@@ -111,6 +170,8 @@ class TextModel:
     """Fitted on the texts of both sides, so IDF reflects the whole borough's language."""
 
     CONCEPT_PREFIX = "c_"
+    FAMILY_PREFIX = "f_"
+    use_families = True
 
     def __init__(self, vocabulary: Vocabulary, use_concepts: bool = True, title_weight: int = 2) -> None:
         self.vocabulary = vocabulary
@@ -123,43 +184,79 @@ class TextModel:
         )
 
     def analyse(self, text: str) -> list[str]:
-        return self._features(list(map(stem, tokens(text))))
+        return self._features(*self._read(*_words_and_stems(text))[1:])
 
-    def _features(self, stems: list[str]) -> list[str]:
+    def _read(self, words: list[str], stems: list[str]):
+        """(words, stems, concepts) of one text with place names taken out; concepts as (concept, start, end)
+        over what is left. Found once per text and shared by its features and its explanation."""
+        found = self.vocabulary.concepts(stems)
+        if not any(c == PLACE for c, _, _ in found):
+            return words, stems, found
+        kept_words, kept_stems, kept_found, start, removed = [], [], [], 0, 0
+        for concept, s, e in found:
+            if concept == PLACE:
+                kept_words += words[start:s]
+                kept_stems += stems[start:s]
+                start, removed = e, removed + e - s
+            else:
+                kept_found.append((concept, s - removed, e - removed))
+        return kept_words + words[start:], kept_stems + stems[start:], kept_found
+
+    def _features(self, stems: list[str], found: list[tuple[str, int, int]]) -> list[str]:
         features = [s for s in stems if s not in _NOT_FEATURES]
-        if self.use_concepts:
-            features += [self.CONCEPT_PREFIX + concept for concept, _, _ in self.vocabulary.concepts(stems)]
+        if self.use_concepts and found:
+            concept_features = self._concept_tokens
+            for concept, _, _ in found:
+                features += concept_features[concept]
         return features
+
+    @cached_property
+    def _concept_tokens(self) -> dict[str, tuple[str, ...]]:
+        """concept -> its features: the concept, and its family when it has one. The family lets related
+        help meet part-way ("boiler" and "energy survey"; "van" and "minibus") where the concepts differ;
+        as families are commoner than concepts, IDF weighs them less."""
+        families = self.vocabulary.families if self.use_families else {}
+        concepts = set(self.vocabulary.phrases.values())
+        return {c: (self.CONCEPT_PREFIX + c,) + ((self.FAMILY_PREFIX + families[c],) if c in families else ())
+                for c in concepts}
 
     def document(self, title: str, description: str) -> tuple[str, str]:
         return (title, description)
 
-    def features(self, document: tuple[str, str], keep_terms: bool = False):
+    def features(self, document: tuple[str, str], keep: str | None = None):
         """The TF-IDF features of (title, description): the title counts `title_weight` times, as it says what
-        the text is about. The same as analysing the title repeated before the description, with the title
-        read once. With keep_terms, also the `Terms` of "title description" for explaining a match."""
+        the text is about. Title and description are read separately (a phrase never runs from one into the
+        other), each once. With keep="terms" (a need's) or "parsed" (an offer's), also what explaining a match
+        needs of "title description", from the same reading."""
         title, description = document
-        title_words, description_words = tokens(title), tokens(description)
-        title_stems, description_stems = list(map(stem, title_words)), list(map(stem, description_words))
-        features = self._features(title_stems * self.title_weight + description_stems)
-        if not keep_terms:
+        title_words, title_stems, title_found = self._read(*_words_and_stems(title))
+        words, stems, found = self._read(*_words_and_stems(description))
+        features = self._features(title_stems, title_found) * self.title_weight + self._features(stems, found)
+        if keep is None:
             return features
-        return features, self._terms(title_words + description_words, title_stems + description_stems)
+        shift = len(title_words)
+        found = title_found + [(c, s + shift, e + shift) for c, s, e in found]
+        if keep == "parsed":
+            return features, Parsed(title_words + words, title_stems + stems, found if self.use_concepts else [])
+        return features, self._terms(title_words + words, title_stems + stems, found)
 
-    def _terms(self, words: list[str], stems: list[str]) -> "Terms":
-        concepts = self.vocabulary.concepts(stems) if self.use_concepts else []
-        said = tuple((c, " ".join(words[s:e])) for c, s, e in concepts)
+    def _terms(self, words: list[str], stems: list[str], found: list[tuple[str, int, int]]) -> "Terms":
+        said = tuple((c, " ".join(words[s:e])) for c, s, e in found) if self.use_concepts else ()
         # Words that can be shown, in order of first mention (a repeat is never shown twice; a word always has
         # the same stem). Interned: the same words recur across thousands of needs.
         shown = {w: s for w, s in zip(words, stems) if s not in _NOT_SHOWN}
         return Terms(said, tuple(map(intern, shown)), tuple(shown.values()))
 
-    def fit_transform(self, documents: list[tuple[str, str]], keep_terms: int | None = None):
-        """The matrix of these documents; with keep_terms=n (even 0), also the `Terms` of the first n."""
+    def fit_transform(self, documents: list[tuple[str, str]], keep_terms: int | None = None,
+                      parsed_from: int | None = None):
+        """The matrix of these documents; with keep_terms=n (even 0), also the `Terms` of the first n, and with
+        parsed_from=m the `Parsed` of documents m onwards (None where not kept)."""
         kept = keep_terms or 0
-        analysed = [self.features(d, keep_terms=i < kept) for i, d in enumerate(documents)]
-        terms = [a[1] for a in analysed[:kept]]
-        features = [a[0] for a in analysed[:kept]] + analysed[kept:]
+        start = len(documents) if parsed_from is None else parsed_from
+        analysed = [self.features(d, keep="terms" if i < kept else "parsed" if i >= start else None)
+                    for i, d in enumerate(documents)]
+        terms = [a[1] for a in analysed[:kept]] + [a[1] for a in analysed[start:]]
+        features = [a if kept <= i < start else a[0] for i, a in enumerate(analysed)]
         try:
             matrix = self.vectorizer.fit_transform(features).tocsr()
         except ValueError:  # no documents, or nothing but stop words: no word can tell texts apart
@@ -172,15 +269,16 @@ class TextModel:
             return sparse.csr_matrix((len(documents), 1), dtype=np.float32)
         return self.vectorizer.transform([self.features(d) for d in documents]).tocsr()
 
+    def explained(self, title: str, description: str, keep: str = "terms"):
+        """A need's `Terms` (keep="terms") or an offer's `Parsed` (keep="parsed"), read as while fitting."""
+        return self.features((title, description), keep=keep)[1]
+
     def parse(self, text: str) -> "Parsed":
-        words = tokens(text)
-        stems = list(map(stem, words))
-        concepts = self.vocabulary.concepts(stems) if self.use_concepts else []
-        return Parsed(words, stems, concepts)
+        words, stems, found = self._read(*_words_and_stems(text))
+        return Parsed(words, stems, found if self.use_concepts else [])
 
     def terms(self, text: str) -> "Terms":
-        words = tokens(text)
-        return self._terms(words, list(map(stem, words)))
+        return self._terms(*self._read(*_words_and_stems(text)))
 
     def bridge(self, need: "Terms", offer: "Parsed", limit: int = 2) -> list[str]:
         """Words the two texts share, as people wrote them: "trustees ≈ board members" or "laptops"."""
@@ -204,6 +302,11 @@ class TextModel:
                 if len(shown) == limit:
                     break
         return shown
+
+
+def _words_and_stems(text: str) -> tuple[list[str], list[str]]:
+    words = tokens(text)
+    return words, stems(words)
 
 
 def _as_is(features: list[str]) -> list[str]:
@@ -243,11 +346,12 @@ class Parsed:
 
 
 def load_vocabulary_csv(lines: Iterable[str]) -> Vocabulary:
-    """Parse seeds/synonyms.csv (header `concept,terms`, terms separated by `;`)."""
+    """Parse seeds/synonyms.csv (header `concept,family,terms`, terms separated by `;`, family optional)."""
     import csv
 
-    reader = csv.DictReader(lines)
-    return Vocabulary.from_groups((row["concept"], row["terms"].split(";")) for row in reader if row.get("concept"))
+    rows = [row for row in csv.DictReader(lines) if row.get("concept")]
+    families = {row["concept"]: row["family"] for row in rows if row.get("family")}
+    return Vocabulary.from_groups(((row["concept"], row["terms"].split(";")) for row in rows), families)
 
 
 def load_vocabulary(path) -> Vocabulary:

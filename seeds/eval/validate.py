@@ -1,6 +1,6 @@
 """Sanity checks for the labelled evaluation set in this folder.
 
-    python3 seeds/eval/validate.py
+    python3 seeds/eval/validate.py [FOLDER]      (default: this folder; e.g. seeds/eval-holdout)
 
 Checks: CSV headers, unique refs, priority/support-type slugs, ward codes, units, quantities,
 needed_by_days range, label refs, one best offer per need, and that every labelled offer (best and
@@ -15,8 +15,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-SEEDS = HERE.parent
+SEEDS = Path(__file__).resolve().parent.parent
+HERE = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else Path(__file__).resolve().parent
 
 PRIORITIES = {"good-jobs", "inclusive-economy", "reducing-inequalities", "environment", "vcse-capacity"}
 SUPPORT = {"volunteering", "skills", "in-kind", "donation", "employment", "space"}

@@ -27,4 +27,4 @@ def test_the_engine_beats_each_baseline_on_the_labelled_set():
         assert engine.hit1 > baseline.hit1 and engine.mrr > baseline.mrr, f"{name}: {baseline} vs engine {engine}"
         assert engine.hit3 >= baseline.hit3, f"{name}: {baseline} vs engine {engine}"
     # Where the engine stands today, so a change that makes it worse is noticed.
-    assert engine.hit1 >= 0.85 and engine.hit3 >= 0.92, str(engine)
+    assert engine.hit1 >= 0.9 and engine.hit3 >= 0.97, str(engine)
