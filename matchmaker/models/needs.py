@@ -87,6 +87,8 @@ class Need(Base):
         Index("ix_need_status_needed_by", "status", "needed_by"),
         # The browse order (soonest needed first): the first page comes straight off this index.
         Index("ix_need_needed_by", "needed_by"),
+        # Counting open needs (list totals, the queue's count) from the index alone.
+        Index("ix_need_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

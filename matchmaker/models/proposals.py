@@ -19,6 +19,8 @@ class Proposal(Base):
         Index("ix_proposal_score", "score"),
         # Counting the officers' queue (the top ranks of open needs and active offers) from the index alone.
         Index("ix_proposal_rank_pair", "rank", "need_id", "offer_id"),
+        # The queue's "waiting longest first" order, read off the index a page at a time.
+        Index("ix_proposal_created_at", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

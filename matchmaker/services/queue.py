@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import exists, func, literal, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -72,9 +72,10 @@ class QueueFilters:
         return found
 
 
-_NEED = (selectinload(Need.priorities), selectinload(Need.wards), selectinload(Need.support_types),
-         selectinload(Need.organisation))
-_OFFER = (selectinload(Offer.contract).selectinload(Contract.supplier),)
+# What a queue row shows: the need with its organisation, the offer with its supplier. Joined in the one query
+# that loads the page's rows (the tags the queue does not show are left to load if ever asked for).
+_NEED = (joinedload(Need.organisation),)
+_OFFER = (joinedload(Offer.contract).joinedload(Contract.supplier),)
 # Pledges have no score; they sort as if better than any proposal (scores are at most 1).
 PLEDGE_SCORE = 2.0
 
@@ -141,11 +142,11 @@ def page_of_items(filters: QueueFilters, sort: str, page: int = 1,
     proposal_ids = [row.id for row in rows if row.kind == "proposal"]
     pledges = {p.id: p for p in db.session.scalars(
         select(Pledge).where(Pledge.id.in_(pledge_ids))
-        .options(selectinload(Pledge.need).options(*_NEED), selectinload(Pledge.offer).options(*_OFFER)))} \
+        .options(joinedload(Pledge.need).options(*_NEED), joinedload(Pledge.offer).options(*_OFFER)))} \
         if pledge_ids else {}
     proposals = {p.id: p for p in db.session.scalars(
         select(Proposal).where(Proposal.id.in_(proposal_ids))
-        .options(selectinload(Proposal.need).options(*_NEED), selectinload(Proposal.offer).options(*_OFFER)))} \
+        .options(joinedload(Proposal.need).options(*_NEED), joinedload(Proposal.offer).options(*_OFFER)))} \
         if proposal_ids else {}
     found = []
     for row in rows:

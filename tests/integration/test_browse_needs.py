@@ -217,6 +217,35 @@ def test_search_only_looks_at_needs_that_pass_the_filters(app, client):
     assert titles(client.get(f"/needs?q=english&ward={ROUNDWOOD}")) == ["English lessons in Roundwood"]
 
 
+def test_search_sees_needs_posted_edited_closed_or_deleted_since_the_last_search(app, client):
+    # The process keeps a search index between requests: it must follow every change, not show yesterday's text.
+    from matchmaker.models import Need
+
+    with app.app_context():
+        kept = make_need(title="English lessons for adults").id
+        renamed = make_need(title="English conversation club").id
+        closed = make_need(title="English homework help").id
+        deleted = make_need(title="English books for the library").id
+    assert sorted(titles(client.get("/needs?q=english"))) == [
+        "English books for the library", "English conversation club", "English homework help",
+        "English lessons for adults"]
+
+    with app.app_context():
+        db.session.get(Need, renamed).title = "Football coaching"
+        db.session.get(Need, closed).status = NeedStatus.CLOSED
+        db.session.delete(db.session.get(Need, deleted))
+        make_need(title="English tutors for refugee families")
+        db.session.commit()
+    assert sorted(titles(client.get("/needs?q=englsh"))) == ["English lessons for adults",
+                                                             "English tutors for refugee families"]
+    assert titles(client.get("/needs?q=footbal")) == ["Football coaching"]
+
+    with app.app_context():
+        db.session.get(Need, kept).description = "Conversation practice with volunteers from a local business."
+        db.session.commit()
+    assert titles(client.get("/needs?q=conversation")) == ["English lessons for adults"]
+
+
 # A need's page ------------------------------------------------------------------------------------------------
 
 SECRETS = {"contact_name": "Priya Hiddenname", "contact_email": "priya.private@larder.example.org",
