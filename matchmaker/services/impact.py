@@ -177,6 +177,13 @@ class NeedSide:
     posted: list[int]  # needs published in the period
     open_needs: list[int]  # needs open now with no live match at all
     links: dict[str, dict[int, tuple[str, ...]]]  # dimension -> need id -> keys (wards: ONS codes)
+    # Needs placed alike (same priorities, wards and support types: a few thousand places, not 25,000 needs),
+    # added up once: needs posted, and [matches approved, {unit: verified}, value].
+    posted_by_place: dict[tuple, int]
+    placed: dict[tuple, list[Any]]
+
+
+PLACES = ("priority", "ward", "support_type")  # the order of a place's keys
 
 
 @dataclass
@@ -299,8 +306,23 @@ def _need_side(period: Period) -> NeedSide:
                 if combination is None:
                     combination = sets[(name, found)] = tuple(sorted(keys[name][i] for i in found.split(",")))
                 links[name][need_id] = combination
+    priorities, wards, support_types = (links[name] for name in PLACES)
+
+    def place(need_id: int) -> tuple:
+        return (priorities.get(need_id, ()), wards.get(need_id, (BOROUGH_WIDE,)), support_types.get(need_id, ()))
+
+    posted_by_place: dict[tuple, int] = defaultdict(int)
+    for need_id in posted:
+        posted_by_place[place(need_id)] += 1
+    placed: dict[tuple, list[Any]] = {}
+    for need_id in approved.keys() | verified.keys() | value.keys():
+        totals = placed.setdefault(place(need_id), [0, defaultdict(Decimal), Decimal(0)])
+        totals[0] += approved.get(need_id, 0)
+        for unit, quantity in verified.get(need_id, {}).items():
+            totals[1][unit] += quantity
+        totals[2] += value.get(need_id, 0)
     return NeedSide(approved, first_in_period, days_to_first, met, verified, value, monthly, posted, open_needs,
-                    links)
+                    links, posted_by_place, placed)
 
 
 def _rows(query) -> list[Any]:
@@ -438,24 +460,20 @@ def breakdown(period: Period, dimension: str, facts: Facts | None = None) -> lis
 
     if DIMENSIONS[dimension].need_side:
         need, labels = facts.need, _labels(dimension)
-        links = need.links[dimension]
 
-        def keys(need_id: int) -> tuple[str, ...]:
-            found = links.get(need_id)
-            return found if found else ((BOROUGH_WIDE,) if dimension == "ward" else ())
-
-        # Needs with the same set of keys are added up together first (a few hundred sets, not thousands of
-        # needs), then each set's totals go to its keys; a need in several wards is divided between them.
+        # Needs placed alike were added up together once (see _need_side); here each set of keys' totals go
+        # to its keys, and a need in several wards is divided between them.
+        at = PLACES.index(dimension)
         posted: dict[tuple[str, ...], int] = defaultdict(int)
-        for need_id in need.posted:
-            posted[keys(need_id)] += 1
+        for place, count in need.posted_by_place.items():
+            posted[place[at]] += count
         placed: dict[tuple[str, ...], list[Any]] = {}
-        for need_id in need.approved.keys() | need.verified.keys() | need.value.keys():
-            totals = placed.setdefault(keys(need_id), [0, defaultdict(Decimal), Decimal(0)])
-            totals[0] += need.approved.get(need_id, 0)
-            for unit, quantity in need.verified.get(need_id, {}).items():
+        for place, (approved, verified, value) in need.placed.items():
+            totals = placed.setdefault(place[at], [0, defaultdict(Decimal), Decimal(0)])
+            totals[0] += approved
+            for unit, quantity in verified.items():
                 totals[1][unit] += quantity
-            totals[2] += need.value.get(need_id, 0)
+            totals[2] += value
         for combination, count in posted.items():
             for key in combination:
                 row(key, labels[key])["needs_posted"] += count
