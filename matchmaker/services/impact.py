@@ -1,7 +1,7 @@
 """Impact figures for any period: what was asked for, matched, delivered and verified, and where.
 
-A pure query layer: every figure is one aggregate SQL query (no loops over matches or deliveries in Python),
-so the dashboard stays fast with tens of thousands of matches. Nothing here writes.
+A pure query layer: the period's facts are read in a few grouped queries (per need and per offer, never a row
+per match or delivery), and every figure is added up from those (see load_facts). Nothing here writes.
 
 Definitions (the report's glossary repeats them):
 - a need is *posted* when it is published (visible to suppliers), *matched* when its first live match was
