@@ -56,6 +56,26 @@ def report(match: Match, user: User, quantity: Decimal, delivered_on: date, note
     return delivery
 
 
+def set_measure(delivery: Delivery, user: User, measure_id: int | None) -> None:
+    """The supplier changes the council measure a delivery counts towards, or removes its own tag (None) so it
+    counts as its offer's again. Once an officer has verified it, the figures stand as verified."""
+    from matchmaker.services.offers import _measure
+
+    match = delivery.match
+    if user.organisation_id != match.offer.contract.supplier_id:
+        raise NotAllowed("Only the supplier in this match can change what a delivery counts towards")
+    if delivery.verified_at is not None:
+        raise NotAllowed("This delivery has been verified: ask the brokerage team to change its measure")
+    # Choosing the offer's own measure is the same as having no tag of its own: it follows the offer.
+    delivery.measure = _measure(measure_id, match.offer.unit) if measure_id not in (None, match.offer.measure_id) \
+        else None
+    db.session.flush()
+    counted = delivery.measure or match.offer.measure
+    audit.record("delivery.measure", match, user,
+                 note=f"Counts towards {counted.code}" if counted else "Counts towards no measure",
+                 detail={"title": "Delivery measure changed"})
+
+
 def confirm(delivery: Delivery, user: User, received: Decimal, note: str = "", story: str = "",
             share_story: bool = False) -> None:
     """The group says what it received (it may be less than reported), and may tell its story: reports show a

@@ -14,6 +14,9 @@ from sqlalchemy import select
 from matchmaker.extensions import db
 from matchmaker.models import (
     Contract,
+    Match,
+    MatchStatus,
+    Measure,
     Need,
     NeedStatus,
     Offer,
@@ -78,9 +81,54 @@ def load_demo_data(path: Path = DEMO_FILE, progress: Callable[[str], None] = lam
             role = Role.member_of(kind)
             add_user(member["full_name"], member["email"], role, org)
     db.session.flush()
+    _load_measures()
     created_needs, created_offers = _load_needs_and_offers(data)
-    return (f"{created_orgs} organisations, {created_users} accounts, {created_needs} needs and "
-            f"{created_offers} offers created")
+    created_matches = _load_matches(data, officer)
+    return (f"{created_orgs} organisations, {created_users} accounts, {created_needs} needs, "
+            f"{created_offers} offers and {created_matches} delivered matches created")
+
+
+def _load_measures() -> None:
+    """The example measure list (units, no proxy values), so offers and deliveries can be tagged."""
+    from matchmaker.services import measures as measure_service
+
+    if db.session.scalar(select(Measure.id).limit(1)) is not None:
+        return
+    upload = measure_service.parse((SEEDS_DIR / "measures-example.csv").read_bytes())
+    officer = db.session.scalar(select(User).where(User.role == Role.OFFICER).order_by(User.id))
+    measure_service.save(upload, officer)
+    db.session.flush()
+
+
+def _load_matches(data: dict, officer: User) -> int:
+    """Matches taken through the real use cases (approve, introduce, report, confirm, verify), so the impact
+    pages, the stories and the contracts' progress have something true to show."""
+    from matchmaker.services import brokerage
+    from matchmaker.services import deliveries as delivery_service
+
+    created = 0
+    for spec in data.get("matches", []):
+        need = db.session.scalar(select(Need).where(Need.ref == spec["need"]))
+        offer = db.session.scalar(select(Offer).where(Offer.ref == spec["offer"]))
+        if need is None or offer is None or db.session.scalar(
+                select(Match.id).where(Match.need_id == need.id, Match.offer_id == offer.id)) is not None:
+            continue
+        supplier = db.session.scalar(select(User).where(User.organisation_id == offer.contract.supplier_id))
+        group = db.session.scalar(select(User).where(User.organisation_id == need.organisation_id))
+        if supplier is None or group is None:  # an organisation that was there before the demo, without members
+            continue
+        match = brokerage.approve(need, offer, officer, Decimal(spec["quantity"]))
+        brokerage.move(match, MatchStatus.INTRODUCED, officer)
+        given = spec["delivery"]
+        delivery = delivery_service.report(match, supplier, Decimal(given["quantity"]),
+                                           date.today() - timedelta(days=given["days_ago"]), given["note"],
+                                           complete=True)
+        delivery_service.confirm(delivery, group, Decimal(given["quantity"]), story=given["story"],
+                                 share_story=given["share_story"])
+        delivery_service.verify(delivery, officer)
+        created += 1
+    db.session.flush()
+    return created
 
 
 def _tags(spec: dict) -> dict:
@@ -126,8 +174,11 @@ def _load_needs_and_offers(data: dict) -> tuple[int, int]:
         for offer_spec in spec["offers"]:
             if db.session.scalar(select(Offer.id).where(Offer.ref == offer_spec["ref"])) is not None:
                 continue
+            measure = db.session.scalar(select(Measure).where(Measure.code == offer_spec["measure"])) \
+                if offer_spec.get("measure") else None
             db.session.add(Offer(ref=offer_spec["ref"], contract=contract, title=offer_spec["title"],
-                                 description=offer_spec["description"], allocated=Decimal(0), **_tags(offer_spec)))
+                                 description=offer_spec["description"], allocated=Decimal(0), measure=measure,
+                                 **_tags(offer_spec)))
             offers += 1
     db.session.flush()
     return needs, offers

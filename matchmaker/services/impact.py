@@ -1,7 +1,7 @@
 """Impact figures for any period: what was asked for, matched, delivered and verified, and where.
 
-A pure query layer: every figure is one aggregate SQL query (no loops over matches or deliveries in Python),
-so the dashboard stays fast with tens of thousands of matches. Nothing here writes.
+A pure query layer: the period's facts are read in a few grouped queries (per need and per offer, never a row
+per match or delivery), and every figure is added up from those (see load_facts). Nothing here writes.
 
 Definitions (the report's glossary repeats them):
 - a need is *posted* when it is published (visible to suppliers), *matched* when its first live match was
@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, distinct, extract, func, literal, or_, select
+from sqlalchemy import String, and_, case, cast, extract, func, literal, select
 from sqlalchemy.orm import aliased
 
 from matchmaker.extensions import db
@@ -154,84 +154,266 @@ def _value(measure) -> Any:
     )
 
 
-def _deliveries(period: Period, *columns, verified_only: bool = False):
-    """Deliveries of live matches dated in the period, joined to their offer and (outer) measure."""
+# The facts behind every figure ------------------------------------------------------------------------------
+#
+# A dashboard shows some 20 figures and tables, all drawn from the same live matches and their deliveries.
+# Asking the database for each of them separately made it scan and join those tables 10 times (seconds with
+# 50,000 matches), so they are read in four grouped passes instead: per need and per offer, once for the
+# matches and once for the deliveries. The breakdowns (priority, ward, support type through the need; supplier
+# and contract through the offer) are then added up here from those few thousand rows.
+
+
+@dataclass
+class NeedSide:
+    """Per need (live matches only): what happened in the period, and the links that place it."""
+
+    approved: dict[int, int]  # need id -> live matches approved in the period
+    first_in_period: set[int]  # needs whose first live match was approved in the period
+    days_to_first: list[float]  # posting to first match, for those needs
+    met: int
+    verified: dict[int, dict[Any, Decimal]]  # need id -> {unit: verified quantity in the period}
+    value: dict[int, Decimal]  # need id -> verified value in the period (pounds)
+    monthly: dict[tuple[int, str], Decimal]  # (need id, "YYYY-MM") -> verified value in that month
+    posted: list[int]  # needs published in the period
+    open_needs: list[int]  # needs open now with no live match at all
+    links: dict[str, dict[int, tuple[str, ...]]]  # dimension -> need id -> keys (wards: ONS codes)
+    # Needs placed alike (same priorities, wards and support types: a few thousand places, not 25,000 needs),
+    # added up once: needs posted, and [matches approved, {unit: verified}, value].
+    posted_by_place: dict[tuple, int]
+    placed: dict[tuple, list[Any]]
+
+
+PLACES = ("priority", "ward", "support_type")  # the order of a place's keys
+
+
+@dataclass
+class OfferSide:
+    """Per offer: its matches and deliveries, in the period and up to its end."""
+
+    offers: dict[int, dict[str, Any]]  # id -> unit, quantity, active, created_in, contract_id, measure_id
+    matches: dict[int, dict[str, Any]]  # offer id -> approved_n, approved_q (in the period), approved_to_end
+    deliveries: dict[tuple[int, int | None], dict[str, Any]]  # (offer id, measure id) -> sums
+
+
+@dataclass
+class Facts:
+    period: Period
+    need: NeedSide | None
+    offer: OfferSide
+
+
+def load_facts(period: Period, need_side: bool = True, contract_ids: list[int] | None = None) -> Facts:
+    """Everything the period's figures need, in a handful of grouped queries (see above)."""
+    db.session.flush()  # the queries go through Core, which does not flush pending changes as the ORM would
+    return Facts(period, _need_side(period) if need_side else None, _offer_side(period, contract_ids))
+
+
+def _facts(period: Period, facts: Facts | None) -> Facts:
+    return facts if facts is not None and facts.period == period else load_facts(period)
+
+
+def _verified_in(period: Period):
+    return and_(Delivery.delivered_on >= period.start, Delivery.delivered_on <= period.end,
+                Delivery.verified_quantity.is_not(None))
+
+
+def _delivered_in(period: Period):
+    return and_(Delivery.delivered_on >= period.start, Delivery.delivered_on <= period.end)
+
+
+def _need_side(period: Period) -> NeedSide:
+    session = db.session
+    postgres = session.get_bind().dialect.name == "postgresql"
+    posted_at = func.coalesce(Need.published_at, Need.created_at)
+    first = func.min(Match.created_at)
+    if postgres:
+        days = func.extract("epoch", first - func.min(posted_at)) / 86400.0
+    else:  # SQLite keeps timestamps as ISO text, which julianday() reads
+        days = func.julianday(first) - func.julianday(func.min(posted_at))
+    first_in = and_(first >= period.starts_at, first < period.ends_before)
+    approved, first_in_period, days_to_first, is_met = {}, set(), [], {}
+    for need_id, n, is_first_in, d, met in _rows(
+            select(Need.id, func.count(case((_between(Match.created_at, period), 1))),
+                   case((first_in, 1), else_=0), days, func.max(case((Need.status == NeedStatus.MET, 1), else_=0)))
+            .select_from(Match).join(Need, Need.id == Match.need_id).where(_live()).group_by(Need.id)):
+        is_met[need_id] = met
+        if n:
+            approved[need_id] = n
+        if is_first_in:
+            first_in_period.add(need_id)
+            days_to_first.append(float(d))
+
     measure, on = _measure()
-    query = (select(*[c(measure) if callable(c) else c for c in columns])
-             .select_from(Delivery).join(Match, Delivery.match_id == Match.id).join(Offer, Match.offer_id == Offer.id)
-             .outerjoin(measure, on)
-             .where(_live(), Delivery.delivered_on >= period.start, Delivery.delivered_on <= period.end))
-    if verified_only:
-        query = query.where(Delivery.verified_quantity.is_not(None))
-    return query
+    verified_in = _verified_in(period)
+    # "YYYY-MM" of the delivery date (SQLite keeps dates as ISO text, so its first seven characters).
+    month = case((verified_in, func.to_char(Delivery.delivered_on, "YYYY-MM") if postgres
+                  else func.substr(Delivery.delivered_on, 1, 7)))
+    last = func.max(Delivery.verified_at)
+    verified: dict[int, dict[Any, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    value: dict[int, Decimal] = defaultdict(Decimal)
+    monthly: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    last_in, last_after = set(), set()
+    for need_id, unit, ym, quantity, pounds, is_in, is_after in _rows(
+            select(Match.need_id, Offer.unit, month, func.sum(case((verified_in, Delivery.verified_quantity))),
+                   func.sum(case((verified_in, _value(measure)))),
+                   case((and_(last >= period.starts_at, last < period.ends_before), 1), else_=0),
+                   case((last >= period.ends_before, 1), else_=0))
+            .select_from(Delivery).join(Match, Delivery.match_id == Match.id)
+            .join(Offer, Match.offer_id == Offer.id).outerjoin(measure, on)
+            .where(_live()).group_by(Match.need_id, Offer.unit, month)):
+        if is_in:
+            last_in.add(need_id)
+        if is_after:
+            last_after.add(need_id)
+        if ym is None:
+            continue
+        if unit is not None and quantity:
+            verified[need_id][unit] += quantity
+        if pounds:
+            value[need_id] += pounds
+            monthly[(need_id, ym)] += pounds
+    met = sum(1 for n in last_in - last_after if is_met.get(n))
+
+    # One row per need: whether it was posted in the period or is open with no live match, and the ids of its
+    # priorities, support types and wards as "3,5" (one row a need rather than one a link; each distinct set of
+    # ids is turned into keys once).
+    tables = {"priority": (need_priority, need_priority.c.priority_id, Priority, Priority.slug),
+              "support_type": (need_support_type, need_support_type.c.support_type_id, SupportType, SupportType.slug),
+              "ward": (need_ward, need_ward.c.ward_id, Ward, Ward.ons_code)}
+    keys = {name: {str(i): k for i, k in _rows(select(reference.id, key))}
+            for name, (_, _, reference, key) in tables.items()}
+    # Joined as grouped subqueries, not correlated ones: PostgreSQL hashes them once instead of 25,000 look-ups.
+    listed = [select(table.c.need_id, (func.string_agg(cast(column, String), ",") if postgres
+                                       else func.group_concat(column, ",")).label("ids"))
+              .group_by(table.c.need_id).subquery() for table, column, _, _ in tables.values()]
+    live_needs = select(Match.need_id).where(_live()).distinct().subquery()
+    query = select(Need.id, case((_between(Need.published_at, period), 1), else_=0),
+                   case((and_(Need.status == NeedStatus.OPEN, live_needs.c.need_id.is_(None)), 1), else_=0),
+                   *[sub.c.ids for sub in listed]).outerjoin(live_needs, live_needs.c.need_id == Need.id)
+    for sub in listed:
+        query = query.outerjoin(sub, sub.c.need_id == Need.id)
+    posted, open_needs = [], []
+    links: dict[str, dict[int, tuple[str, ...]]] = {name: {} for name in tables}
+    sets: dict[tuple[str, str], tuple[str, ...]] = {}
+    for need_id, is_posted, is_unmatched, *ids in _rows(query):
+        if is_posted:
+            posted.append(need_id)
+        if is_unmatched:
+            open_needs.append(need_id)
+        for name, found in zip(tables, ids, strict=True):
+            if found:
+                combination = sets.get((name, found))
+                if combination is None:
+                    combination = sets[(name, found)] = tuple(sorted(keys[name][i] for i in found.split(",")))
+                links[name][need_id] = combination
+    priorities, wards, support_types = (links[name] for name in PLACES)
+
+    def place(need_id: int) -> tuple:
+        return (priorities.get(need_id, ()), wards.get(need_id, (BOROUGH_WIDE,)), support_types.get(need_id, ()))
+
+    posted_by_place: dict[tuple, int] = defaultdict(int)
+    for need_id in posted:
+        posted_by_place[place(need_id)] += 1
+    placed: dict[tuple, list[Any]] = {}
+    for need_id in approved.keys() | verified.keys() | value.keys():
+        totals = placed.setdefault(place(need_id), [0, defaultdict(Decimal), Decimal(0)])
+        totals[0] += approved.get(need_id, 0)
+        for unit, quantity in verified.get(need_id, {}).items():
+            totals[1][unit] += quantity
+        totals[2] += value.get(need_id, 0)
+    return NeedSide(approved, first_in_period, days_to_first, met, verified, value, monthly, posted, open_needs,
+                    links, posted_by_place, placed)
+
+
+def _rows(query) -> list[Any]:
+    """All rows at once through Core: many thousands of plain tuples, without the ORM's per-row work."""
+    return db.session.connection().execute(query).all()
+
+
+def _offer_side(period: Period, contract_ids: list[int] | None) -> OfferSide:
+    session = db.session
+    query = select(Offer.id, Offer.unit, Offer.quantity, Offer.status, Offer.contract_id, Offer.measure_id,
+                   case((_between(Offer.created_at, period), 1), else_=0))
+    if contract_ids is not None:
+        query = query.where(Offer.contract_id.in_(contract_ids))
+    offers = {oid: {"unit": unit, "quantity": quantity, "active": status == OfferStatus.ACTIVE,
+                    "contract_id": contract_id, "measure_id": measure_id, "created_in": bool(created_in)}
+              for oid, unit, quantity, status, contract_id, measure_id, created_in in _rows(query)}
+    restrict = [Match.offer_id.in_(select(Offer.id).where(Offer.contract_id.in_(contract_ids)))] \
+        if contract_ids is not None else []
+
+    approved_in = _between(Match.created_at, period)
+    matches = {oid: {"approved_n": n, "approved_q": q or Decimal(0), "approved_to_end": to_end or Decimal(0)}
+               for oid, n, q, to_end in _rows(
+                   select(Match.offer_id, func.count(case((approved_in, 1))),
+                          func.sum(case((approved_in, Match.quantity))),
+                          func.sum(case((Match.created_at < period.ends_before, Match.quantity))))
+                   .where(_live(), *restrict).group_by(Match.offer_id))}
+
+    measure, on = _measure()
+    delivered_in, verified_in = _delivered_in(period), _verified_in(period)
+    to_end = Delivery.delivered_on <= period.end
+    effective = func.coalesce(Delivery.measure_id, Offer.measure_id)
+    deliveries = {}
+    for row in _rows(
+            select(Match.offer_id, effective,
+                   func.count(case((delivered_in, 1))), func.sum(case((delivered_in, Delivery.quantity))),
+                   func.count(case((verified_in, 1))), func.sum(case((verified_in, Delivery.verified_quantity))),
+                   func.sum(case((verified_in, _value(measure)))),
+                   func.sum(case((to_end, Delivery.quantity))), func.sum(case((to_end, Delivery.verified_quantity))),
+                   func.sum(case((to_end, _value(measure)))))
+            .select_from(Delivery).join(Match, Delivery.match_id == Match.id)
+            .join(Offer, Match.offer_id == Offer.id).outerjoin(measure, on)
+            .where(_live(), *restrict).group_by(Match.offer_id, effective)):
+        deliveries[(row[0], row[1])] = dict(zip(
+            ("delivered_n", "delivered_q", "verified_n", "verified_q", "value", "reported_to_end",
+             "verified_to_end", "value_to_end"), [v if v is not None else Decimal(0) for v in row[2:]], strict=True))
+    return OfferSide(offers, matches, deliveries)
 
 
 # Headline figures ------------------------------------------------------------------------------------------
 
 
-def _per_need(last: bool = True):
-    """Each need with a live match: when it was first matched and (if asked) when its help was last verified."""
-    if not last:
-        return select(Match.need_id, func.min(Match.created_at).label("first")).where(_live()) \
-            .group_by(Match.need_id).subquery()
-    return (select(Match.need_id, func.min(Match.created_at).label("first"),
-                   func.max(Delivery.verified_at).label("last"))
-            .outerjoin(Delivery, Delivery.match_id == Match.id).where(_live())
-            .group_by(Match.need_id).subquery())
+def need_figures(period: Period, facts: Facts | None = None) -> dict[str, int]:
+    need = _facts(period, facts).need
+    return {"posted": len(need.posted), "matched": len(need.first_in_period), "met": need.met,
+            "open_without_a_match": len(need.open_needs)}
 
 
-def need_figures(period: Period) -> dict[str, int]:
-    posted = db.session.scalar(select(func.count(Need.id)).where(_between(Need.published_at, period)))
-    per_need = _per_need()
-    matched, met = db.session.execute(
-        select(func.count(case((_between(per_need.c.first, period), 1))),
-               func.count(case((and_(Need.status == NeedStatus.MET, _between(per_need.c.last, period)), 1))))
-        .select_from(per_need).join(Need, Need.id == per_need.c.need_id)).one()
-    return {"posted": posted or 0, "matched": matched or 0, "met": met or 0,
-            "open_without_a_match": unmatched_count()}
+def offer_figures(period: Period, facts: Facts | None = None) -> dict[str, Any]:
+    side = _facts(period, facts).offer
+    committed, approved = defaultdict(lambda: [0, Decimal(0)]), defaultdict(lambda: [0, Decimal(0)])
+    delivered, verified = defaultdict(lambda: [0, Decimal(0)]), defaultdict(lambda: [0, Decimal(0)])
+    value = Decimal(0)
+    for offer in side.offers.values():
+        if offer["created_in"] and offer["active"]:
+            committed[offer["unit"]][0] += 1
+            committed[offer["unit"]][1] += offer["quantity"] or 0
+    for oid, m in side.matches.items():
+        unit = side.offers[oid]["unit"]
+        approved[unit][0] += m["approved_n"]
+        approved[unit][1] += m["approved_q"]
+    for (oid, _), d in side.deliveries.items():
+        unit = side.offers[oid]["unit"]
+        delivered[unit][0] += d["delivered_n"]
+        delivered[unit][1] += d["delivered_q"]
+        verified[unit][0] += d["verified_n"]
+        verified[unit][1] += d["verified_q"]
+        value += d["value"]
 
-
-def unmatched_count() -> int:
-    """Needs open right now with no live match at all (the officers' report says why, need by need)."""
-    live = select(Match.id).where(Match.need_id == Need.id, Match.status.in_(LIVE)).exists()
-    return db.session.scalar(select(func.count(Need.id)).where(Need.status == NeedStatus.OPEN, ~live)) or 0
-
-
-def offer_figures(period: Period) -> dict[str, Any]:
-    committed = db.session.execute(
-        select(Offer.unit, func.count(Offer.id), func.sum(Offer.quantity))
-        .where(_between(Offer.created_at, period), Offer.status == OfferStatus.ACTIVE).group_by(Offer.unit)).all()
-    approved = db.session.execute(
-        select(Offer.unit, func.count(Match.id), func.sum(Match.quantity)).join(Offer, Match.offer_id == Offer.id)
-        .where(_live(), _between(Match.created_at, period)).group_by(Offer.unit)).all()
-    # Delivered and verified in one pass: count() and sum() skip the deliveries not verified yet (NULL).
-    delivered = db.session.execute(
-        _deliveries(period, Offer.unit, func.count(Delivery.id), func.sum(Delivery.quantity),
-                    func.count(Delivery.verified_quantity), func.sum(Delivery.verified_quantity),
-                    lambda m: func.sum(_value(m))).group_by(Offer.unit)).all()
-    verified = [(unit, count, total, value) for unit, _, _, count, total, value in delivered if count]
-
-    def block(rows, count_at=1, total_at=2) -> dict[str, Any]:
-        return {"count": sum(r[count_at] for r in rows),
-                "by_unit": _by_unit((r[0], r[total_at]) for r in rows)}
+    def block(totals) -> dict[str, Any]:
+        return {"count": sum(c for c, _ in totals.values()), "by_unit": _by_unit((u, q) for u, (_, q) in totals.items())}
 
     return {"committed": block(committed), "approved": block(approved), "delivered": block(delivered),
-            "verified": {**block(verified), "value_pounds": number(sum((r[3] or 0 for r in verified), Decimal(0)))}}
+            "verified": {**block(verified), "value_pounds": number(value)}}
 
 
-def median_days_to_first_match(period: Period) -> float | None:
+def median_days_to_first_match(period: Period, facts: Facts | None = None) -> float | None:
     """For needs first matched in the period: the median number of days from posting to that first match."""
-    per_need = _per_need(last=False)
-    posted = func.coalesce(Need.published_at, Need.created_at)
-    if db.session.get_bind().dialect.name == "postgresql":
-        days = func.extract("epoch", per_need.c.first - posted) / 86400.0
-    else:  # SQLite keeps timestamps as ISO text, which julianday() reads
-        days = func.julianday(per_need.c.first) - func.julianday(posted)
-    values = db.session.scalars(select(days).select_from(per_need).join(Need, Need.id == per_need.c.need_id)
-                                .where(_between(per_need.c.first, period))).all()
+    values = _facts(period, facts).need.days_to_first
     if not values:
         return None
-    return round(max(statistics.median(float(v) for v in values), 0.0), 1)
+    return round(max(statistics.median(values), 0.0), 1)
 
 
 # Breakdowns ------------------------------------------------------------------------------------------------
@@ -253,71 +435,77 @@ DIMENSIONS = {d.name: d for d in (
 )}
 
 
-def _keyed(query, dimension: str, need_id_column):
-    """Join the query to the dimension; returns it with (key, label, share) columns added, and the columns
-    to group by. `share` splits a need's figures equally between its wards; for other dimensions it is 1."""
-    one = literal(1)
+def _labels(dimension: str) -> dict[str, str]:
     if dimension == "priority":
-        query = (query.join(need_priority, need_priority.c.need_id == need_id_column)
-                 .join(Priority, Priority.id == need_priority.c.priority_id))
-        key, label, share, group = Priority.slug, Priority.short_title, one, [Priority.slug, Priority.short_title]
-    elif dimension == "support_type":
-        query = (query.join(need_support_type, need_support_type.c.need_id == need_id_column)
-                 .join(SupportType, SupportType.id == need_support_type.c.support_type_id))
-        key, label, share, group = SupportType.slug, SupportType.name, one, [SupportType.slug, SupportType.name]
-    elif dimension == "ward":
-        wards = select(need_ward.c.need_id, func.count().label("n")).group_by(need_ward.c.need_id).subquery()
-        query = (query.outerjoin(need_ward, need_ward.c.need_id == need_id_column)
-                 .outerjoin(Ward, Ward.id == need_ward.c.ward_id)
-                 .outerjoin(wards, wards.c.need_id == need_id_column))
-        key, label = func.coalesce(Ward.ons_code, BOROUGH_WIDE), func.coalesce(Ward.name, "Borough-wide")
-        share, group = func.coalesce(wards.c.n, 1), [Ward.ons_code, Ward.name, wards.c.n]
-    elif dimension == "supplier":
-        query = (query.join(Contract, Contract.id == Offer.contract_id)
-                 .join(Organisation, Organisation.id == Contract.supplier_id))
-        key, label, share, group = Organisation.id, Organisation.name, one, [Organisation.id, Organisation.name]
-    elif dimension == "contract":
-        query = query.join(Contract, Contract.id == Offer.contract_id)
-        key, label, share, group = Contract.ref, Contract.title, one, [Contract.ref, Contract.title]
-    else:
-        raise ValueError(f"unknown dimension {dimension}")
-    return query.add_columns(key, label, share), group
+        return dict(db.session.execute(select(Priority.slug, Priority.short_title)).all())
+    if dimension == "support_type":
+        return dict(db.session.execute(select(SupportType.slug, SupportType.name)).all())
+    if dimension == "ward":
+        return {**dict(db.session.execute(select(Ward.ons_code, Ward.name)).all()), BOROUGH_WIDE: "Borough-wide"}
+    raise ValueError(f"unknown dimension {dimension}")
 
 
-def breakdown(period: Period, dimension: str) -> list[dict[str, Any]]:
+def breakdown(period: Period, dimension: str, facts: Facts | None = None) -> list[dict[str, Any]]:
     """One row per priority, ward, support type, supplier or contract, each with the period's figures.
 
-    For wards, `share` is the number of wards the need is in: its figures are divided between them."""
+    A need in several wards has its verified help divided equally between them."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension}")
+    facts = _facts(period, facts)
     rows: dict[str, dict[str, Any]] = {}
 
     def row(key, label: str) -> dict[str, Any]:
         return rows.setdefault(str(key), {"key": str(key), "label": label, "needs_posted": 0, "matches_approved": 0,
                                           "verified": defaultdict(Decimal), "value_pounds": Decimal(0)})
 
-    dim = DIMENSIONS[dimension]
-    if dim.need_side:
-        posted, group = _keyed(select(func.count(distinct(Need.id))).select_from(Need), dimension, Need.id)
-        for count, key, label, _ in db.session.execute(
-                posted.where(_between(Need.published_at, period)).group_by(*group)):
-            row(key, label)["needs_posted"] += count
-    # Matches approved and help verified in the period, in one pass over live matches and their deliveries.
-    measure, on = _measure()
-    approved_in = _between(Match.created_at, period)
-    verified_in = and_(Delivery.delivered_on >= period.start, Delivery.delivered_on <= period.end,
-                       Delivery.verified_quantity.is_not(None))
-    facts, group = _keyed(
-        select(Offer.unit, func.count(distinct(case((approved_in, Match.id)))),
-               func.sum(case((verified_in, Delivery.verified_quantity))), func.sum(case((verified_in, _value(measure)))))
-        .select_from(Match).join(Offer, Match.offer_id == Offer.id)
-        .outerjoin(Delivery, Delivery.match_id == Match.id).outerjoin(measure, on), dimension, Match.need_id)
-    facts = facts.where(_live(), or_(approved_in, verified_in)).group_by(Offer.unit, *group)
-    for unit, approved, quantity, value, key, label, share in db.session.execute(facts):
-        target = row(key, label)
-        target["matches_approved"] += approved
-        divide = Decimal(int(share or 1))
-        if unit is not None and quantity:
-            target["verified"][Unit(unit).value] += Decimal(quantity) / divide
-        target["value_pounds"] += Decimal(value or 0) / divide
+    if DIMENSIONS[dimension].need_side:
+        need, labels = facts.need, _labels(dimension)
+
+        # Needs placed alike were added up together once (see _need_side); here each set of keys' totals go
+        # to its keys, and a need in several wards is divided between them.
+        at = PLACES.index(dimension)
+        posted: dict[tuple[str, ...], int] = defaultdict(int)
+        for place, count in need.posted_by_place.items():
+            posted[place[at]] += count
+        placed: dict[tuple[str, ...], list[Any]] = {}
+        for place, (approved, verified, value) in need.placed.items():
+            totals = placed.setdefault(place[at], [0, defaultdict(Decimal), Decimal(0)])
+            totals[0] += approved
+            for unit, quantity in verified.items():
+                totals[1][unit] += quantity
+            totals[2] += value
+        for combination, count in posted.items():
+            for key in combination:
+                row(key, labels[key])["needs_posted"] += count
+        for combination, (approved, verified, value) in placed.items():
+            divide = Decimal(len(combination)) if dimension == "ward" else Decimal(1)
+            for key in combination:
+                target = row(key, labels[key])
+                target["matches_approved"] += approved
+                for unit, quantity in verified.items():
+                    target["verified"][Unit(unit).value] += quantity / divide
+                target["value_pounds"] += value / divide
+    else:
+        side = facts.offer
+        contracts = {cid: (ref, title, supplier_id, supplier) for cid, ref, title, supplier_id, supplier in
+                     db.session.execute(select(Contract.id, Contract.ref, Contract.title, Organisation.id,
+                                               Organisation.name)
+                                        .join(Organisation, Organisation.id == Contract.supplier_id))}
+
+        def target_for(offer_id: int) -> dict[str, Any]:
+            ref, title, supplier_id, supplier = contracts[side.offers[offer_id]["contract_id"]]
+            return row(ref, title) if dimension == "contract" else row(supplier_id, supplier)
+
+        for oid, m in side.matches.items():
+            if m["approved_n"]:
+                target_for(oid)["matches_approved"] += m["approved_n"]
+        for (oid, _), d in side.deliveries.items():
+            if d["verified_n"]:
+                target = target_for(oid)
+                unit = side.offers[oid]["unit"]
+                if unit is not None and d["verified_q"]:
+                    target["verified"][Unit(unit).value] += d["verified_q"]
+                target["value_pounds"] += d["value"]
     _add_missing_reference_rows(rows, dimension, row)
     result = [{**r, "verified": _by_unit(r["verified"].items()), "value_pounds": number(r["value_pounds"])}
               for r in rows.values()]
@@ -349,12 +537,12 @@ def _order(dimension: str):
 # The ward map's figures ------------------------------------------------------------------------------------
 
 
-def ward_figures(period: Period) -> list[dict[str, Any]]:
+def ward_figures(period: Period, facts: Facts | None = None) -> list[dict[str, Any]]:
     """Each ward with its population, needs posted and verified value, and both per 1,000 residents."""
     populations = {code: (name, population) for code, name, population in
                    db.session.execute(select(Ward.ons_code, Ward.name, Ward.population))}
     found = []
-    for r in breakdown(period, "ward"):
+    for r in breakdown(period, "ward", facts):
         if r["key"] == BOROUGH_WIDE:
             continue
         name, population = populations[r["key"]]
@@ -368,82 +556,75 @@ def ward_figures(period: Period) -> list[dict[str, Any]]:
 # Over time, per contract, per measure ----------------------------------------------------------------------
 
 
-def value_by_priority_over_time(period: Period) -> dict[str, Any]:
+def value_by_priority_over_time(period: Period, facts: Facts | None = None) -> dict[str, Any]:
     """Verified value in pounds for each priority and each month of the period (zeros included)."""
-    measure, on = _measure()
-    year, month = extract("year", Delivery.delivered_on), extract("month", Delivery.delivered_on)
-    query = (select(Priority.slug, year, month, func.sum(_value(measure)))
-             .select_from(Delivery).join(Match, Delivery.match_id == Match.id).join(Offer, Match.offer_id == Offer.id)
-             .outerjoin(measure, on)
-             .join(need_priority, need_priority.c.need_id == Match.need_id)
-             .join(Priority, Priority.id == need_priority.c.priority_id)
-             .where(_live(), Delivery.verified_quantity.is_not(None),
-                    Delivery.delivered_on >= period.start, Delivery.delivered_on <= period.end)
-             .group_by(Priority.slug, year, month))
-    totals = {(slug, int(y), int(m)): value for slug, y, m, value in db.session.execute(query)}
+    need = _facts(period, facts).need
+    slugs = need.links["priority"]
+    totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for (need_id, month), pounds in need.monthly.items():
+        for slug in slugs.get(need_id, ()):
+            totals[(slug, month)] += pounds
     priorities = db.session.execute(select(Priority.slug, Priority.short_title).order_by(Priority.number)).all()
-    months = period.months()
+    months = [f"{y:04d}-{m:02d}" for y, m in period.months()]
     return {
-        "months": [f"{y:04d}-{m:02d}" for y, m in months],
-        "series": [{"key": slug, "label": title, "values": [number(totals.get((slug, y, m))) for y, m in months]}
+        "months": months,
+        "series": [{"key": slug, "label": title, "values": [number(totals.get((slug, m))) for m in months]}
                    for slug, title in priorities],
     }
 
 
-def contracts_committed_and_delivered(period: Period, contract_ids: list[int] | None = None) -> list[dict[str, Any]]:
+def contracts_committed_and_delivered(period: Period, contract_ids: list[int] | None = None,
+                                      facts: Facts | None = None) -> list[dict[str, Any]]:
     """Contracts running during the period: what they committed, and what was approved and verified up to its end.
 
     `share_verified` is the mean, over offers with a committed amount, of verified / committed (as on the
     contract's page); value in pounds where measures with proxies, or pounds, allow.
     """
-    measure, on = _measure()
-    committed_value = (select(Offer.id.label("offer_id"), case(
-        (measure.proxy_value.is_not(None), Offer.quantity * measure.proxy_value),
-        (Offer.unit == Unit.POUNDS, Offer.quantity), else_=literal(0)).label("value"))
-        .outerjoin(measure, measure.id == Offer.measure_id).subquery())
-    approved = (select(Match.offer_id, func.sum(Match.quantity).label("approved"))
-                .where(_live(), Match.created_at < period.ends_before)
-                .group_by(Match.offer_id).subquery())
-    verified = (select(Match.offer_id, func.sum(Delivery.verified_quantity).label("verified"),
-                       func.sum(Delivery.quantity).label("reported"), func.sum(_value(measure)).label("value"))
-                .select_from(Delivery).join(Match, Delivery.match_id == Match.id)
-                .join(Offer, Match.offer_id == Offer.id).outerjoin(measure, on)
-                .where(_live(), Delivery.delivered_on <= period.end)
-                .group_by(Match.offer_id).subquery())
-    query = (select(Contract.id, Contract.ref, Contract.title, Organisation.name, Offer.unit, Offer.quantity,
-                    committed_value.c.value, approved.c.approved, verified.c.reported, verified.c.verified,
-                    verified.c.value)
+    side = (facts if facts is not None and facts.period == period and contract_ids is None
+            else load_facts(period, need_side=False, contract_ids=contract_ids)).offer
+    proxies = dict(db.session.execute(select(Measure.id, Measure.proxy_value)).all())
+    query = (select(Contract.id, Contract.ref, Contract.title, Organisation.name)
              .join(Organisation, Organisation.id == Contract.supplier_id)
-             .join(Offer, Offer.contract_id == Contract.id)
-             .join(committed_value, committed_value.c.offer_id == Offer.id)
-             .outerjoin(approved, approved.c.offer_id == Offer.id)
-             .outerjoin(verified, verified.c.offer_id == Offer.id)
-             .where(Offer.status == OfferStatus.ACTIVE, Contract.start_date <= period.end,
-                    Contract.end_date >= period.start)
-             .order_by(Contract.ref))
+             .where(Contract.start_date <= period.end, Contract.end_date >= period.start).order_by(Contract.ref))
     if contract_ids is not None:
         query = query.where(Contract.id.in_(contract_ids))
-    contracts: dict[int, dict[str, Any]] = {}
-    for (cid, ref, title, supplier, unit, quantity, c_value, approved_q, reported_q, verified_q,
-         v_value) in db.session.execute(query):
-        entry = contracts.setdefault(cid, {
-            "id": cid, "ref": ref, "title": title, "supplier": supplier, "offers": 0,
-            "committed": defaultdict(Decimal), "approved": defaultdict(Decimal), "delivered": defaultdict(Decimal),
-            "verified": defaultdict(Decimal), "committed_value_pounds": Decimal(0),
-            "verified_value_pounds": Decimal(0), "_shares": []})
+    contracts: dict[int, dict[str, Any]] = {
+        cid: {"id": cid, "ref": ref, "title": title, "supplier": supplier, "offers": 0,
+              "committed": defaultdict(Decimal), "approved": defaultdict(Decimal), "delivered": defaultdict(Decimal),
+              "verified": defaultdict(Decimal), "committed_value_pounds": Decimal(0),
+              "verified_value_pounds": Decimal(0), "_shares": []}
+        for cid, ref, title, supplier in db.session.execute(query)}
+    delivered: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
+    for (oid, _), d in side.deliveries.items():
+        totals = delivered[oid]
+        totals[0] += d["reported_to_end"]
+        totals[1] += d["verified_to_end"]
+        totals[2] += d["value_to_end"]
+    for oid, offer in sorted(side.offers.items()):
+        entry = contracts.get(offer["contract_id"])
+        if entry is None or not offer["active"]:
+            continue
+        unit, quantity = offer["unit"], offer["quantity"]
+        reported_q, verified_q, v_value = delivered[oid] if oid in delivered else (0, 0, 0)
+        proxy = proxies.get(offer["measure_id"])
         entry["offers"] += 1
-        entry["committed_value_pounds"] += c_value or 0
-        entry["verified_value_pounds"] += v_value or 0
+        if proxy is not None:
+            entry["committed_value_pounds"] += (quantity or 0) * proxy
+        elif unit == Unit.POUNDS:
+            entry["committed_value_pounds"] += quantity or 0
+        entry["verified_value_pounds"] += v_value
         if unit is not None:
             u = Unit(unit).value
             entry["committed"][u] += quantity or 0
-            entry["approved"][u] += approved_q or 0
-            entry["delivered"][u] += reported_q or 0
-            entry["verified"][u] += verified_q or 0
+            entry["approved"][u] += side.matches.get(oid, {}).get("approved_to_end", 0)
+            entry["delivered"][u] += reported_q
+            entry["verified"][u] += verified_q
             if quantity:
-                entry["_shares"].append(min(Decimal(verified_q or 0) / Decimal(quantity), Decimal(1)))
+                entry["_shares"].append(min(Decimal(verified_q) / Decimal(quantity), Decimal(1)))
     result = []
     for entry in contracts.values():
+        if not entry["offers"]:
+            continue
         shares = entry.pop("_shares")
         result.append({**entry, **{k: _by_unit(entry[k].items()) for k in ("committed", "approved", "delivered",
                                                                            "verified")},
@@ -453,19 +634,22 @@ def contracts_committed_and_delivered(period: Period, contract_ids: list[int] | 
     return result
 
 
-def by_measure(period: Period) -> list[dict[str, Any]]:
+def by_measure(period: Period, facts: Facts | None = None) -> list[dict[str, Any]]:
     """Quantities per measure (delivered and verified), and pounds only where the council gave a proxy value."""
-    measure, on = _measure()
-    query = (select(measure.code, measure.name, measure.unit, measure.proxy_value,
-                    func.sum(Delivery.quantity), func.sum(Delivery.verified_quantity))
-             .select_from(Delivery).join(Match, Delivery.match_id == Match.id).join(Offer, Match.offer_id == Offer.id)
-             .join(measure, on)
-             .where(_live(), Delivery.delivered_on >= period.start, Delivery.delivered_on <= period.end)
-             .group_by(measure.code, measure.name, measure.unit, measure.proxy_value).order_by(measure.code))
-    return [{"code": code, "name": name, "unit": Unit(unit).value, "delivered": number(delivered),
-             "verified": number(verified),
-             "value_pounds": number((verified or 0) * proxy) if proxy is not None else None}
-            for code, name, unit, proxy, delivered, verified in db.session.execute(query)]
+    side = _facts(period, facts).offer
+    totals: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for (_, measure_id), d in side.deliveries.items():
+        if measure_id is not None and d["delivered_n"]:
+            totals[measure_id][0] += d["delivered_q"]
+            totals[measure_id][1] += d["verified_q"]
+    if not totals:
+        return []
+    measures = db.session.execute(select(Measure.id, Measure.code, Measure.name, Measure.unit, Measure.proxy_value)
+                                  .where(Measure.id.in_(list(totals))).order_by(Measure.code))
+    return [{"code": code, "name": name, "unit": Unit(unit).value, "delivered": number(totals[mid][0]),
+             "verified": number(totals[mid][1]),
+             "value_pounds": number(totals[mid][1] * proxy) if proxy is not None else None}
+            for mid, code, name, unit, proxy in measures]
 
 
 # Stories and unmatched needs -------------------------------------------------------------------------------
@@ -497,29 +681,32 @@ def unmatched_reasons() -> list[dict[str, Any]]:
 # The whole picture -----------------------------------------------------------------------------------------
 
 
-def headline_figures(start: date, end: date) -> dict[str, Any]:
+def headline_figures(start: date, end: date, facts: Facts | None = None) -> dict[str, Any]:
     """The period's headline figures as plain JSON-friendly values (the API and the open data use this)."""
     period = _period(start, end)
+    facts = _facts(period, facts)
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat(), "label": period.label},
-        "needs": need_figures(period),
-        "offers": offer_figures(period),
-        "median_days_to_first_match": median_days_to_first_match(period),
-        "by_priority": [_public_row(r) for r in breakdown(period, "priority")],
+        "needs": need_figures(period, facts),
+        "offers": offer_figures(period, facts),
+        "median_days_to_first_match": median_days_to_first_match(period, facts),
+        "by_priority": [_public_row(r) for r in breakdown(period, "priority", facts)],
     }
 
 
 def open_data(start: date, end: date) -> dict[str, Any]:
     """Everything public for the period: aggregates only, no people, no contact details, no need titles."""
     period = _period(start, end)
-    figures = headline_figures(start, end)
+    facts = load_facts(period)
+    figures = headline_figures(start, end, facts)
     figures.update({
-        "by_ward": ward_figures(period),
-        "by_support_type": [_public_row(r) for r in breakdown(period, "support_type")],
-        "by_supplier": [_public_row(r) for r in breakdown(period, "supplier")],
-        "contracts": [{k: v for k, v in c.items() if k != "id"} for c in contracts_committed_and_delivered(period)],
-        "by_measure": by_measure(period),
-        "value_by_priority_over_time": value_by_priority_over_time(period),
+        "by_ward": ward_figures(period, facts),
+        "by_support_type": [_public_row(r) for r in breakdown(period, "support_type", facts)],
+        "by_supplier": [_public_row(r) for r in breakdown(period, "supplier", facts)],
+        "contracts": [{k: v for k, v in c.items() if k != "id"}
+                      for c in contracts_committed_and_delivered(period, facts=facts)],
+        "by_measure": by_measure(period, facts),
+        "value_by_priority_over_time": value_by_priority_over_time(period, facts),
         "licence": "Open Government Licence v3.0",
         "attribution": ATTRIBUTION,
     })

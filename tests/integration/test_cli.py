@@ -10,12 +10,27 @@ import pytest
 from sqlalchemy import func, select
 
 from matchmaker.extensions import db
-from matchmaker.models import AuditEvent, Organisation, OrganisationStatus, Priority, Proposal, Role, SupportType, User, Ward, WardAdjacency
+from matchmaker.models import (
+    AuditEvent,
+    Contract,
+    DigestFrequency,
+    Organisation,
+    OrganisationStatus,
+    Priority,
+    Proposal,
+    Role,
+    SupportType,
+    User,
+    Ward,
+    WardAdjacency,
+)
+from matchmaker.services import digest, remedial
 from matchmaker.services.demo_data import DEMO_FILE, DEMO_PASSWORD
 from tests.helpers.builders import make_organisation
-from tests.helpers.web import error_messages, post_form, sign_in
+from tests.helpers.web import error_messages, post_form, sign_in, text_of
 
 ADMIN_PASSWORD = "granite willow parade"
+CONTRACTS_BEHIND = "/officers/contracts?show=behind"
 SETUP_SUMMARY = "Setup complete: 22 wards, 48 neighbouring pairs, 5 priorities, 6 support types."
 
 
@@ -66,8 +81,9 @@ def test_seed_demo_creates_the_demo_borough_once(app, runner, client):
     result = runner.invoke(args=["seed", "--demo"])
     assert result.exit_code == 0, result.output
     needs, offers = len(demo["needs"]), sum(len(c["offers"]) for c in demo["contracts"])
-    assert (f"Demo data loaded: {organisations} organisations, {accounts} accounts, {needs} needs and {offers} offers "
-            "created, ") in result.output
+    matches = len(demo["matches"])
+    assert (f"Demo data loaded: {organisations} organisations, {accounts} accounts, {needs} needs, {offers} offers "
+            f"and {matches} delivered matches created, ") in result.output
     with app.app_context():
         proposed = _count(Proposal)
     # The engine has run, so an officer signing in to the demo finds matches to decide on.
@@ -84,7 +100,7 @@ def test_seed_demo_creates_the_demo_borough_once(app, runner, client):
 
     again = runner.invoke(args=["seed", "--demo"])
     assert again.exit_code == 0, again.output
-    assert "0 organisations, 0 accounts, 0 needs and 0 offers created" in again.output
+    assert "0 organisations, 0 accounts, 0 needs, 0 offers and 0 delivered matches created" in again.output
     with app.app_context():
         assert (_count(Organisation), _count(User)) == (organisations, accounts)
 
@@ -94,6 +110,24 @@ def test_seed_demo_creates_the_demo_borough_once(app, runner, client):
     assert response.headers["Location"] == "/officers/organisations"
     member = demo["organisations"][0]["member"]["email"]
     assert sign_in(app.test_client(), member, DEMO_PASSWORD).headers["Location"] == "/account"
+
+
+def test_the_demo_borough_has_something_to_show_on_the_impact_pages(app, runner):
+    demo = _demo()
+    assert runner.invoke(args=["seed", "--demo"]).exit_code == 0
+    [story] = [m["delivery"]["story"] for m in demo["matches"]]
+    officer = app.test_client()
+    sign_in(officer, next(s["email"] for s in demo["staff"] if s["role"] == "officer"), DEMO_PASSWORD)
+    dashboard = text_of(officer.get("/impact"))
+    assert "16 hours" in dashboard and "BR-INQ-01" in dashboard  # verified help, counted by a measure
+    assert story in text_of(app.test_client().get("/impact/annual-report"))  # shared, and public
+    with app.app_context():
+        northway = db.session.scalar(select(Contract).where(Contract.ref == "BC-2026-0142"))
+        assert remedial.can_open(northway)  # behind its commitments, with no plan yet
+        partner = next(o["member"]["email"] for o in demo["organisations"] if o["kind"] == "partner")
+        assert partner in [user.email for user, _ in digest.recipients(DigestFrequency.MONTHLY)]
+    behind = text_of(officer.get(CONTRACTS_BEHIND))
+    assert "BC-2026-0142" in behind and "Open a plan for BC-2026-0142" in behind
 
 
 def test_seed_leaves_what_already_exists_alone(app, runner):

@@ -110,6 +110,14 @@ def _not_blank(pdf_bytes: bytes) -> float:
     return sum(histogram[:200]) / sum(histogram)
 
 
+def _filled_to(page) -> float:
+    """How far down the page (0 to 1) its content reaches, leaving out the footer's page number."""
+    image = page.render(scale=0.5).to_pil().convert("L")
+    body = image.crop((0, 0, image.width, int(image.height * 0.92))).point(lambda v: 255 if v < 200 else 0)
+    box = body.getbbox()
+    return box[3] / image.height if box else 0.0
+
+
 def test_the_annual_report_is_a_printable_page_and_a_pdf(client, data):
     page = text_of(client.get("/impact/annual-report?year=2026"))
     assert "Annual Social Value Impact Report 2026 to 2027" in page
@@ -125,6 +133,8 @@ def test_the_annual_report_is_a_printable_page_and_a_pdf(client, data):
         text = ""
         for i in range(len(document)):
             page = document[i]
+            if i < len(document) - 1:  # a figure or table kept whole must not leave a page half empty
+                assert _filled_to(page) > 0.7, f"page {i + 1} is mostly empty"
             textpage = page.get_textpage()
             text += textpage.get_text_range()
             textpage.close(), page.close()

@@ -148,3 +148,46 @@ def test_a_groups_story_is_shared_only_when_agreed_and_only_once_verified(app):
         # Valued by the delivery's measure: 10 hours x £25.
         assert impact.offer_figures(period)["verified"]["value_pounds"] == 250
         assert impact.by_measure(period)[0]["value_pounds"] == 250
+
+
+def test_a_supplier_changes_or_removes_a_deliverys_measure_until_it_is_verified(app):
+    with app.app_context():
+        upload = measure_service.parse(b"code,name,unit,priority,proxy_value\nH1,Pro bono hours,hours,5,25\n"
+                                       b"H2,Mentoring hours,hours,2,10\n")
+        measure_service.save(upload, make_officer())
+        ids = {m.code: m.id for m in measure_service.all_measures()}
+        group = make_organisation("Kilburn Larder")
+        supplier = make_organisation("Brentside Builders Ltd", kind=OrganisationKind.SUPPLIER)
+        supplier_email = make_user(Role.SUPPLIER_MEMBER, supplier).email
+        need = make_need(organisation=group, quantity=10, unit=Unit.HOURS)
+        offer = make_offer(supplier=supplier, quantity=40, borough_wide=True)
+        officer = make_officer()
+        match = brokerage.approve(need, offer, officer, Decimal(10))
+        brokerage.move(match, MatchStatus.INTRODUCED, officer)
+        db.session.commit()
+        match_id = match.id
+    client = app.test_client()
+    sign_in(client, supplier_email)
+    day = date.today()
+    post_form(client, f"/my-matches/{match_id}/deliveries",
+              {"quantity": "4", "delivered_on": [str(day.day), str(day.month), str(day.year)], "measure": str(ids["H1"])})
+    with app.app_context():
+        [delivery] = db.session.get(Match, match_id).deliveries
+        delivery_id = delivery.id
+        assert [m["code"] for m in impact.by_measure(impact.month_of(day))] == ["H1"]
+    page = text_of(client.get(f"/my-matches/{match_id}"))
+    assert "What your deliveries count towards" in page
+    url, field = f"/my-matches/{match_id}/deliveries/{delivery_id}/measure", f"measure-{delivery_id}-measure"
+
+    response = post_form(client, url, {field: str(ids["H2"])}, form_url=f"/my-matches/{match_id}")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Match, match_id).deliveries[0].measure.code == "H2"
+
+    # "None" removes the tag: the delivery no longer counts towards any measure (its offer has none).
+    response = post_form(client, url, {field: ""}, form_url=f"/my-matches/{match_id}")
+    assert response.status_code == 302
+    assert "now counts towards no measure" in text_of(client.get(f"/my-matches/{match_id}"))
+    with app.app_context():
+        assert db.session.get(Match, match_id).deliveries[0].measure is None
+        assert impact.by_measure(impact.month_of(day)) == []

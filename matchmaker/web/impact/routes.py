@@ -87,9 +87,9 @@ def _csv_response(header: list[str], rows: list[list[Any]], name: str) -> Respon
 # The picture of a period: figures, map, charts -------------------------------------------------------------
 
 
-def _ward_map(period: impact.Period, metric: str) -> dict[str, Any]:
+def _ward_map(period: impact.Period, metric: str, facts: impact.Facts | None = None) -> dict[str, Any]:
     label, key = MAP_METRICS[metric]
-    figures = impact.ward_figures(period)
+    figures = impact.ward_figures(period, facts)
     boundaries = dict(db.session.execute(select(Ward.ons_code, Ward.boundary)).all())
     shapes = [{"name": w["name"], "boundary": boundaries.get(w["code"]), "value": float(w[key]),
                "label": (f"{w[key]:,} per 1,000 residents" if metric == "needs" else f"£{w[key]:,.2f} per 1,000 residents")}
@@ -102,8 +102,9 @@ def _ward_map(period: impact.Period, metric: str) -> dict[str, Any]:
             "svg": svg.ward_map(shapes, label, f"Brent wards: {label.lower()}", description)}
 
 
-def _charts(period: impact.Period, contracts: list[dict[str, Any]]) -> dict[str, Any]:
-    series = impact.value_by_priority_over_time(period)
+def _charts(period: impact.Period, contracts: list[dict[str, Any]],
+            facts: impact.Facts | None = None) -> dict[str, Any]:
+    series = impact.value_by_priority_over_time(period, facts)
     totals = {s["label"]: sum(s["values"]) for s in series["series"]}
     over_time = svg.stacked_bars(
         series["months"], series["series"], "Verified value by priority, month by month",
@@ -155,20 +156,21 @@ def _picture(period: impact.Period, metric: str, officer: bool, reasons: bool = 
 
 
 def _figures(period: impact.Period, metric: str) -> dict[str, Any]:
-    contracts = impact.contracts_committed_and_delivered(period)
+    facts = impact.load_facts(period)  # read once, shared by every figure below
+    contracts = impact.contracts_committed_and_delivered(period, facts=facts)
     return {
         "period": period,
-        "needs": impact.need_figures(period),
-        "offers": impact.offer_figures(period),
-        "median_days": impact.median_days_to_first_match(period),
-        "by_priority": impact.breakdown(period, "priority"),
-        "by_support_type": impact.breakdown(period, "support_type"),
-        "by_supplier": impact.breakdown(period, "supplier"),
-        "by_contract": impact.breakdown(period, "contract"),
+        "needs": impact.need_figures(period, facts),
+        "offers": impact.offer_figures(period, facts),
+        "median_days": impact.median_days_to_first_match(period, facts),
+        "by_priority": impact.breakdown(period, "priority", facts),
+        "by_support_type": impact.breakdown(period, "support_type", facts),
+        "by_supplier": impact.breakdown(period, "supplier", facts),
+        "by_contract": impact.breakdown(period, "contract", facts),
         "contracts": contracts,
-        "measures": impact.by_measure(period),
-        "map": _ward_map(period, metric),
-        "charts": _charts(period, contracts),
+        "measures": impact.by_measure(period, facts),
+        "map": _ward_map(period, metric, facts),
+        "charts": _charts(period, contracts, facts),
         "attribution": impact.ATTRIBUTION,
     }
 

@@ -127,3 +127,10 @@ class ReportDeliveryForm(FlaskForm):
     complete = BooleanField("This completes everything agreed under this match", widget=GovCheckboxInput())
     measure = SelectField("Council measure (optional)", choices=[], validate_choice=False, widget=GovSelect())
     submit = SubmitField("Report delivery", widget=GovSubmitInput())
+
+
+class DeliveryMeasureForm(FlaskForm):
+    """One per unverified delivery on the match page: give it prefix=f"measure-{id}" so ids stay unique."""
+
+    measure = SelectField("Council measure", choices=[], validate_choice=False, widget=GovSelect())
+    submit = SubmitField("Change measure", widget=GovSubmitInput())

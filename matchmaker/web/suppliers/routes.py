@@ -20,7 +20,14 @@ from matchmaker.web.fields import SelectChoice
 from matchmaker.web import match_responses
 from matchmaker.web.forms_errors import add_error
 from matchmaker.web.match_responses import MatchResponseForm
-from matchmaker.web.suppliers.forms import ContractForm, OfferForm, PledgeForm, ReportDeliveryForm, WithdrawOfferForm
+from matchmaker.web.suppliers.forms import (
+    ContractForm,
+    DeliveryMeasureForm,
+    OfferForm,
+    PledgeForm,
+    ReportDeliveryForm,
+    WithdrawOfferForm,
+)
 from matchmaker.web.tag_fields import tag_form_data
 
 bp = Blueprint("suppliers", __name__)
@@ -239,21 +246,59 @@ def matches():
     return render_template("suppliers/matches.html", matches=rows)
 
 
-def _match_page(match: Match, form: ReportDeliveryForm):
+def _match_page(match: Match, form: ReportDeliveryForm, failed: DeliveryMeasureForm | None = None,
+                failed_id: int | None = None):
     _measure_choices(match, form)
+    measure_forms = {}
+    if form.measure.choices and len(form.measure.choices) > 1:
+        for d in match.deliveries:
+            if d.verified_at is None:
+                measure_forms[d.id] = failed if d.id == failed_id else DeliveryMeasureForm(
+                    formdata=None, prefix=f"measure-{d.id}", data={"measure": str(d.measure_id or "")})
+                measure_forms[d.id].measure.choices = _offer_measure_choice(match) + form.measure.choices[1:]
     return render_template("suppliers/match.html", match=match, form=form, response_form=MatchResponseForm(),
+                           measure_forms=measure_forms,
                            responded=match.supplier_responded_at, deadline=response_service.deadline(match),
                            can_ask=response_service.can_ask_for_new_match(match, current_user))
 
 
 def _measure_choices(match: Match, form: ReportDeliveryForm) -> None:
-    """Measures in the offer's unit; the offer's own measure is the default."""
+    """Measures in the offer's unit; the default (empty) choice is the offer's own measure."""
     from matchmaker.services.measures import measures_for
 
-    form.measure.choices = [SelectChoice("", "None")] + [SelectChoice(str(m.id), m.label)
-                                                         for m in measures_for(match.offer.unit)]
-    if form.measure.data in (None, "None") and match.offer.measure_id:
-        form.measure.data = str(match.offer.measure_id)
+    form.measure.choices = _offer_measure_choice(match) + [SelectChoice(str(m.id), m.label)
+                                                           for m in measures_for(match.offer.unit)
+                                                           if m.id != match.offer.measure_id]
+
+
+def _offer_measure_choice(match: Match) -> list[SelectChoice]:
+    """The empty choice: no tag of the delivery's own, so it counts as its offer's measure (if any)."""
+    offer_measure = match.offer.measure
+    return [SelectChoice("", f"The offer's own: {offer_measure.label}" if offer_measure else "None")]
+
+
+@bp.post("/my-matches/<int:match_id>/deliveries/<int:delivery_id>/measure")
+@allow(SUPPLIER, approved_organisation=True)
+def delivery_measure(match_id: int, delivery_id: int):
+    """Change or remove the council measure an unverified delivery counts towards."""
+    record = _own_match(match_id)
+    delivery = next((d for d in record.deliveries if d.id == delivery_id), None) or abort(404)
+    form = DeliveryMeasureForm(prefix=f"measure-{delivery.id}")
+    if form.validate_on_submit():
+        chosen = int(form.measure.data) if (form.measure.data or "").isdigit() else None
+        try:
+            delivery_service.set_measure(delivery, current_user, chosen)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"The delivery of {delivery.delivered_on:%-d %B %Y} now counts towards "
+                  + (f"{delivery.measure.code}." if delivery.measure else
+                     f"its offer's measure, {record.offer.measure.code}." if record.offer.measure else "no measure."),
+                  "success")
+            return redirect(url_for("suppliers.match", match_id=record.id))
+    return _match_page(record, ReportDeliveryForm(formdata=None), failed=form, failed_id=delivery.id)
 
 
 @bp.get("/my-matches/<int:match_id>")
