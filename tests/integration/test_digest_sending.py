@@ -318,6 +318,7 @@ def test_a_run_killed_mid_batch_never_sends_anyone_twice_and_the_rerun_reports_w
     assert rerun.exit_code == 0, rerun.output
     assert ("1 sent, 1 skipped as empty, 0 failed, 2 interrupted in an earlier run and not sent again "
             "(they may not have arrived: see the officers' Digest page)") in rerun.output
+    assert f"{borough['supplier']}: interrupted in an earlier run: not sent again" in rerun.output
     assert _received(smtp_server) == sorted([borough["group"], borough["partner"]])  # nobody twice
     assert _records(app)[borough["supplier"]][0] is DigestStatus.SENDING  # reported, not resent
 
