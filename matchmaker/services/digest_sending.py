@@ -364,39 +364,60 @@ class _Run:
 
     def _send_batch(self, connection, batch: list[_Pending]) -> bool:
         """Claim the batch, commit, send it over the open connection. False if the run must stop."""
-        report = self.report
         _claim(batch, self.period, self.empties)
         _record(self.outcomes)
         self.empties, self.outcomes = [], []
         self.checkpoint()  # the claims, and the previous batch's outcomes, before any of these messages goes
-        for number, pending in enumerate(batch):
-            address = pending.user.email
-            if pending.row_id is None:
-                report.already_done += 1
-                self.tell(address, "being sent by another run")
-                continue
-            status, answer, attempts = _deliver(connection, pending.message, self.delays)
-            self.outcomes.append({"id": pending.row_id, "status": status, "error": answer, "email": address,
-                                  "attempts": (pending.row.attempts if pending.row else 0) + attempts,
-                                  "sent_at": utcnow() if status is DigestStatus.SENT else None})
-            if status is DigestStatus.SENT:
-                report.sent += 1
-                self.temporary_in_a_row = 0
-            elif status is DigestStatus.FAILED:
-                report.failed += 1
-                report.failures.append((address, answer))
-                self.temporary_in_a_row = 0
-            else:
-                report.retry += 1
-                report.failures.append((address, answer))
-                self.temporary_in_a_row += 1
-            self.tell(address, {DigestStatus.SENT: "sent", DigestStatus.FAILED: f"failed: {answer}"}
-                      .get(status, f"will retry: {answer}"))
-            if answer.startswith("connection:"):
-                report.stopped = f"the mail server could not be reached ({answer.removeprefix('connection: ')})"
-            elif self.temporary_in_a_row >= STOP_AFTER_TEMPORARY:
-                report.stopped = f"the mail server refused {self.temporary_in_a_row} messages in a row for now"
-            if report.stopped:
-                _release(batch[number + 1:])
-                return False
+        in_flight = 0
+        try:
+            for in_flight, pending in enumerate(batch):
+                if not self._send_one(connection, pending):
+                    _release(batch[in_flight + 1:])
+                    return False
+        except BaseException:
+            self._interrupted(batch[in_flight + 1:])
+            raise
         return True
+
+    def _interrupted(self, untried: list[_Pending]) -> None:
+        """Interrupted mid-batch (Ctrl-C, an error): record what the server answered and put back the untried,
+        so only the message in flight stays "sending". A process killed outright gets no chance to do this,
+        and its whole batch stays "sending": still nobody gets two."""
+        try:
+            _record(self.outcomes)
+            _release(untried)
+            self.outcomes = []
+            self.checkpoint()
+        except Exception:  # the database may be what failed: the claims already made keep everyone safe
+            pass
+
+    def _send_one(self, connection, pending: _Pending) -> bool:
+        """Send one claimed digest and note the outcome. False if the run must stop."""
+        report = self.report
+        address = pending.user.email
+        if pending.row_id is None:
+            report.already_done += 1
+            self.tell(address, "being sent by another run")
+            return True
+        status, answer, attempts = _deliver(connection, pending.message, self.delays)
+        self.outcomes.append({"id": pending.row_id, "status": status, "error": answer, "email": address,
+                              "attempts": (pending.row.attempts if pending.row else 0) + attempts,
+                              "sent_at": utcnow() if status is DigestStatus.SENT else None})
+        if status is DigestStatus.SENT:
+            report.sent += 1
+            self.temporary_in_a_row = 0
+        elif status is DigestStatus.FAILED:
+            report.failed += 1
+            report.failures.append((address, answer))
+            self.temporary_in_a_row = 0
+        else:
+            report.retry += 1
+            report.failures.append((address, answer))
+            self.temporary_in_a_row += 1
+        self.tell(address, {DigestStatus.SENT: "sent", DigestStatus.FAILED: f"failed: {answer}"}
+                  .get(status, f"will retry: {answer}"))
+        if answer.startswith("connection:"):
+            report.stopped = f"the mail server could not be reached ({answer.removeprefix('connection: ')})"
+        elif self.temporary_in_a_row >= STOP_AFTER_TEMPORARY:
+            report.stopped = f"the mail server refused {self.temporary_in_a_row} messages in a row for now"
+        return not report.stopped

@@ -291,33 +291,40 @@ def _received(smtp_server) -> list[str]:
     return sorted(rcpt for envelope in smtp_server.envelopes for rcpt in envelope.rcpt_tos)
 
 
-def test_a_run_killed_mid_batch_never_sends_anyone_twice_and_the_rerun_reports_who_may_have_missed_it(
-        app, runner, borough, smtp_server, monkeypatch):
+@pytest.mark.parametrize("outright", [False, True], ids=["ctrl-c", "killed outright"])
+def test_a_run_stopped_mid_batch_never_sends_anyone_twice_and_the_rerun_reports_who_may_have_missed_it(
+        app, runner, borough, smtp_server, monkeypatch, outright):
     from matchmaker.email.backends import SMTPConnection
+    from matchmaker.services import digest_sending
 
     monkeypatch.setitem(app.config, "DIGEST_BATCH_SIZE", 2)  # grace and sam in the first batch, pat in the second
     real_send, sent = SMTPConnection.send, []
 
-    def dies_on_the_second_message(connection, message):
+    def stopped_on_the_second_message(connection, message):
         if len(sent) == 1:
-            raise KeyboardInterrupt  # the process is stopped while the batch is being sent
+            raise KeyboardInterrupt  # the process is stopped while sam's message is in flight
         real_send(connection, message)
-        sent.append(message["To"])
+        sent.append(message)
 
-    monkeypatch.setattr(SMTPConnection, "send", dies_on_the_second_message)
-    killed = _send(runner, "--period", OCTOBER)
-    assert killed.exit_code != 0
+    monkeypatch.setattr(SMTPConnection, "send", stopped_on_the_second_message)
+    if outright:  # kill -9 or a power cut: no chance to record anything after the batch's claims
+        monkeypatch.setattr(digest_sending._Run, "_interrupted", lambda run, untried: None)
+    stopped = _send(runner, "--period", OCTOBER)
+    assert stopped.exit_code != 0
     assert _received(smtp_server) == [borough["group"]]
-    # The batch was claimed before it went: both its people stay "sending", whatever the server got.
+    # The batch was claimed before it went. Ctrl-C: what the server answered is recorded, and only the message
+    # in flight stays "sending"; killed outright: the whole batch stays "sending", whatever the server got.
     assert {e: s for e, (s, _, _) in _records(app).items()} == {
-        borough["group"]: DigestStatus.SENDING, borough["supplier"]: DigestStatus.SENDING}
+        borough["group"]: DigestStatus.SENDING if outright else DigestStatus.SENT,
+        borough["supplier"]: DigestStatus.SENDING}
 
     monkeypatch.setattr(SMTPConnection, "send", real_send)
     rerun = _send(runner, "--period", OCTOBER)
 
     assert rerun.exit_code == 0, rerun.output
-    assert ("1 sent, 1 skipped as empty, 0 failed, 2 interrupted in an earlier run and not sent again "
-            "(they may not have arrived: see the officers' Digest page)") in rerun.output
+    interrupted, done = (2, "") if outright else (1, ", 1 already done before this run")
+    assert (f"1 sent, 1 skipped as empty, 0 failed{done}, {interrupted} interrupted in an earlier run and not sent "
+            "again (they may not have arrived: see the officers' Digest page)") in rerun.output
     assert f"{borough['supplier']}: interrupted in an earlier run: not sent again" in rerun.output
     assert _received(smtp_server) == sorted([borough["group"], borough["partner"]])  # nobody twice
     assert _records(app)[borough["supplier"]][0] is DigestStatus.SENDING  # reported, not resent
