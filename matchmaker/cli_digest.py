@@ -38,8 +38,9 @@ def send_command(period_name: str | None, weekly: bool, dry_run: bool) -> None:
                f"({period.title}, {period.first_day:%-d %B} to {period.last_day:%-d %B %Y})...")
 
     def progress(done: int, total: int, address: str, outcome: str) -> None:
-        # Every failure is shown; otherwise a line every 100 people, and the last.
-        if outcome.startswith(("failed", "will retry")) or done % 100 == 0 or done == total:
+        # Every failure, and everyone an earlier run was interrupted while sending to, is shown; otherwise a
+        # line every 100 people, and the last.
+        if outcome.startswith(("failed", "will retry", "interrupted")) or done % 100 == 0 or done == total:
             click.echo(f"  [{done}/{total}] {address}: {outcome}")
 
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):

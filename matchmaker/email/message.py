@@ -1,5 +1,7 @@
 """Builds multipart (plain text and HTML) messages from templates/email/<name>.txt and .html."""
 
+from dataclasses import dataclass
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -18,3 +20,17 @@ def render(template: str, to: str, subject: str, **context) -> EmailMessage:
     message.set_content(render_template(f"email/{template}.txt", subject=subject, **context))
     message.add_alternative(render_template(f"email/{template}.html", subject=subject, **context), subtype="html")
     return message
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """A message already in its wire form (CRLF line ends) with its envelope, for batches where flattening an
+    email.message object would cost more than building the message (the digest)."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    data: bytes
+
+    def parsed(self) -> EmailMessage:
+        """As a message object, for the backends that store messages rather than transmit them."""
+        return message_from_bytes(self.data, policy=policy.default)

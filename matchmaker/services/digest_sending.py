@@ -1,44 +1,53 @@
 """Sending a period's digests: at most once per (person, period), over one SMTP connection, resumable.
 
-Each person's row in digest_delivery is claimed (status "sending") and committed before their message goes;
-the server's answer is recorded straight after, and committed together with the next person's claim, before
-the next message goes (one commit per person; the last at the end). So:
+Digests are built and rendered a batch at a time (BATCH_SIZE, or DIGEST_BATCH_SIZE in the config). Each
+batch's rows in digest_delivery are claimed (status "sending") and committed before any of its messages goes;
+the server's answers are recorded together and committed with the next batch's claims (or at the end). One
+commit per batch rather than per person: on SQLite a commit waits for the disk (17 to 34 ms here), and two
+commits a person were most of the difference between rendering 2,000 digests and sending them. So:
 
 - running the same period again sends nothing new: people with a row that is sent, skipped or failed are passed;
 - if the server fails halfway, the rest are left as "retry" (or untouched) and the next run sends only those;
+  a batch's claimed messages that were never tried when the run stopped are put back as they were;
 - two runs at once cannot both claim a person (INSERT ... ON CONFLICT DO NOTHING on the unique (user, period),
   and a retry is claimed with a conditional UPDATE);
-- if the process dies between the server accepting a message and the next commit, the row stays "sending" and
-  is never sent again: officers see it as interrupted. Nobody gets two.
+- if the process dies after a batch's claims are committed and before its outcomes are, that batch's rows stay
+  "sending" and are never sent again: the next run counts them as interrupted in its summary, and officers see
+  them as interrupted. Nobody gets two; the price is that up to one batch of people may miss that period's
+  digest, and are reported rather than silently resent.
 
-Temporary failures (4xx, a dropped connection) are retried a few times in the run, then left for the next run;
-permanent ones (5xx: no such mailbox) are recorded with the server's answer and not retried.
+Temporary failures (4xx, a dropped connection) are retried a few times in the run (a dropped connection is
+reopened), then left for the next run; permanent ones (5xx: no such mailbox) are recorded with the server's
+answer and not retried.
 
 The caller passes `checkpoint` (the CLI passes db.session.commit): services never commit on their own.
 """
 
+import base64
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.header import Header
 from email.policy import compat32
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 
-from flask import current_app, render_template
-from sqlalchemy import select, update
+from flask import current_app
+from sqlalchemy import delete, select, update
 
 from matchmaker import email
+from matchmaker.email.message import RawMessage
 from matchmaker.extensions import db
 from matchmaker.models import DigestDelivery, DigestStatus, User, utcnow
 from matchmaker.services.digest import Digest, PeriodData, build_digest, interests_of, recipients
 from matchmaker.services.digest_periods import Period
-from matchmaker.services.digest_subscriptions import make_unsubscribe_token
+from matchmaker.services.digest_subscriptions import make_unsubscribe_token, unsubscribe_serializer
 
 FINISHED = (DigestStatus.SENT, DigestStatus.SKIPPED_EMPTY, DigestStatus.FAILED, DigestStatus.SENDING)
 RETRY_DELAYS = (1.0, 4.0)  # seconds before the 2nd and 3rd tries of a message the server refused for now
+BATCH_SIZE = 50  # digests claimed in one commit, then sent, then recorded in the next commit
 STOP_AFTER_TEMPORARY = 5  # consecutive messages refused for now: the server is in trouble, stop and rerun later
 
 
@@ -67,6 +76,26 @@ class RenderedDigest:
             "Auto-Submitted": "auto-generated",  # no out-of-office replies, please (RFC 3834)
         }
 
+    def wire(self) -> "RawMessage | Message":
+        """The message as it goes over SMTP: the same MIME structure, headers and parts as message(), written
+        directly. Flattening a Message object with the email package's generator took as long as rendering
+        the digest. An address that is not ASCII needs SMTPUTF8, which smtplib's send_message handles."""
+        sender = parseaddr(current_app.config["MAIL_FROM"])[1]
+        if not (self.to.isascii() and sender.isascii()):
+            return self.message()
+        boundary = f"=_digest_{uuid.uuid4().hex}"  # base64 lines never contain "-" or "_": no clash possible
+        lines = [f'Content-Type: multipart/alternative; boundary="{boundary}"', "MIME-Version: 1.0"]
+        for name, value in self.headers().items():
+            lines.append(f"{name}: {value if value.isascii() else Header(value, 'utf-8').encode()}")
+        head = "\r\n".join(lines).replace("\r\n\n", "\r\n").replace("\n ", "\r\n ")  # folded encoded words
+        data = [head.encode("ascii"), b"\r\n\r\n"]
+        for text, subtype in ((self.text, "plain"), (self.html, "html")):
+            data.append(f'--{boundary}\r\nContent-Type: text/{subtype}; charset="utf-8"\r\nMIME-Version: 1.0\r\n'
+                        f"Content-Transfer-Encoding: base64\r\n\r\n".encode("ascii"))
+            data.append(base64.encodebytes(text.encode("utf-8")).replace(b"\n", b"\r\n") + b"\r\n")
+        data.append(f"--{boundary}--\r\n".encode("ascii"))
+        return RawMessage(sender, (self.to,), b"".join(data))
+
     def message(self) -> Message:
         """multipart/alternative: plain text first, HTML last (the part clients prefer).
 
@@ -76,21 +105,52 @@ class RenderedDigest:
         message = MIMEMultipart("alternative", policy=_POLICY)
         for name, value in self.headers().items():
             message[name] = value if value.isascii() else Header(value, "utf-8").encode()
-        message.attach(MIMEText(self.text, "plain", "utf-8", policy=_POLICY))
-        message.attach(MIMEText(self.html, "html", "utf-8", policy=_POLICY))
+        message.attach(_text_part(self.text, "plain"))
+        message.attach(_text_part(self.html, "html"))
         return message
 
 
+def _text_part(text: str, subtype: str) -> Message:
+    """What MIMEText(text, subtype, "utf-8") makes, byte for byte, in a tenth of the time: MIMEText encodes
+    base64 a line at a time in Python, which was a sixth of the time spent building each digest."""
+    part = Message(policy=_POLICY)
+    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+    part["MIME-Version"] = "1.0"
+    part["Content-Transfer-Encoding"] = "base64"
+    part.set_payload(base64.encodebytes(text.encode("utf-8")).decode("ascii"))
+    return part
+
+
+class DigestRenderer:
+    """Turns digests into their plain text and HTML (templates/email/digest.txt and .html).
+
+    The templates, the context every digest shares (the app's context processors) and the unsubscribe link's
+    signer are looked up once, not twice for every person in a batch.
+    """
+
+    def __init__(self) -> None:
+        env = current_app.jinja_env
+        self.text_template = env.get_template("email/digest.txt")
+        self.html_template = env.get_template("email/digest.html")
+        self.shared = {"council_name": current_app.config["COUNCIL_NAME"],
+                       "support_email": current_app.config["SUPPORT_EMAIL"]}
+        current_app.update_template_context(self.shared)
+        self.serializer = unsubscribe_serializer()
+
+    def __call__(self, digest: Digest) -> RenderedDigest:
+        unsubscribe_url = digest.url_to("digest.unsubscribe",
+                                        token=make_unsubscribe_token(digest.user, self.serializer))
+        context = {
+            **self.shared, "subject": digest.subject, "digest": digest, "unsubscribe_url": unsubscribe_url,
+            "url_to": digest.url_to, "settings_url": digest.url_to("digest.subscription"),
+        }
+        return RenderedDigest(digest.user.email, digest.subject, self.text_template.render(context),
+                              self.html_template.render(context), unsubscribe_url)
+
+
 def render_digest(digest: Digest) -> RenderedDigest:
-    """The digest's plain text and HTML, from templates/email/digest.txt and .html."""
-    unsubscribe_url = digest.url_to("digest.unsubscribe", token=make_unsubscribe_token(digest.user))
-    context = {
-        "subject": digest.subject, "digest": digest, "unsubscribe_url": unsubscribe_url, "url_to": digest.url_to,
-        "settings_url": digest.url_to("digest.subscription"), "council_name": current_app.config["COUNCIL_NAME"],
-        "support_email": current_app.config["SUPPORT_EMAIL"],
-    }
-    return RenderedDigest(digest.user.email, digest.subject, render_template("email/digest.txt", **context),
-                          render_template("email/digest.html", **context), unsubscribe_url)
+    """One digest's plain text and HTML (officers' preview); a batch keeps one DigestRenderer."""
+    return DigestRenderer()(digest)
 
 
 @dataclass
@@ -103,6 +163,7 @@ class SendReport:
     failed: int = 0
     retry: int = 0
     already_done: int = 0
+    interrupted: int = 0  # left "sending" by an earlier run that stopped mid-batch: never sent again
     stopped: str = ""  # why the run stopped early, if it did
     failures: list[tuple[str, str]] = field(default_factory=list)  # (address, server's answer)
 
@@ -115,42 +176,89 @@ class SendReport:
             text += f", {self.retry} to retry on the next run"
         if self.already_done:
             text += f", {self.already_done} already done before this run"
+        if self.interrupted:
+            text += (f", {self.interrupted} interrupted in an earlier run and not sent again "
+                     "(they may not have arrived: see the officers' Digest page)")
         return text + "."
 
 
 Progress = Callable[[int, int, str, str], None]  # (done, total, address, outcome)
 
 
-def _insert_once(**values) -> int | None:
-    """Insert this person's row for the period unless one exists (another run's): its id, or None."""
-    dialect = db.session.get_bind().dialect.name
+@dataclass
+class _Pending:
+    """A digest built and rendered, waiting for its batch to be claimed and sent."""
+
+    user: User
+    row: DigestDelivery | None  # this period's row from an earlier run (a retry), if any
+    message: Message
+    row_id: int | None = None  # once claimed
+
+
+def _insert(dialect: str):
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - Matchmaker runs on PostgreSQL and SQLite only
         raise RuntimeError(f"The digest needs INSERT ... ON CONFLICT, which {dialect} lacks here")
+    return insert
+
+
+def _insert_once(rows: list[dict]) -> dict[int, int]:
+    """Insert each person's row for the period unless one exists (another run's), in one statement:
+    user id -> row id for those inserted."""
+    if not rows:
+        return {}
+    insert = _insert(db.session.get_bind().dialect.name)
     now = utcnow()
-    statement = (insert(DigestDelivery).values(attempts=0, error="", created_at=now, updated_at=now, **values)
-                 .on_conflict_do_nothing(index_elements=["user_id", "period"]).returning(DigestDelivery.id))
-    return db.session.execute(statement).scalar()
+    statement = (insert(DigestDelivery).values([{"attempts": 0, "error": "", "created_at": now, "updated_at": now,
+                                                 **row} for row in rows])
+                 .on_conflict_do_nothing(index_elements=["user_id", "period"])
+                 .returning(DigestDelivery.user_id, DigestDelivery.id))
+    return dict(db.session.execute(statement).all())
 
 
-def _claim(user: User, period: Period, row: DigestDelivery | None) -> int | None:
-    """Mark this person's digest as being sent (the caller commits before sending): the row's id, or None if
-    another run has it."""
-    if row is None:
-        return _insert_once(user_id=user.id, period=period.name, status=DigestStatus.SENDING, email=user.email)
-    claimed = db.session.execute(
-        update(DigestDelivery).where(DigestDelivery.id == row.id, DigestDelivery.status == DigestStatus.RETRY)
-        .values(status=DigestStatus.SENDING, email=user.email, updated_at=utcnow())
-        .execution_options(synchronize_session=False)  # the batch reads its rows once, at the start
-    ).rowcount
-    return row.id if claimed else None
+def _claim(batch: list[_Pending], period: Period, empties: list[dict]) -> None:
+    """Mark the batch's digests as being sent (the caller commits before sending), and record the empty ones
+    met since the last batch. Whoever another run has claimed meanwhile keeps row_id None."""
+    claimed = _insert_once(empties + [{"user_id": p.user.id, "period": period.name, "status": DigestStatus.SENDING,
+                                       "email": p.user.email} for p in batch if p.row is None])
+    for pending in batch:
+        if pending.row is None:
+            pending.row_id = claimed.get(pending.user.id)
+    retries = {p.row.id: p for p in batch if p.row is not None}
+    if retries:
+        # Conditional: a row another run has claimed since this run read it is no longer "retry".
+        # The email column keeps where the earlier try went; the outcome below records this one.
+        for row_id in db.session.scalars(
+            update(DigestDelivery).where(DigestDelivery.id.in_(retries), DigestDelivery.status == DigestStatus.RETRY)
+            .values(status=DigestStatus.SENDING, updated_at=utcnow()).returning(DigestDelivery.id)
+            .execution_options(synchronize_session=False)  # the run reads its rows once, at the start
+        ):
+            retries[row_id].row_id = row_id
 
 
-def _record(row_id: int, **values) -> None:
-    # No synchronising of loaded objects: with thousands in the session, that costs more than the UPDATE itself.
+def _record(outcomes: list[dict]) -> None:
+    """The server's answers for a batch, by primary key in one executemany."""
+    if outcomes:
+        now = utcnow()
+        db.session.execute(update(DigestDelivery), [{**outcome, "updated_at": now} for outcome in outcomes])
+
+
+def _release(batch: list[_Pending]) -> None:
+    """Claimed but never tried (the run stopped first): put back as they were, so the next run sends them and
+    nobody mistakes them for interrupted sends."""
+    new = [p.row_id for p in batch if p.row_id is not None and p.row is None]
+    if new:
+        db.session.execute(delete(DigestDelivery)
+                           .where(DigestDelivery.id.in_(new), DigestDelivery.status == DigestStatus.SENDING))
+    for pending in batch:
+        if pending.row_id is not None and pending.row is not None:
+            _record_one(pending.row_id, status=DigestStatus.RETRY)
+
+
+def _record_one(row_id: int, **values) -> None:
     db.session.execute(update(DigestDelivery).where(DigestDelivery.id == row_id).values(updated_at=utcnow(), **values)
                        .execution_options(synchronize_session=False))
 
@@ -174,79 +282,142 @@ def _deliver(connection, message: Message, delays: tuple[float, ...]) -> tuple[D
 
 def send_period(period: Period, dry_run: bool = False, checkpoint: Callable[[], None] = lambda: None,
                 progress: Progress | None = None) -> SendReport:
-    # Each checkpoint commits one person's record. Expiring everything loaded at each commit would reload the
-    # period's needs and offers thousands of times over; the batch works from what it read at the start.
+    # Each checkpoint commits a batch's records. Expiring everything loaded at each commit would reload the
+    # period's needs and offers again and again; the run works from what it read at the start.
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
-        return _send_period(period, dry_run, checkpoint, progress)
+        return _Run(period, dry_run, checkpoint, progress).send()
     finally:
         session.expire_on_commit = expire_on_commit
 
 
-def _send_period(period: Period, dry_run: bool, checkpoint: Callable[[], None], progress: Progress | None) -> SendReport:
-    report = SendReport(period, dry_run)
-    delays = tuple(current_app.config.get("DIGEST_RETRY_DELAYS", RETRY_DELAYS))
-    rows = {r.user_id: r for r in db.session.scalars(select(DigestDelivery).where(DigestDelivery.period == period.name))}
-    people = recipients(period.frequency)
-    report.considered = len(people)
-    data = PeriodData(period)
-    temporary_in_a_row = 0
-    with email.connection() as connection:
-        for number, (user, subscription) in enumerate(people, start=1):
-            row = rows.get(user.id)
-            address = user.email
+class _Run:
+    """One `digest send`: build and render each digest, then claim, send and record them a batch at a time."""
 
-            def tell(outcome: str) -> None:
-                if progress:
-                    progress(number, len(people), address, outcome)
+    def __init__(self, period: Period, dry_run: bool, checkpoint: Callable[[], None], progress: Progress | None):
+        self.period, self.dry_run, self.checkpoint, self.progress = period, dry_run, checkpoint, progress
+        self.report = SendReport(period, dry_run)
+        self.delays = tuple(current_app.config.get("DIGEST_RETRY_DELAYS", RETRY_DELAYS))
+        self.batch_size = max(1, int(current_app.config.get("DIGEST_BATCH_SIZE", BATCH_SIZE)))
+        self.done = 0
+        self.total = 0
+        self.outcomes: list[dict] = []  # recorded with the next checkpoint
+        self.empties: list[dict] = []  # new rows for digests with nothing in them, likewise
+        self.temporary_in_a_row = 0
 
-            if row is not None and row.status in FINISHED:
-                report.already_done += 1
-                tell("already done")
-                continue
-            digest = build_digest(user, data, interests_of(user, subscription))
-            if digest.is_empty:
-                report.skipped_empty += 1
-                if not dry_run:  # committed with the next checkpoint
-                    if row is None:
-                        _insert_once(user_id=user.id, period=period.name, status=DigestStatus.SKIPPED_EMPTY,
-                                     email=address)
+    def tell(self, address: str, outcome: str) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total, address, outcome)
+
+    def send(self) -> SendReport:
+        report, period = self.report, self.period
+        rows = {r.user_id: r for r in db.session.scalars(select(DigestDelivery)
+                                                         .where(DigestDelivery.period == period.name))}
+        people = recipients(period.frequency)
+        report.considered = self.total = len(people)
+        data = PeriodData(period)
+        render = DigestRenderer()
+        batch: list[_Pending] = []
+        with email.connection() as connection:
+            for user, subscription in people:
+                row = rows.get(user.id)
+                if row is not None and row.status in FINISHED:
+                    if row.status is DigestStatus.SENDING:
+                        report.interrupted += 1
+                        self.tell(user.email, "interrupted in an earlier run: not sent again")
                     else:
-                        _record(row.id, status=DigestStatus.SKIPPED_EMPTY, email=address)
-                tell("skipped: nothing relevant")
-                continue
-            message = render_digest(digest).message()
-            if dry_run:
-                report.sent += 1
-                tell("would be sent")
-                continue
-            row_id = _claim(user, period, row)
-            checkpoint()  # the claim, and the previous person's outcome, before this message goes
-            if row_id is None:
-                report.already_done += 1
-                tell("being sent by another run")
-                continue
-            status, answer, attempts = _deliver(connection, message, delays)
-            _record(row_id, status=status, error=answer, attempts=(row.attempts if row else 0) + attempts,
-                    sent_at=utcnow() if status is DigestStatus.SENT else None)
-            if status is DigestStatus.SENT:
-                report.sent += 1
-                temporary_in_a_row = 0
-            elif status is DigestStatus.FAILED:
-                report.failed += 1
-                report.failures.append((address, answer))
-                temporary_in_a_row = 0
+                        report.already_done += 1
+                        self.tell(user.email, "already done")
+                    continue
+                digest = build_digest(user, data, interests_of(user, subscription))
+                if digest.is_empty:
+                    report.skipped_empty += 1
+                    if not self.dry_run:
+                        if row is None:
+                            self.empties.append({"user_id": user.id, "period": period.name,
+                                                 "status": DigestStatus.SKIPPED_EMPTY, "email": user.email})
+                        else:
+                            self.outcomes.append({"id": row.id, "status": DigestStatus.SKIPPED_EMPTY,
+                                                  "email": user.email, "error": "", "attempts": row.attempts,
+                                                  "sent_at": None})
+                    self.tell(user.email, "skipped: nothing relevant")
+                    continue
+                message = render(digest).wire()
+                if self.dry_run:
+                    report.sent += 1
+                    self.tell(user.email, "would be sent")
+                    continue
+                batch.append(_Pending(user, row, message))
+                if len(batch) >= self.batch_size:
+                    if not self._send_batch(connection, batch):
+                        break
+                    batch = []
             else:
-                report.retry += 1
-                report.failures.append((address, answer))
-                temporary_in_a_row += 1
-            tell({DigestStatus.SENT: "sent", DigestStatus.FAILED: f"failed: {answer}"}.get(status, f"will retry: {answer}"))
-            if answer.startswith("connection:"):
-                report.stopped = f"the mail server could not be reached ({answer.removeprefix('connection: ')})"
-                break
-            if temporary_in_a_row >= STOP_AFTER_TEMPORARY:
-                report.stopped = f"the mail server refused {temporary_in_a_row} messages in a row for now"
-                break
-    checkpoint()  # the last outcome
-    return report
+                if batch:
+                    self._send_batch(connection, batch)
+        _insert_once(self.empties)
+        _record(self.outcomes)
+        self.checkpoint()  # the last outcomes
+        return report
+
+    def _send_batch(self, connection, batch: list[_Pending]) -> bool:
+        """Claim the batch, commit, send it over the open connection. False if the run must stop."""
+        _claim(batch, self.period, self.empties)
+        _record(self.outcomes)
+        self.empties, self.outcomes = [], []
+        self.checkpoint()  # the claims, and the previous batch's outcomes, before any of these messages goes
+        in_flight = 0
+        try:
+            for in_flight, pending in enumerate(batch):
+                if not self._send_one(connection, pending):
+                    _release(batch[in_flight + 1:])
+                    return False
+        except BaseException:
+            self._interrupted(batch[in_flight + 1:])
+            raise
+        return True
+
+    def _interrupted(self, untried: list[_Pending]) -> None:
+        """Interrupted mid-batch (Ctrl-C, an error): record what the server answered and put back the untried,
+        so only the message in flight stays "sending". A process killed outright gets no chance to do this,
+        and its whole batch stays "sending": still nobody gets two."""
+        try:
+            _record(self.outcomes)
+            _release(untried)
+            self.outcomes = []
+            self.checkpoint()
+        except Exception:  # the database may be what failed: the claims already made keep everyone safe
+            pass
+
+    def _send_one(self, connection, pending: _Pending) -> bool:
+        """Send one claimed digest and note the outcome. False if the run must stop."""
+        report = self.report
+        address = pending.user.email
+        if pending.row_id is None:
+            report.already_done += 1
+            self.tell(address, "being sent by another run")
+            return True
+        status, answer, attempts = _deliver(connection, pending.message, self.delays)
+        self.outcomes.append({"id": pending.row_id, "status": status, "error": answer, "email": address,
+                              "attempts": (pending.row.attempts if pending.row else 0) + attempts,
+                              "sent_at": utcnow() if status is DigestStatus.SENT else None})
+        if status is DigestStatus.SENT:
+            report.sent += 1
+            self.temporary_in_a_row = 0
+        elif status is DigestStatus.FAILED:
+            report.failed += 1
+            report.failures.append((address, answer))
+            self.temporary_in_a_row = 0
+        else:
+            report.retry += 1
+            report.failures.append((address, answer))
+            self.temporary_in_a_row += 1
+        self.tell(address, {DigestStatus.SENT: "sent", DigestStatus.FAILED: f"failed: {answer}"}
+                  .get(status, f"will retry: {answer}"))
+        if answer.startswith("connection:"):
+            report.stopped = f"the mail server could not be reached ({answer.removeprefix('connection: ')})"
+        elif self.temporary_in_a_row >= STOP_AFTER_TEMPORARY:
+            report.stopped = f"the mail server refused {self.temporary_in_a_row} messages in a row for now"
+        return not report.stopped

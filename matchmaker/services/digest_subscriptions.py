@@ -43,13 +43,18 @@ def save_subscription(user: User, frequency: DigestFrequency, priority_ids: list
     audit.record("digest.subscription_changed", user, user, before, frequency.value)
 
 
-def make_unsubscribe_token(user: User) -> str:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).dumps({"u": user.id})
+def unsubscribe_serializer() -> URLSafeSerializer:
+    """Made once per batch of digests: building it derives the signing key, which costs more than signing."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def make_unsubscribe_token(user: User, serializer: URLSafeSerializer | None = None) -> str:
+    return (serializer or unsubscribe_serializer()).dumps({"u": user.id})
 
 
 def user_for_token(token: str) -> User | None:
     try:
-        payload = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).loads(token)
+        payload = unsubscribe_serializer().loads(token)
     except BadSignature:
         return None
     user_id = payload.get("u") if isinstance(payload, dict) else None

@@ -16,6 +16,18 @@ class Mailbox:
         self.envelopes: list = []
         self.fail_after: int | None = None  # refuse messages after this many, to test failures halfway
         self.refuse: dict[str, str] = {}  # recipient address -> the server's answer, such as "550 No such mailbox"
+        self.hang_up_after: int | None = None  # drop the connection at the next MAIL once this many have arrived
+        self.keep_hanging_up = False  # ... and at every MAIL after that (a relay going down mid-run)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.hang_up_after is not None and len(self.messages) >= self.hang_up_after:
+            if not self.keep_hanging_up:
+                self.hang_up_after = None
+            server.transport.abort()  # no answer: the client sees the connection go
+            return "421 4.4.2 Connection dropped"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:

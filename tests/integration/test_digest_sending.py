@@ -285,3 +285,84 @@ def test_a_bad_period_is_refused_with_the_accepted_forms(runner):
     result = _send(runner, "--period", "November")
     assert result.exit_code == 2
     assert "Enter a period as a month like 2026-11, or an ISO week like 2026-W48" in result.output
+
+
+def _received(smtp_server) -> list[str]:
+    return sorted(rcpt for envelope in smtp_server.envelopes for rcpt in envelope.rcpt_tos)
+
+
+@pytest.mark.parametrize("outright", [False, True], ids=["ctrl-c", "killed outright"])
+def test_a_run_stopped_mid_batch_never_sends_anyone_twice_and_the_rerun_reports_who_may_have_missed_it(
+        app, runner, borough, smtp_server, monkeypatch, outright):
+    from matchmaker.email.backends import SMTPConnection
+    from matchmaker.services import digest_sending
+
+    monkeypatch.setitem(app.config, "DIGEST_BATCH_SIZE", 2)  # grace and sam in the first batch, pat in the second
+    real_send, sent = SMTPConnection.send, []
+
+    def stopped_on_the_second_message(connection, message):
+        if len(sent) == 1:
+            raise KeyboardInterrupt  # the process is stopped while sam's message is in flight
+        real_send(connection, message)
+        sent.append(message)
+
+    monkeypatch.setattr(SMTPConnection, "send", stopped_on_the_second_message)
+    if outright:  # kill -9 or a power cut: no chance to record anything after the batch's claims
+        monkeypatch.setattr(digest_sending._Run, "_interrupted", lambda run, untried: None)
+    stopped = _send(runner, "--period", OCTOBER)
+    assert stopped.exit_code != 0
+    assert _received(smtp_server) == [borough["group"]]
+    # The batch was claimed before it went. Ctrl-C: what the server answered is recorded, and only the message
+    # in flight stays "sending"; killed outright: the whole batch stays "sending", whatever the server got.
+    assert {e: s for e, (s, _, _) in _records(app).items()} == {
+        borough["group"]: DigestStatus.SENDING if outright else DigestStatus.SENT,
+        borough["supplier"]: DigestStatus.SENDING}
+
+    monkeypatch.setattr(SMTPConnection, "send", real_send)
+    rerun = _send(runner, "--period", OCTOBER)
+
+    assert rerun.exit_code == 0, rerun.output
+    interrupted, done = (2, "") if outright else (1, ", 1 already done before this run")
+    assert (f"1 sent, 1 skipped as empty, 0 failed{done}, {interrupted} interrupted in an earlier run and not sent "
+            "again (they may not have arrived: see the officers' Digest page)") in rerun.output
+    assert f"{borough['supplier']}: interrupted in an earlier run: not sent again" in rerun.output
+    assert _received(smtp_server) == sorted([borough["group"], borough["partner"]])  # nobody twice
+    assert _records(app)[borough["supplier"]][0] is DigestStatus.SENDING  # reported, not resent
+
+    assert "0 sent" in _send(runner, "--period", OCTOBER).output
+    assert len(smtp_server.messages) == 2
+
+
+def test_a_connection_dropped_mid_run_is_reopened_and_everyone_gets_one(app, runner, borough, smtp_server,
+                                                                        quick_retries):
+    smtp_server.hang_up_after = 1  # the relay drops the session once, after the first message
+
+    result = _send(runner, "--period", OCTOBER)
+
+    assert result.exit_code == 0, result.output
+    assert "Digest 2026-10: 3 sent, 1 skipped as empty, 0 failed." in result.output
+    assert _received(smtp_server) == sorted([borough["group"], borough["supplier"], borough["partner"]])
+
+
+def test_a_relay_going_down_mid_batch_stops_the_run_and_the_rerun_sends_the_rest_once(app, runner, borough,
+                                                                                     smtp_server, quick_retries,
+                                                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "DIGEST_BATCH_SIZE", 3)  # grace, sam and pat claimed together
+    smtp_server.hang_up_after, smtp_server.keep_hanging_up = 1, True
+
+    down = _send(runner, "--period", OCTOBER)
+
+    assert down.exit_code == 75
+    assert "Stopped early: the mail server could not be reached" in down.output
+    assert "Digest 2026-10: 1 sent, 0 skipped as empty, 0 failed, 1 to retry on the next run." in down.output
+    records = _records(app)
+    assert records[borough["group"]][0] is DigestStatus.SENT
+    assert records[borough["supplier"]][:2] == (DigestStatus.RETRY, 3)
+    assert borough["partner"] not in records  # claimed, never tried: put back, not left as interrupted
+
+    smtp_server.hang_up_after, smtp_server.keep_hanging_up = None, False
+    up = _send(runner, "--period", OCTOBER)
+
+    assert up.exit_code == 0, up.output
+    assert "2 sent, 1 skipped as empty, 0 failed, 1 already done before this run." in up.output
+    assert _received(smtp_server) == sorted([borough["group"], borough["supplier"], borough["partner"]])
