@@ -86,6 +86,8 @@ class RenderedDigest:
         boundary = f"=_digest_{uuid.uuid4().hex}"  # base64 lines never contain "-" or "_": no clash possible
         lines = [f'Content-Type: multipart/alternative; boundary="{boundary}"', "MIME-Version: 1.0"]
         for name, value in self.headers().items():
+            if "\r" in value or "\n" in value:  # never let a value start a header of its own (header injection)
+                raise ValueError(f"A line break in the digest's {name} header")
             lines.append(f"{name}: {value if value.isascii() else Header(value, 'utf-8').encode()}")
         head = "\r\n".join(lines).replace("\r\n\n", "\r\n").replace("\n ", "\r\n ")  # folded encoded words
         data = [head.encode("ascii"), b"\r\n\r\n"]

@@ -29,3 +29,11 @@ def test_the_wire_form_is_byte_for_byte_what_the_email_package_sends(app, monkey
     parsed = wire.parsed()
     assert parsed.get_body(("plain",)).get_content() == text
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_a_line_break_in_a_header_is_refused_not_sent_as_a_header_of_its_own(app):
+    with app.app_context():
+        rendered = RenderedDigest("grace@kitchen.example.org", "Your digest\r\nBcc: everyone@example.org", "Hi",
+                                  "<p>Hi</p>", "http://localhost:5000/digest/unsubscribe/x")
+        with pytest.raises(ValueError, match="Subject"):
+            rendered.wire()
