@@ -1,5 +1,10 @@
 """`matchmaker digest send`: the scheduled job that sends partners their digest."""
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -43,15 +48,34 @@ def send_command(period_name: str | None, weekly: bool, dry_run: bool) -> None:
         if outcome.startswith(("failed", "will retry", "interrupted")) or done % 100 == 0 or done == total:
             click.echo(f"  [{done}/{total}] {address}: {outcome}")
 
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]), _sigterm_as_interrupt():
         try:
             report = send_period(period, dry_run=dry_run, checkpoint=(lambda: None) if dry_run else db.session.commit,
                                  progress=progress)
         finally:
-            # What was sent is already committed, one by one; a dry run writes nothing.
+            # What was sent is already committed, a batch at a time; a dry run writes nothing.
             db.session.rollback()
     if report.stopped:
         click.echo(f"Stopped early: {report.stopped}. Run the same command again later to send the rest.", err=True)
     click.echo(report.summary)
     if report.stopped or report.retry:
         raise SystemExit(75)  # EX_TEMPFAIL: cron's mail or a systemd timer shows that a rerun is needed
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """systemd, a cron timeout or `kill` stop a job with SIGTERM, which by default ends Python on the spot: the
+    batch already claimed would stay "sending" whatever the server got. As an interrupt, the run records what
+    the server answered and puts back the untried, as it does for Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():  # signal handlers belong to the main thread
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt("stopped by SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -366,3 +366,34 @@ def test_a_relay_going_down_mid_batch_stops_the_run_and_the_rerun_sends_the_rest
     assert up.exit_code == 0, up.output
     assert "2 sent, 1 skipped as empty, 0 failed, 1 already done before this run." in up.output
     assert _received(smtp_server) == sorted([borough["group"], borough["supplier"], borough["partner"]])
+
+
+def test_a_run_stopped_by_sigterm_records_what_went_like_ctrl_c(app, runner, borough, smtp_server, monkeypatch):
+    """systemd or a cron timeout stops the job with SIGTERM; the batch's outcomes must still be recorded."""
+    import os
+    import signal
+
+    from matchmaker.email.backends import SMTPConnection
+
+    monkeypatch.setitem(app.config, "DIGEST_BATCH_SIZE", 2)
+    real_send, sent, ended_at_once = SMTPConnection.send, [], []
+
+    def terminated_on_the_second_message(connection, message):
+        if len(sent) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler runs here, in this (the main) thread
+        real_send(connection, message)
+        sent.append(message)
+
+    # Stands in for Python's default, which would end the test process: it only notes that it was reached.
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: ended_at_once.append(signum))
+    try:
+        monkeypatch.setattr(SMTPConnection, "send", terminated_on_the_second_message)
+        stopped = _send(runner, "--period", OCTOBER)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+    assert ended_at_once == [], "SIGTERM reached the default handler: the run could not record its batch"
+    assert stopped.exit_code != 0
+    assert _received(smtp_server) == [borough["group"]]
+    assert {e: s for e, (s, _, _) in _records(app).items()} == {
+        borough["group"]: DigestStatus.SENT, borough["supplier"]: DigestStatus.SENDING}
