@@ -85,7 +85,7 @@ def load_demo_data(path: Path = DEMO_FILE, progress: Callable[[str], None] = lam
     created_needs, created_offers = _load_needs_and_offers(data)
     created_matches = _load_matches(data, officer)
     return (f"{created_orgs} organisations, {created_users} accounts, {created_needs} needs, "
-            f"{created_offers} offers and {created_matches} delivered matches created")
+            f"{created_offers} offers and {created_matches} delivered match{'' if created_matches == 1 else 'es'} created")
 
 
 def _load_measures() -> None:

@@ -83,7 +83,7 @@ def test_seed_demo_creates_the_demo_borough_once(app, runner, client):
     needs, offers = len(demo["needs"]), sum(len(c["offers"]) for c in demo["contracts"])
     matches = len(demo["matches"])
     assert (f"Demo data loaded: {organisations} organisations, {accounts} accounts, {needs} needs, {offers} offers "
-            f"and {matches} delivered matches created, ") in result.output
+            f"and {matches} delivered match{'' if matches == 1 else 'es'} created, ") in result.output
     with app.app_context():
         proposed = _count(Proposal)
     # The engine has run, so an officer signing in to the demo finds matches to decide on.
