@@ -37,10 +37,16 @@ KILBURN = "E05013503"
 
 
 def build(database_url: str, needs: int, seed: int):
-    app = create_app({
-        "ENV": "testing", "TESTING": True, "SECRET_KEY": "benchmark-only", "SQLALCHEMY_DATABASE_URI": database_url,
-        "EMAIL_BACKEND": "memory", "RATELIMIT_STORAGE_URI": "memory://",
-    })
+    app = create_app(
+        {
+            "ENV": "testing",
+            "TESTING": True,
+            "SECRET_KEY": "benchmark-only",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "EMAIL_BACKEND": "memory",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
     with app.app_context():
         if "need" in inspect(db.engine).get_table_names() and db.session.scalar(select(func.count()).select_from(Need)):
             sys.exit("That database already has needs in it: give the benchmark an empty scratch database.")
@@ -50,8 +56,10 @@ def build(database_url: str, needs: int, seed: int):
         started = time.perf_counter()
         organisations = bulk_organisations(max(1, needs // 50), seed=seed)
         ids = bulk_needs(needs, organisations, seed=seed)
-        print(f"Inserted {needs:,} needs for {len(organisations):,} organisations in "
-              f"{time.perf_counter() - started:.1f} s ({db.engine.dialect.name})")
+        print(
+            f"Inserted {needs:,} needs for {len(organisations):,} organisations in "
+            f"{time.perf_counter() - started:.1f} s ({db.engine.dialect.name})"
+        )
         engine = db.engine
     return app, engine, ids
 

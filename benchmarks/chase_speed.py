@@ -49,11 +49,17 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
     folder = tempfile.mkdtemp()
-    app = create_app({
-        "ENV": "testing", "TESTING": True, "SECRET_KEY": "benchmark-only", "EMAIL_BACKEND": "memory",
-        "SQLALCHEMY_DATABASE_URI": args.database_url or f"sqlite:///{folder}/bench.db", "RATELIMIT_STORAGE_URI": "memory://",
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    })
+    app = create_app(
+        {
+            "ENV": "testing",
+            "TESTING": True,
+            "SECRET_KEY": "benchmark-only",
+            "EMAIL_BACKEND": "memory",
+            "SQLALCHEMY_DATABASE_URI": args.database_url or f"sqlite:///{folder}/bench.db",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
     rng = random.Random(0)
     with app.app_context():
         upgrade()
@@ -67,10 +73,20 @@ def main() -> None:
         for need_id in need_ids:
             age = rng.randint(0, 45)
             answered = rng.random() < 0.5
-            rows.append({"need_id": need_id, "offer_id": offer_id, "status": MatchStatus.INTRODUCED, "source": "engine",
-                         "reason_text": "", "introduced_at": now - timedelta(days=age), "created_at": now,
-                         "updated_at": now, "group_responded_at": now if answered else None,
-                         "quantity": Decimal(1)})
+            rows.append(
+                {
+                    "need_id": need_id,
+                    "offer_id": offer_id,
+                    "status": MatchStatus.INTRODUCED,
+                    "source": "engine",
+                    "reason_text": "",
+                    "introduced_at": now - timedelta(days=age),
+                    "created_at": now,
+                    "updated_at": now,
+                    "group_responded_at": now if answered else None,
+                    "quantity": Decimal(1),
+                }
+            )
         db.session.execute(insert(Match), rows)
         db.session.commit()
         print(f"{args.matches:,} introduced matches ({db.engine.dialect.name})")

@@ -59,8 +59,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PASSWORD = "load test password kettle"
-SEARCHES = ["englsh lessons", "wheelchiar ramp", "laptop", "food bank", "mentoring young people", "footbal",
-            "accountant trustees", "minibus", "tree planting", "homework club", "coding", "kitchen"]
+SEARCHES = [
+    "englsh lessons",
+    "wheelchiar ramp",
+    "laptop",
+    "food bank",
+    "mentoring young people",
+    "footbal",
+    "accountant trustees",
+    "minibus",
+    "tree planting",
+    "homework club",
+    "coding",
+    "kitchen",
+]
 PRIORITIES = ["good-jobs", "inclusive-economy", "reducing-inequalities", "environment", "vcse-capacity"]
 WARDS = ["E05013503", "E05013515", "E05013510", "E05013500", "E05013507"]
 SORTS = ["score", "age", "needed_by"]
@@ -70,8 +82,15 @@ GIVE_UP = 30.0  # seconds: a request not yet sent this long after it was due is 
 def _app(database_url: str):
     from matchmaker import create_app
 
-    return create_app({"ENV": "testing", "SECRET_KEY": "load-test-preparation", "SQLALCHEMY_DATABASE_URI": database_url,
-                       "EMAIL_BACKEND": "memory", "PASSWORD_HASH_METHOD": "scrypt"})
+    return create_app(
+        {
+            "ENV": "testing",
+            "SECRET_KEY": "load-test-preparation",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "EMAIL_BACKEND": "memory",
+            "PASSWORD_HASH_METHOD": "scrypt",
+        }
+    )
 
 
 # Preparing the database -----------------------------------------------------------------------------------------
@@ -97,7 +116,8 @@ def prepare(database_url: str, fresh: bool, needs: int, offers: int) -> dict:
         load_reference_data()
         db.session.commit()
         has_needs = "need" in inspect(db.engine).get_table_names() and db.session.scalar(
-            select(func.count()).select_from(Need))
+            select(func.count()).select_from(Need)
+        )
         if not has_needs:
             started = time.perf_counter()
             groups = bulk_organisations(needs // 20, seed=8)
@@ -108,15 +128,25 @@ def prepare(database_url: str, fresh: bool, needs: int, offers: int) -> dict:
             matching.refresh_all(top=5)
             db.session.commit()
             print(f"the engine proposed matches in {time.perf_counter() - started:.1f} s")
-            people = [("officer", Role.OFFICER, None), ("admin", Role.ADMIN, None),
-                      ("supplier", Role.SUPPLIER_MEMBER, OrganisationKind.SUPPLIER),
-                      ("group", Role.GROUP_MEMBER, OrganisationKind.VCSE)]
+            people = [
+                ("officer", Role.OFFICER, None),
+                ("admin", Role.ADMIN, None),
+                ("supplier", Role.SUPPLIER_MEMBER, OrganisationKind.SUPPLIER),
+                ("group", Role.GROUP_MEMBER, OrganisationKind.VCSE),
+            ]
             for name, role, kind in people:
                 for n in range(8):
-                    org = db.session.scalar(select(Organisation).where(Organisation.kind == kind).offset(n).limit(1)) \
-                        if kind else None
-                    user = User(email=f"{name}{n}@loadtest.example.org", full_name=f"Load {name.title()} {n}",
-                                role=role, organisation=org)
+                    org = (
+                        db.session.scalar(select(Organisation).where(Organisation.kind == kind).offset(n).limit(1))
+                        if kind
+                        else None
+                    )
+                    user = User(
+                        email=f"{name}{n}@loadtest.example.org",
+                        full_name=f"Load {name.title()} {n}",
+                        role=role,
+                        organisation=org,
+                    )
                     user.set_password(PASSWORD)
                     db.session.add(user)
             db.session.commit()
@@ -124,8 +154,10 @@ def prepare(database_url: str, fresh: bool, needs: int, offers: int) -> dict:
             # lets counts be answered from indexes alone.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("VACUUM ANALYZE"))
-        counts = {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-                  for model in (Need, Offer, Proposal)}
+        counts = {
+            model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Need, Offer, Proposal)
+        }
         print("database: " + ", ".join(f"{n:,} {table}s" for table, n in counts.items()))
         ids = {
             "need": list(db.session.scalars(select(Need.id).order_by(func.random()).limit(2000))),
@@ -141,15 +173,25 @@ def prepare(database_url: str, fresh: bool, needs: int, offers: int) -> dict:
 
 
 def start_gunicorn(database_url: str, workers: int, port: int, log_path: Path) -> subprocess.Popen:
-    env = {**os.environ, "MATCHMAKER_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-           "MATCHMAKER_BASE_URL": f"http://127.0.0.1:{port}", "DATABASE_URL": database_url,
-           "MATCHMAKER_SECURE_COOKIES": "false",  # plain HTTP on the loopback; behind TLS in production
-           "MATCHMAKER_LOGIN_RATE_LIMIT": "10000 per minute",  # every virtual user signs in from 127.0.0.1
-           "MATCHMAKER_LOG_LEVEL": os.environ.get("MATCHMAKER_LOG_LEVEL", "INFO")}
+    env = {
+        **os.environ,
+        "MATCHMAKER_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "MATCHMAKER_BASE_URL": f"http://127.0.0.1:{port}",
+        "DATABASE_URL": database_url,
+        "MATCHMAKER_SECURE_COOKIES": "false",  # plain HTTP on the loopback; behind TLS in production
+        "MATCHMAKER_LOGIN_RATE_LIMIT": "10000 per minute",  # every virtual user signs in from 127.0.0.1
+        "MATCHMAKER_LOG_LEVEL": os.environ.get("MATCHMAKER_LOG_LEVEL", "INFO"),
+    }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     log = log_path.open("w")
-    process = subprocess.Popen([str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), "--workers", str(workers),
-                                "--bind", f"127.0.0.1:{port}"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    process = subprocess.Popen(
+        [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -183,8 +225,9 @@ def issue_api_tokens(database_url: str, count: int) -> tuple[list[str], list[int
     app = _app(database_url)
     raws, ids = [], []
     with app.app_context():
-        owners = list(db.session.scalars(select(User).where(User.email.like("%@loadtest.example.org"))
-                                         .order_by(User.id)))
+        owners = list(
+            db.session.scalars(select(User).where(User.email.like("%@loadtest.example.org")).order_by(User.id))
+        )
         tomorrow = datetime.now(UTC).date() + timedelta(days=1)
         for n in range(count):
             token, raw = api_tokens.create_token(owners[n % len(owners)], f"Load test {n}", tomorrow)
@@ -222,8 +265,13 @@ class Persona:
     share: float
 
 
-MIX = [Persona("visitor", 0.35), Persona("searcher", 0.15), Persona("supplier", 0.15), Persona("officer", 0.20),
-       Persona("api", 0.15)]
+MIX = [
+    Persona("visitor", 0.35),
+    Persona("searcher", 0.15),
+    Persona("supplier", 0.15),
+    Persona("officer", 0.20),
+    Persona("api", 0.15),
+]
 
 
 def visitor(rng, ids) -> tuple[str, str]:
@@ -299,8 +347,9 @@ class Connection:
         self.port = port
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
-    def request(self, method: str, path: str, headers: dict | None = None,
-                body: dict | None = None) -> tuple[int, str, list[str]]:
+    def request(
+        self, method: str, path: str, headers: dict | None = None, body: dict | None = None
+    ) -> tuple[int, str, list[str]]:
         headers = dict(headers or {})
         data = None
         if body is not None:
@@ -332,7 +381,8 @@ def sign_in(port: int, email: str) -> dict[str, str]:
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     header = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
     status, _, set_cookies = connection.request(
-        "POST", "/sign-in", header, {"csrf_token": token, "email": email, "password": PASSWORD})
+        "POST", "/sign-in", header, {"csrf_token": token, "email": email, "password": PASSWORD}
+    )
     if status != 302:
         raise RuntimeError(f"sign-in failed for {email}: {status}")
     remember(set_cookies)
@@ -356,8 +406,9 @@ def arrivals(rate: float, start: float, stop: float, seed: int):
         yield at, rng.choices(kinds, weights)[0]
 
 
-def sender(number: int, port: int, work: "queue.Queue", ids: dict, identities: dict, record_from: float,
-           results: Results) -> None:
+def sender(
+    number: int, port: int, work: queue.Queue, ids: dict, identities: dict, record_from: float, results: Results
+) -> None:
     rng = random.Random(1000 + number)
     connection = Connection(port)
     while (job := work.get()) is not None:
@@ -379,14 +430,17 @@ def sender(number: int, port: int, work: "queue.Queue", ids: dict, identities: d
             results.add(task, ms, 200 <= status < 400, f"{status} GET {path}", started - due > 0.010)
 
 
-def run_load(rate: float, port: int, ids: dict, identities: dict, warmup: float, duration: float,
-             senders: int, results: Results) -> float:
+def run_load(
+    rate: float, port: int, ids: dict, identities: dict, warmup: float, duration: float, senders: int, results: Results
+) -> float:
     """Offer `rate` requests per second for warmup + duration seconds; returns the seconds actually measured."""
     work: queue.Queue = queue.Queue()
     start = time.monotonic() + 0.5
     record_from = start + warmup
-    threads = [threading.Thread(target=sender, daemon=True,
-                                args=(n, port, work, ids, identities, record_from, results)) for n in range(senders)]
+    threads = [
+        threading.Thread(target=sender, daemon=True, args=(n, port, work, ids, identities, record_from, results))
+        for n in range(senders)
+    ]
     for thread in threads:
         thread.start()
     stop = record_from + duration
@@ -410,27 +464,38 @@ def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def report(results: Results, seconds: float, workers: int, rate: float, senders: int, api_tokens: int,
-           api_limit: str) -> bool:
+def report(
+    results: Results, seconds: float, workers: int, rate: float, senders: int, api_tokens: int, api_limit: str
+) -> bool:
     every = sorted(ms for samples in results.samples.values() for ms in samples)
     errors = sum(results.errors.values())
-    print(f"\noffered load: {rate:g} requests/s ({rate * 3600:,.0f} an hour), Poisson arrivals, "
-          f"{seconds:.0f} s measured; shares: " + ", ".join(f"{p.kind} {p.share:.0%}" for p in MIX))
-    print(f"gunicorn with {workers} workers; up to {senders} requests in flight; API reads with {api_tokens} "
-          f"personal tokens under the production limit of {api_limit} each\n")
+    print(
+        f"\noffered load: {rate:g} requests/s ({rate * 3600:,.0f} an hour), Poisson arrivals, "
+        f"{seconds:.0f} s measured; shares: " + ", ".join(f"{p.kind} {p.share:.0%}" for p in MIX)
+    )
+    print(
+        f"gunicorn with {workers} workers; up to {senders} requests in flight; API reads with {api_tokens} "
+        f"personal tokens under the production limit of {api_limit} each\n"
+    )
     print(f"{'request':<22} {'count':>7} {'per s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for task in sorted(results.samples):
         ordered = sorted(results.samples[task])
-        print(f"{task:<22} {len(ordered):>7} {len(ordered) / seconds:>7.1f} {statistics.median(ordered):>8.1f} "
-              f"{percentile(ordered, 0.95):>8.1f} {percentile(ordered, 0.99):>8.1f} {results.errors[task]:>7}")
+        print(
+            f"{task:<22} {len(ordered):>7} {len(ordered) / seconds:>7.1f} {statistics.median(ordered):>8.1f} "
+            f"{percentile(ordered, 0.95):>8.1f} {percentile(ordered, 0.99):>8.1f} {results.errors[task]:>7}"
+        )
     if not every:
         print("no requests completed")
         return False
     p95 = percentile(every, 0.95)
-    print(f"{'all':<22} {len(every):>7} {len(every) / seconds:>7.1f} {statistics.median(every):>8.1f} "
-          f"{p95:>8.1f} {percentile(every, 0.99):>8.1f} {errors:>7}")
-    print(f"\nthroughput {len(every) / seconds:.1f} requests/s of {rate:g} offered; "
-          f"{results.started_late} requests waited over 10 ms for a free sender")
+    print(
+        f"{'all':<22} {len(every):>7} {len(every) / seconds:>7.1f} {statistics.median(every):>8.1f} "
+        f"{p95:>8.1f} {percentile(every, 0.99):>8.1f} {errors:>7}"
+    )
+    print(
+        f"\nthroughput {len(every) / seconds:.1f} requests/s of {rate:g} offered; "
+        f"{results.started_late} requests waited over 10 ms for a free sender"
+    )
     for example in results.error_examples:
         print("  error:", example)
     met = p95 < 100 and errors == 0
@@ -440,14 +505,20 @@ def report(results: Results, seconds: float, workers: int, rate: float, senders:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("LOADTEST_DATABASE_URL",
-                                                                 "postgresql://postgres@127.0.0.1:5432/loadtest_ops"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("LOADTEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/loadtest_ops"),
+    )
     parser.add_argument("--fresh", action="store_true", help="empty the database and prepare it again")
     parser.add_argument("--needs", type=int, default=10_000)
     parser.add_argument("--offers", type=int, default=2_000)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--rate", type=float, default=20,
-                        help="requests offered per second, Poisson arrivals (default 20: see the docstring)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=20,
+        help="requests offered per second, Poisson arrivals (default 20: see the docstring)",
+    )
     parser.add_argument("--duration", type=float, default=60, help="seconds measured (default 60)")
     parser.add_argument("--warmup", type=float, default=15, help="seconds run before measuring (default 15)")
     parser.add_argument("--senders", type=int, default=64, help="most requests in flight at once (default 64)")

@@ -26,15 +26,68 @@ from matchmaker.matching.geography import load_geography  # noqa: E402
 from matchmaker.matching.signals import PRIORITIES, SUPPORT_TYPES, UNITS  # noqa: E402
 
 TODAY = date(2026, 11, 24)
-TOPICS = ("food bank volunteers sorting parcels", "english conversation classes for refugees", "trustees with finance "
-          "skills for our board", "laptops for older people learning online", "wheelchair ramp at the hall entrance",
-          "apprenticeships in construction for young people", "free room for evening classes", "tree planting and "
-          "litter picks in the park", "minibus for day trips", "mentoring for job seekers and cv workshops",
-          "painting and decorating the youth club", "grant for a summer holiday programme", "website and social "
-          "media help", "counselling and peer support for carers", "kitchen equipment for a lunch club")
-FILLER = ("we are a small charity in the borough working with families and young people who would really benefit "
-          "from practical help this year our volunteers run sessions every week and need more hands and equipment "
-          "to keep going through the winter months ahead").split()
+TOPICS = (
+    "food bank volunteers sorting parcels",
+    "english conversation classes for refugees",
+    "trustees with finance skills for our board",
+    "laptops for older people learning online",
+    "wheelchair ramp at the hall entrance",
+    "apprenticeships in construction for young people",
+    "free room for evening classes",
+    "tree planting and litter picks in the park",
+    "minibus for day trips",
+    "mentoring for job seekers and cv workshops",
+    "painting and decorating the youth club",
+    "grant for a summer holiday programme",
+    "website and social media help",
+    "counselling and peer support for carers",
+    "kitchen equipment for a lunch club",
+)
+FILLER = [
+    "we",
+    "are",
+    "a",
+    "small",
+    "charity",
+    "in",
+    "the",
+    "borough",
+    "working",
+    "with",
+    "families",
+    "and",
+    "young",
+    "people",
+    "who",
+    "would",
+    "really",
+    "benefit",
+    "from",
+    "practical",
+    "help",
+    "this",
+    "year",
+    "our",
+    "volunteers",
+    "run",
+    "sessions",
+    "every",
+    "week",
+    "and",
+    "need",
+    "more",
+    "hands",
+    "and",
+    "equipment",
+    "to",
+    "keep",
+    "going",
+    "through",
+    "the",
+    "winter",
+    "months",
+    "ahead",
+]
 
 
 def _text(rng: random.Random) -> tuple[str, str]:
@@ -49,25 +102,41 @@ def borough(needs: int, offers: int, wards: list[str]) -> tuple[list[NeedItem], 
     need_items = []
     for i in range(needs):
         title, description = _text(rng)
-        need_items.append(NeedItem(
-            id=i + 1, title=title, description=description,
-            priorities=frozenset(rng.sample(PRIORITIES, rng.randint(1, 2))),
-            wards=frozenset(rng.sample(wards, rng.randint(1, 2))), support_types=frozenset(rng.sample(SUPPORT_TYPES, 1)),
-            quantity=float(rng.randint(1, 100)), unit=rng.choice(UNITS), needed_by=TODAY + timedelta(rng.randint(1, 200)),
-            posted=TODAY - timedelta(rng.randint(0, 90)), organisation_id=rng.randint(1, needs // 5 + 1),
-        ))
+        need_items.append(
+            NeedItem(
+                id=i + 1,
+                title=title,
+                description=description,
+                priorities=frozenset(rng.sample(PRIORITIES, rng.randint(1, 2))),
+                wards=frozenset(rng.sample(wards, rng.randint(1, 2))),
+                support_types=frozenset(rng.sample(SUPPORT_TYPES, 1)),
+                quantity=float(rng.randint(1, 100)),
+                unit=rng.choice(UNITS),
+                needed_by=TODAY + timedelta(rng.randint(1, 200)),
+                posted=TODAY - timedelta(rng.randint(0, 90)),
+                organisation_id=rng.randint(1, needs // 5 + 1),
+            )
+        )
     offer_items = []
     for i in range(offers):
         title, description = _text(rng)
         wide = rng.random() < 0.3
         quantity = float(rng.randint(10, 500))
-        offer_items.append(OfferItem(
-            id=i + 1, title=title, description=description,
-            priorities=frozenset(rng.sample(PRIORITIES, rng.randint(1, 3))),
-            wards=frozenset() if wide else frozenset(rng.sample(wards, rng.randint(1, 4))), borough_wide=wide,
-            support_types=frozenset(rng.sample(SUPPORT_TYPES, rng.randint(1, 2))), quantity=quantity,
-            remaining=quantity * rng.random(), unit=rng.choice(UNITS), supplier_id=rng.randint(1, 300),
-        ))
+        offer_items.append(
+            OfferItem(
+                id=i + 1,
+                title=title,
+                description=description,
+                priorities=frozenset(rng.sample(PRIORITIES, rng.randint(1, 3))),
+                wards=frozenset() if wide else frozenset(rng.sample(wards, rng.randint(1, 4))),
+                borough_wide=wide,
+                support_types=frozenset(rng.sample(SUPPORT_TYPES, rng.randint(1, 2))),
+                quantity=quantity,
+                remaining=quantity * rng.random(),
+                unit=rng.choice(UNITS),
+                supplier_id=rng.randint(1, 300),
+            )
+        )
     return need_items, offer_items
 
 
@@ -75,11 +144,12 @@ def floor(needs: list[NeedItem], offers: list[OfferItem], top: int) -> float:
     """The least any TF-IDF matcher must do: vectorise, one sparse product, a top-k per need."""
     started = time.perf_counter()
     vectorizer = TfidfVectorizer(sublinear_tf=True, dtype=np.float32)
-    matrix = vectorizer.fit_transform([f"{n.title} {n.description}" for n in needs]
-                                      + [f"{o.title} {o.description}" for o in offers])
-    need_m, offer_m = matrix[: len(needs)], matrix[len(needs):].T.tocsr()
+    matrix = vectorizer.fit_transform(
+        [f"{n.title} {n.description}" for n in needs] + [f"{o.title} {o.description}" for o in offers]
+    )
+    need_m, offer_m = matrix[: len(needs)], matrix[len(needs) :].T.tocsr()
     for start in range(0, len(needs), 2048):
-        scores = (need_m[start:start + 2048] @ offer_m).toarray()
+        scores = (need_m[start : start + 2048] @ offer_m).toarray()
         np.argpartition(-scores, top - 1, axis=1)[:, :top]
     return time.perf_counter() - started
 
@@ -120,16 +190,21 @@ def main() -> None:
         made.clear()  # the last run's results are freed before the next, as a real run would
         fulls.append(_timed(full_run))
     (floor_wall, floor_cpu), (full_wall, full_cpu) = _medians(floors), _medians(fulls)
-    print(f"  floor (TF-IDF + one sparse product + top-k):  {floor_wall:6.2f} s wall  {floor_cpu:6.2f} s CPU"
-          f"  (median of {repeats})")
-    print(f"  full propose computation:                      {full_wall:6.2f} s wall  {full_cpu:6.2f} s CPU"
-          f"  ({full_wall / floor_wall:.2f}x the floor by wall clock, {full_cpu / floor_cpu:.2f}x by CPU)")
+    print(
+        f"  floor (TF-IDF + one sparse product + top-k):  {floor_wall:6.2f} s wall  {floor_cpu:6.2f} s CPU"
+        f"  (median of {repeats})"
+    )
+    print(
+        f"  full propose computation:                      {full_wall:6.2f} s wall  {full_cpu:6.2f} s CPU"
+        f"  ({full_wall / floor_wall:.2f}x the floor by wall clock, {full_cpu / floor_cpu:.2f}x by CPU)"
+    )
     fitted, proposals = made["fitted"], made.pop("proposals")
     print(f"  proposals made:                                {len(proposals):,}")
     del proposals
 
     # A need the fitted model has never seen: vectorised with the borough's word weights, scored, ranked.
     from dataclasses import replace as copy_with
+
     new_need = copy_with(needs[len(needs) // 2], id=len(needs) + 1, title="Volunteers to paint our youth club hall")
     fitted.propose([new_need], top=5)  # warm
     runs = []

@@ -51,8 +51,10 @@ def pages(ids: dict) -> list[tuple[str, str | None, str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("LOADTEST_DATABASE_URL",
-                                                                 "postgresql://postgres@127.0.0.1:5432/loadtest_ops"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("LOADTEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/loadtest_ops"),
+    )
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--profile", help="name of one page to profile with cProfile")
     parser.add_argument("--only", help="only the pages whose name starts with this")
@@ -67,13 +69,22 @@ def main() -> None:
     from matchmaker.models import ApiToken, Need, NeedStatus, Offer, Proposal, User
     from matchmaker.services import api_tokens
 
-    app = create_app({"ENV": "testing", "SECRET_KEY": "page-profile", "SQLALCHEMY_DATABASE_URI": args.database_url,
-                      "EMAIL_BACKEND": "memory", "LOGIN_RATE_LIMIT": "10000 per minute",
-                      "API_RATE_LIMIT": "100000 per minute", "LOG_LEVEL": "WARNING"})
+    app = create_app(
+        {
+            "ENV": "testing",
+            "SECRET_KEY": "page-profile",
+            "SQLALCHEMY_DATABASE_URI": args.database_url,
+            "EMAIL_BACKEND": "memory",
+            "LOGIN_RATE_LIMIT": "10000 per minute",
+            "API_RATE_LIMIT": "100000 per minute",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     with app.app_context():
         ids = {
-            "need": db.session.scalar(select(Need.id).where(Need.status == NeedStatus.OPEN).order_by(Need.id)
-                                      .offset(500).limit(1)),
+            "need": db.session.scalar(
+                select(Need.id).where(Need.status == NeedStatus.OPEN).order_by(Need.id).offset(500).limit(1)
+            ),
             "offer": db.session.scalar(select(Offer.id).order_by(Offer.id).offset(100).limit(1)),
             "proposal": db.session.scalar(select(Proposal.id).order_by(Proposal.id).offset(1000).limit(1)),
         }
@@ -96,13 +107,18 @@ def main() -> None:
         def _after(*_):
             statements.append(time.perf_counter() - started.pop())
 
-    clients = {None: app.test_client(), "officer": app.test_client(), "supplier": app.test_client(),
-               "api": app.test_client()}
+    clients = {
+        None: app.test_client(),
+        "officer": app.test_client(),
+        "supplier": app.test_client(),
+        "api": app.test_client(),
+    }
     for who in ("officer", "supplier"):
         form = clients[who].get("/sign-in").get_data(as_text=True)
         csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
-        response = clients[who].post("/sign-in", data={"email": f"{who}0@loadtest.example.org", "password": PASSWORD,
-                                                        "csrf_token": csrf})
+        response = clients[who].post(
+            "/sign-in", data={"email": f"{who}0@loadtest.example.org", "password": PASSWORD, "csrf_token": csrf}
+        )
         assert response.status_code == 302, response.status_code
     headers = {"api": {"Authorization": f"Bearer {raw}"}}
 
@@ -131,8 +147,10 @@ def main() -> None:
                     sql.append(sum(statements) * 1000)
                 if profiler:
                     pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
-            print(f"{name:<28} {statistics.median(times):>10.1f} {min(times):>8.1f} {statistics.median(counts):>8.0f} "
-                  f"{statistics.median(sql):>7.1f}")
+            print(
+                f"{name:<28} {statistics.median(times):>10.1f} {min(times):>8.1f} {statistics.median(counts):>8.0f} "
+                f"{statistics.median(sql):>7.1f}"
+            )
     finally:
         with app.app_context():
             token = db.session.get(ApiToken, token_id)

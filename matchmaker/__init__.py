@@ -40,18 +40,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_templates(app: Flask) -> None:
-    app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(str(PROJECT_ROOT / "templates")),
-        PrefixLoader({
-            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
-            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
-        }),
-    ])
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(PROJECT_ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
 
     from matchmaker.web import template_helpers
+
     template_helpers.init_app(app)
 
 
@@ -61,8 +66,14 @@ def register_extensions(app: Flask) -> None:
     from matchmaker.models.base import render_migration_type
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
-                    compare_type=True, render_item=render_migration_type)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_type,
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -84,9 +95,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from matchmaker.web.access import init_access
-    from matchmaker.web.api import init_api
     from matchmaker.web.account.routes import bp as account_bp
     from matchmaker.web.admin.routes import bp as admin_bp
+    from matchmaker.web.api import init_api
     from matchmaker.web.auth.routes import bp as auth_bp
     from matchmaker.web.browse.routes import bp as browse_bp
     from matchmaker.web.digest.routes import bp as digest_bp
@@ -101,7 +112,17 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.web.security import init_security
     from matchmaker.web.suppliers.routes import bp as suppliers_bp
 
-    for blueprint in (public_bp, auth_bp, account_bp, officers_bp, admin_bp, groups_bp, suppliers_bp, browse_bp, imports_bp):
+    for blueprint in (
+        public_bp,
+        auth_bp,
+        account_bp,
+        officers_bp,
+        admin_bp,
+        groups_bp,
+        suppliers_bp,
+        browse_bp,
+        imports_bp,
+    ):
         app.register_blueprint(blueprint)
     init_api(app)
     app.register_blueprint(digest_bp)
@@ -115,9 +136,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from matchmaker.cli import register
-    from matchmaker.cli_matching import propose_command, tune_command
     from matchmaker.cli_digest import digest_group
     from matchmaker.cli_matches import matches_group
+    from matchmaker.cli_matching import propose_command, tune_command
     from matchmaker.cli_needs import needs_group
 
     register(app)

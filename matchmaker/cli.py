@@ -47,8 +47,10 @@ def seed_command(demo: bool) -> None:
     # Propose matches as the nightly `matchmaker propose` would, so an officer signing in finds a queue to work.
     proposed, _ = matching.refresh_all()
     db.session.commit()
-    click.echo(f"Demo data loaded: {summary}, {proposed.proposals} proposed matches. "
-               f"Every demo account's password is {DEMO_PASSWORD!r}.")
+    click.echo(
+        f"Demo data loaded: {summary}, {proposed.proposals} proposed matches. "
+        f"Every demo account's password is {DEMO_PASSWORD!r}."
+    )
 
 
 @click.command("create-admin")
@@ -130,16 +132,32 @@ def import_offers_command(file: Path, dry_run: bool) -> None:
 @click.command("export")
 @click.argument("kind", type=click.Choice(["needs", "offers", "contracts"]))
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="The file to write. Default: standard output.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write. Default: standard output.",
+)
 @click.option("--status", multiple=True, help="Only needs or offers with this status (repeatable). Default: all.")
 @click.option("--priority", multiple=True, help="Only needs or offers for this priority (slug or number; repeatable).")
-@click.option("--ward", multiple=True, help="Only needs or offers in this ward (name or ONS code; repeatable). Borough-wide ones count as in every ward.")
+@click.option(
+    "--ward",
+    multiple=True,
+    help="Only needs or offers in this ward (name or ONS code; repeatable). Borough-wide ones count as in every ward.",
+)
 @click.option("--type", "types", multiple=True, help="Only needs or offers of this type of support (slug; repeatable).")
 @click.option("--search", default="", help="Only needs or offers matching these words, as the lists' search box.")
 @with_appcontext
-def export_command(kind: str, fmt: str, output: Path | None, status: tuple[str, ...], priority: tuple[str, ...],
-                   ward: tuple[str, ...], types: tuple[str, ...], search: str) -> None:
+def export_command(
+    kind: str,
+    fmt: str,
+    output: Path | None,
+    status: tuple[str, ...],
+    priority: tuple[str, ...],
+    ward: tuple[str, ...],
+    types: tuple[str, ...],
+    search: str,
+) -> None:
     """Export needs, offers or contracts with the import's columns, so the file re-imports unchanged."""
     from matchmaker.services.csv_export import export_rows, filters_from, parse_statuses, render
 

@@ -21,26 +21,37 @@ def digest_group() -> None:
 
 
 @digest_group.command("send")
-@click.option("--period", "period_name", metavar="PERIOD",
-              help="A month like 2026-11 (monthly subscribers) or an ISO week like 2026-W48 (weekly subscribers). "
-                   "Default: the last complete month, or week with --weekly.")
+@click.option(
+    "--period",
+    "period_name",
+    metavar="PERIOD",
+    help="A month like 2026-11 (monthly subscribers) or an ISO week like 2026-W48 (weekly subscribers). "
+    "Default: the last complete month, or week with --weekly.",
+)
 @click.option("--weekly", is_flag=True, help="Without --period: the last complete ISO week, for weekly subscribers.")
-@click.option("--dry-run", is_flag=True, help="Build every digest and report what would be sent; send and record nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="Build every digest and report what would be sent; send and record nothing."
+)
 def send_command(period_name: str | None, weekly: bool, dry_run: bool) -> None:
     """Send the period's digests. Safe to run again: nobody gets the same period twice, and a run that
     stopped halfway (mail server down) sends only what was not sent."""
     from matchmaker.services.digest_sending import send_period
 
     try:
-        period = parse_period(period_name) if period_name else last_complete_period(
-            DigestFrequency.WEEKLY if weekly else DigestFrequency.MONTHLY)
+        period = (
+            parse_period(period_name)
+            if period_name
+            else last_complete_period(DigestFrequency.WEEKLY if weekly else DigestFrequency.MONTHLY)
+        )
     except DomainError as error:
         raise click.BadParameter(error.message, param_hint="--period") from error
     if weekly and period_name and period.frequency is not DigestFrequency.WEEKLY:
         raise click.BadParameter("--weekly needs a week like 2026-W48, or no --period", param_hint="--period")
 
-    click.echo(f"{'Dry run: b' if dry_run else 'B'}uilding the {period.frequency.value} digest for {period.name} "
-               f"({period.title}, {period.first_day:%-d %B} to {period.last_day:%-d %B %Y})...")
+    click.echo(
+        f"{'Dry run: b' if dry_run else 'B'}uilding the {period.frequency.value} digest for {period.name} "
+        f"({period.title}, {period.first_day:%-d %B} to {period.last_day:%-d %B %Y})..."
+    )
 
     def progress(done: int, total: int, address: str, outcome: str) -> None:
         # Every failure, and everyone an earlier run was interrupted while sending to, is shown; otherwise a
@@ -50,8 +61,9 @@ def send_command(period_name: str | None, weekly: bool, dry_run: bool) -> None:
 
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]), _sigterm_as_interrupt():
         try:
-            report = send_period(period, dry_run=dry_run, checkpoint=(lambda: None) if dry_run else db.session.commit,
-                                 progress=progress)
+            report = send_period(
+                period, dry_run=dry_run, checkpoint=(lambda: None) if dry_run else db.session.commit, progress=progress
+            )
         finally:
             # What was sent is already committed, a batch at a time; a dry run writes nothing.
             db.session.rollback()

@@ -12,8 +12,12 @@ def matches_group() -> None:
 
 
 @matches_group.command("chase")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Run as if today were this date (YYYY-MM-DD). Default: today.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Run as if today were this date (YYYY-MM-DD). Default: today.",
+)
 @with_appcontext
 def chase_command(today) -> None:
     """Alert officers (once per match) when a party has not responded to an introduction within
@@ -23,8 +27,10 @@ def chase_command(today) -> None:
     from matchmaker.jobs_chase import chase_unanswered
 
     day = today.date() if today else date.today()
-    click.echo(f"Checking introductions on {day.isoformat()} "
-               f"({current_app.config['RESPONSE_WORKING_DAYS']} working days to respond)...")
+    click.echo(
+        f"Checking introductions on {day.isoformat()} "
+        f"({current_app.config['RESPONSE_WORKING_DAYS']} working days to respond)..."
+    )
     run = chase_unanswered(day, progress=click.echo)
     click.echo(f"Done: {run}.")
     if run.failures:

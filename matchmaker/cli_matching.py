@@ -27,11 +27,23 @@ def propose_command(top: int, as_json: bool) -> None:
     say(f"Done in {time.perf_counter() - started:.1f}s: {summary}.")
     if as_json:
         ordered = sorted(proposals, key=lambda p: (p.need.id, -p.score, p.offer.id))
-        json.dump({"proposals": [
-            {"need_ref": p.need.key, "offer_ref": p.offer.key, "score": p.score, "components": p.components,
-             "reason": p.reason}
-            for p in ordered
-        ]}, sys.stdout, ensure_ascii=False, indent=1)
+        json.dump(
+            {
+                "proposals": [
+                    {
+                        "need_ref": p.need.key,
+                        "offer_ref": p.offer.key,
+                        "score": p.score,
+                        "components": p.components,
+                        "reason": p.reason,
+                    }
+                    for p in ordered
+                ]
+            },
+            sys.stdout,
+            ensure_ascii=False,
+            indent=1,
+        )
         sys.stdout.write("\n")
 
 
@@ -39,8 +51,12 @@ MIN_NEEDS = 10
 
 
 @click.command("tune")
-@click.option("--labels", "labels", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="A labelled set (needs.csv, offers.csv, labels.csv, as in seeds/eval) to learn from.")
+@click.option(
+    "--labels",
+    "labels",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A labelled set (needs.csv, offers.csv, labels.csv, as in seeds/eval) to learn from.",
+)
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
 @click.option("--dry-run", is_flag=True, help="Report only; never save the weights.")
 @with_appcontext
@@ -61,17 +77,18 @@ def tune_command(labels: Path | None, folds: int, dry_run: bool) -> None:
         if needs < MIN_NEEDS:
             raise click.ClickException(
                 f"Officers have approved one proposal and rejected another for {needs} needs; at least {MIN_NEEDS} "
-                "are needed to learn from. Until then, tune on a labelled set: matchmaker tune --labels seeds/eval")
-        click.echo(f"Learning from officers' decisions on {needs} needs, "
-                   f"{folds}-fold cross-validation...")
+                "are needed to learn from. Until then, tune on a labelled set: matchmaker tune --labels seeds/eval"
+            )
+        click.echo(f"Learning from officers' decisions on {needs} needs, {folds}-fold cross-validation...")
         result = tune_decisions(decisions, weights(), folds=folds)
     else:
         today = date.today()
         data = load_eval_set(labels, today)
-        click.echo(f"Learning from {len(data.gold)} decisions ({len(data.needs)} needs, {len(data.offers)} offers), "
-                   f"{folds}-fold cross-validation...")
-        result = tune(engine().fit(data.needs, data.offers, Context(today=today)), data.needs, data.gold,
-                      folds=folds)
+        click.echo(
+            f"Learning from {len(data.gold)} decisions ({len(data.needs)} needs, {len(data.offers)} offers), "
+            f"{folds}-fold cross-validation..."
+        )
+        result = tune(engine().fit(data.needs, data.offers, Context(today=today)), data.needs, data.gold, folds=folds)
     click.echo(f"  current weights: {result.before}")
     click.echo(f"  fitted weights:  {result.after}")
     if not result.better:

@@ -12,8 +12,12 @@ def needs_group() -> None:
 
 
 @needs_group.command("expire")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Run as if today were this date (YYYY-MM-DD). Default: today.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Run as if today were this date (YYYY-MM-DD). Default: today.",
+)
 @with_appcontext
 def expire_command(today) -> None:
     """Warn owners of needs closing within a week, and expire needs past their needed-by date. Run daily."""

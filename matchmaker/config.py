@@ -29,7 +29,7 @@ def normalise_database_url(url: str) -> str:
     """Use the psycopg 3 driver for PostgreSQL URLs written the usual ways."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -111,9 +111,11 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
             config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(test_config["SQLALCHEMY_DATABASE_URI"])
 
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": config["DB_POOL_SIZE"],
-                                               "max_overflow": config["DB_MAX_OVERFLOW"],
-                                               **config["SQLALCHEMY_ENGINE_OPTIONS"]}
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_size": config["DB_POOL_SIZE"],
+            "max_overflow": config["DB_MAX_OVERFLOW"],
+            **config["SQLALCHEMY_ENGINE_OPTIONS"],
+        }
     if config["LOG_FORMAT"] not in ("json", "text"):
         raise ConfigError(f"MATCHMAKER_LOG_FORMAT must be json or text, not {config['LOG_FORMAT']!r}")
     if config["LOG_LEVEL"] not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
@@ -122,8 +124,10 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
     config.setdefault("MAX_CONTENT_LENGTH", config["MAX_IMPORT_BYTES"] + 1024 * 1024)
 
     if production and not os.environ.get("MATCHMAKER_BASE_URL") and not (test_config or {}).get("BASE_URL"):
-        raise ConfigError("MATCHMAKER_BASE_URL must be set in production (the service's public address, "
-                          "used in links in emails), for example https://matchmaker.brent.gov.uk")
+        raise ConfigError(
+            "MATCHMAKER_BASE_URL must be set in production (the service's public address, "
+            "used in links in emails), for example https://matchmaker.brent.gov.uk"
+        )
     if not config["SECRET_KEY"]:
         if production:
             raise ConfigError("SECRET_KEY must be set in production (a long random string, kept secret).")

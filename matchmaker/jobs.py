@@ -18,8 +18,10 @@ class ExpiryRun:
     expired: int = 0
 
     def __str__(self) -> str:
-        return (f"{self.expired} needs expired, {self.warned} needs' owners warned they expire within "
-                f"{need_service.EXPIRY_WARNING_DAYS} days, {self.warning_failures} warnings could not be sent")
+        return (
+            f"{self.expired} needs expired, {self.warned} needs' owners warned they expire within "
+            f"{need_service.EXPIRY_WARNING_DAYS} days, {self.warning_failures} warnings could not be sent"
+        )
 
 
 def expire_needs(today: date, progress: Callable[[str], None] = lambda _: None) -> ExpiryRun:
@@ -34,9 +36,15 @@ def expire_needs(today: date, progress: Callable[[str], None] = lambda _: None) 
         for number, need in enumerate(to_warn, start=1):
             progress(f"  [{number}/{len(to_warn)}] warning: {need.title}")
             messages = [
-                email.render("need_expiring", to=member.email, subject=f"Your need closes on {need.needed_by:%-d %B}: "
-                             f"{need.title}", user=member, need=need)
-                for member in need.organisation.members if member.active
+                email.render(
+                    "need_expiring",
+                    to=member.email,
+                    subject=f"Your need closes on {need.needed_by:%-d %B}: {need.title}",
+                    user=member,
+                    need=need,
+                )
+                for member in need.organisation.members
+                if member.active
             ]
             try:
                 email.send_many(messages)

@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-
 from types import SimpleNamespace
 
 from flask import current_app
@@ -23,8 +22,10 @@ class ChaseRun:
     officers: int = 0
 
     def __str__(self) -> str:
-        return (f"{self.overdue} matches overdue for a response, {self.alerted} newly reported to {self.officers} "
-                f"officers, {self.already_alerted} reported before, {self.failures} alerts could not be sent")
+        return (
+            f"{self.overdue} matches overdue for a response, {self.alerted} newly reported to {self.officers} "
+            f"officers, {self.already_alerted} reported before, {self.failures} alerts could not be sent"
+        )
 
 
 def chase_unanswered(today: date, progress: Callable[[str], None] = lambda _: None) -> ChaseRun:
@@ -43,9 +44,16 @@ def chase_unanswered(today: date, progress: Callable[[str], None] = lambda _: No
             names = responses.waiting_names(match)
             progress(f"  [{number}/{len(ids)}] alerting officers: no response from {names} ({match.need.title})")
             messages = [
-                email.render("match_no_response", to=officer.email, subject=f"No response to an introduction: "
-                             f"{match.need.title}", user=officer, match=match, names=names,
-                             deadline=responses.deadline(match), days=responses.response_days())
+                email.render(
+                    "match_no_response",
+                    to=officer.email,
+                    subject=f"No response to an introduction: {match.need.title}",
+                    user=officer,
+                    match=match,
+                    names=names,
+                    deadline=responses.deadline(match),
+                    days=responses.response_days(),
+                )
                 for officer in officers
             ]
             try:

@@ -83,10 +83,17 @@ def _finish_request(response: Response) -> Response:
     started = g.get("request_started")
     if started is not None and request.endpoint != "static":
         logging.getLogger("matchmaker.request").info(
-            "%s %s %s", request.method, request.path, response.status_code,
-            extra={"method": request.method, "path": request.path, "status": response.status_code,
-                   "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                   "user_id": _user_id()},
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user_id": _user_id(),
+            },
         )
     return response
 

@@ -30,17 +30,19 @@ def _database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    app = create_app({
-        "ENV": "testing",
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-not-for-production",
-        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
-        "EMAIL_BACKEND": "memory",
-        "EMAIL_OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")),
-        "RATELIMIT_STORAGE_URI": "memory://",
-        # Hashing is still real, just cheap: scrypt's deliberate slowness would dominate the suite's run time.
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    })
+    app = create_app(
+        {
+            "ENV": "testing",
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key-not-for-production",
+            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+            "EMAIL_BACKEND": "memory",
+            "EMAIL_OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")),
+            "RATELIMIT_STORAGE_URI": "memory://",
+            # Hashing is still real, just cheap: scrypt's deliberate slowness would dominate the suite's run time.
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
     with app.app_context():
         _fresh_schema()
         upgrade()

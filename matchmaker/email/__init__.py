@@ -1,7 +1,7 @@
 """Email: build a message from a .txt and .html template pair, and send it through the configured backend.
 
-    from matchmaker import email
-    email.send(email.render("password_reset", to=user.email, subject="Reset your password", user=user, link=link))
+from matchmaker import email
+email.send(email.render("password_reset", to=user.email, subject="Reset your password", user=user, link=link))
 """
 
 from matchmaker.email.backends import (
@@ -24,5 +24,13 @@ def send_many(messages) -> None:
     get_backend().send(list(messages))
 
 
-__all__ = ["ConnectionLost", "EmailDeliveryError", "PermanentDeliveryError", "TemporaryDeliveryError", "connection", "render", "send",
-           "send_many"]
+__all__ = [
+    "ConnectionLost",
+    "EmailDeliveryError",
+    "PermanentDeliveryError",
+    "TemporaryDeliveryError",
+    "connection",
+    "render",
+    "send",
+    "send_many",
+]

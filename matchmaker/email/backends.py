@@ -5,8 +5,8 @@ All have one interface: send(list of EmailMessage). The SMTP backend reuses one 
 
 import smtplib
 import ssl
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
@@ -37,12 +37,15 @@ def classify(error: Exception) -> EmailDeliveryError:
     """An SMTP or network error as temporary or permanent, keeping the server's words for officers to read."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         answers = list(error.recipients.values())
-        words = "; ".join(f"{code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
-                          for code, reply in answers)
+        words = "; ".join(
+            f"{code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}" for code, reply in answers
+        )
         permanent = all(code >= 500 for code, _ in answers)
         return (PermanentDeliveryError if permanent else TemporaryDeliveryError)(words)
     if isinstance(error, smtplib.SMTPResponseException) and not isinstance(error, smtplib.SMTPServerDisconnected):
-        reply = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else str(error.smtp_error)
+        reply = (
+            error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else str(error.smtp_error)
+        )
         words = f"{error.smtp_code} {reply}"
         return (PermanentDeliveryError if 500 <= error.smtp_code < 600 else TemporaryDeliveryError)(words)
     return ConnectionLost(str(error) or type(error).__name__)
@@ -180,8 +183,12 @@ def get_backend() -> Backend:
     kind = config["EMAIL_BACKEND"]
     if kind == "smtp":
         return SMTPBackend(
-            config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_USERNAME"], config["SMTP_PASSWORD"],
-            config["SMTP_STARTTLS"], config["SMTP_TIMEOUT"],
+            config["SMTP_HOST"],
+            config["SMTP_PORT"],
+            config["SMTP_USERNAME"],
+            config["SMTP_PASSWORD"],
+            config["SMTP_STARTTLS"],
+            config["SMTP_TIMEOUT"],
         )
     if kind == "outbox":
         return OutboxBackend(config["EMAIL_OUTBOX_DIR"])

@@ -60,24 +60,36 @@ class OfferSide:
         self.borough_wide = np.array([o.borough_wide for o in offers], dtype=bool)
         # cover[w, m]: how close offer m comes to ward w.
         offer_wards = one_hot([o.wards for o in offers], tuple(w.code for w in geography.wards))
-        cover = np.max(geography.closeness[:, None, :] * offer_wards[None, :, :], axis=2) if offers else \
-            np.zeros((len(geography.wards), 0), dtype=np.float32)
+        cover = (
+            np.max(geography.closeness[:, None, :] * offer_wards[None, :, :], axis=2)
+            if offers
+            else np.zeros((len(geography.wards), 0), dtype=np.float32)
+        )
         cover[:, self.borough_wide] = BOROUGH_WIDE_OFFER
         self.cover = cover
         self.remaining = np.array([np.nan if o.remaining is None else o.remaining for o in offers], dtype=np.float32)
         self.unit = np.array([UNITS.index(o.unit) if o.unit in UNITS else -1 for o in offers], dtype=np.int8)
         self.allocated = np.array([o.allocated_fraction for o in offers], dtype=np.float32)
-        usable = np.array([
-            (o.remaining is None or o.remaining > 0) and (o.available_until is None or o.available_until >= context.today)
-            for o in offers
-        ], dtype=bool)
+        usable = np.array(
+            [
+                (o.remaining is None or o.remaining > 0)
+                and (o.available_until is None or o.available_until >= context.today)
+                for o in offers
+            ],
+            dtype=bool,
+        )
         self.usable = usable
         self.ids = np.array([o.id for o in offers], dtype=np.int64)
 
 
 class Engine:
-    def __init__(self, geography: Geography, vocabulary: Vocabulary | None = None, weights: Weights | None = None,
-                 use_concepts: bool = True) -> None:
+    def __init__(
+        self,
+        geography: Geography,
+        vocabulary: Vocabulary | None = None,
+        weights: Weights | None = None,
+        use_concepts: bool = True,
+    ) -> None:
         self.geography = geography
         # Place names are left out of the text: location is scored from the wards, not from the words.
         self.vocabulary = (vocabulary or Vocabulary.empty()).with_places(geography.place_names())
@@ -86,8 +98,9 @@ class Engine:
 
     # -- the whole borough ------------------------------------------------------------------------------
 
-    def fit(self, needs: list[NeedItem], offers: list[OfferItem], context: Context,
-            proposing_all: bool = True) -> "FittedEngine":
+    def fit(
+        self, needs: list[NeedItem], offers: list[OfferItem], context: Context, proposing_all: bool = True
+    ) -> "FittedEngine":
         """Learn word weights from both sides' texts (each analysed once) and prepare the offers.
 
         proposing_all: these needs will all be proposed for, so their words are kept for their reasons while
@@ -97,12 +110,22 @@ class Engine:
         kept = len(needs) if proposing_all else 0
         with _no_cycle_collection():
             # Offers are read for their reasons in the same pass: each is proposed for many needs.
-            matrix, terms = text.fit_transform([text.document(n.title, n.description) for n in needs]
-                                               + [text.document(o.title, o.description) for o in offers],
-                                               keep_terms=kept, parsed_from=len(needs))
+            matrix, terms = text.fit_transform(
+                [text.document(n.title, n.description) for n in needs]
+                + [text.document(o.title, o.description) for o in offers],
+                keep_terms=kept,
+                parsed_from=len(needs),
+            )
         need_rows = {n.id: row for row, n in enumerate(needs)}
-        fitted = FittedEngine(self, text, OfferSide(offers, matrix[len(needs):], self.geography, context), context,
-                              matrix[: len(needs)], need_rows, terms[:kept])
+        fitted = FittedEngine(
+            self,
+            text,
+            OfferSide(offers, matrix[len(needs) :], self.geography, context),
+            context,
+            matrix[: len(needs)],
+            need_rows,
+            terms[:kept],
+        )
         fitted._offer_parsed = terms[kept:]
         return fitted
 
@@ -115,8 +138,16 @@ class Engine:
 class FittedEngine:
     """An engine with its vocabulary fitted and offers prepared: scores any number of needs quickly."""
 
-    def __init__(self, engine: Engine, text: TextModel, offers: OfferSide, context: Context,
-                 need_matrix=None, need_rows: dict[int, int] | None = None, need_terms: list | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        text: TextModel,
+        offers: OfferSide,
+        context: Context,
+        need_matrix=None,
+        need_rows: dict[int, int] | None = None,
+        need_terms: list | None = None,
+    ) -> None:
         self.engine, self.text, self.offers, self.context = engine, text, offers, context
         self.weights = np.array(engine.weights.vector(), dtype=np.float32)
         self.weights /= self.weights.sum()
@@ -171,13 +202,18 @@ class FittedEngine:
             # The best closeness between any of the need's wards and the offer's coverage.
             return side.cover[rows].max(axis=0) if rows else np.zeros(len(side.offers), dtype=np.float32)
 
-        location = _by_distinct([(n.borough_wide, n.wards) for n in needs],
-                                lambda keys: np.array([location_row(k) for k in keys], dtype=np.float32).reshape(
-                                    len(keys), len(side.offers)))
-        priority = _by_distinct([n.priorities for n in needs],
-                                lambda keys: priority_overlap(one_hot(keys, PRIORITIES), side.priorities))
-        support = _by_distinct([n.support_types for n in needs],
-                               lambda keys: support_fit(one_hot(keys, SUPPORT_TYPES), side.type_reach))
+        location = _by_distinct(
+            [(n.borough_wide, n.wards) for n in needs],
+            lambda keys: np.array([location_row(k) for k in keys], dtype=np.float32).reshape(
+                len(keys), len(side.offers)
+            ),
+        )
+        priority = _by_distinct(
+            [n.priorities for n in needs], lambda keys: priority_overlap(one_hot(keys, PRIORITIES), side.priorities)
+        )
+        support = _by_distinct(
+            [n.support_types for n in needs], lambda keys: support_fit(one_hot(keys, SUPPORT_TYPES), side.type_reach)
+        )
         days_left = np.array([(n.needed_by - ctx.today).days if n.needed_by else 365 for n in needs], dtype=np.float32)
         waiting = np.array([(ctx.today - n.posted).days if n.posted else 0 for n in needs], dtype=np.float32)
         received = np.array([ctx.received_by_organisation.get(n.organisation_id, 0) for n in needs], dtype=np.float32)
@@ -198,7 +234,7 @@ class FittedEngine:
     def scores(self, needs: list[NeedItem], parts: dict[str, np.ndarray]) -> np.ndarray:
         total = np.zeros(parts["text"].shape, dtype=np.float32)
         scratch = np.empty_like(total)
-        for weight, name in zip(self.weights, COMPONENTS):
+        for weight, name in zip(self.weights, COMPONENTS, strict=False):
             if not weight:
                 continue
             part, weight = parts[name], np.float32(weight)
@@ -209,8 +245,10 @@ class FittedEngine:
                 total += scratch
         boost = self.engine.weights.ward_boost
         if self.context.ward_weights and boost:
-            lift = np.array([max((self.context.ward_weights.get(c, 0.0) for c in n.wards), default=0.0)
-                             for n in needs], dtype=np.float32)
+            lift = np.array(
+                [max((self.context.ward_weights.get(c, 0.0) for c in n.wards), default=0.0) for n in needs],
+                dtype=np.float32,
+            )
             total = total * (1.0 + boost * lift)[:, None]
         # Hard filters: a type of help that cannot meet the need, no capacity left, pairs officers rejected.
         total[parts["support"] <= 0] = -np.inf
@@ -230,7 +268,7 @@ class FittedEngine:
         rows = max(1, min(BLOCK, BLOCK_CELLS // max(1, len(self.offers.offers))))
         with _no_cycle_collection():
             for start in range(0, len(needs), rows):
-                block = needs[start:start + rows]
+                block = needs[start : start + rows]
                 parts = self.components(block)
                 total = self.scores(block, parts)
                 proposals.extend(self._kept(block, parts, total, min(top, total.shape[1])))
@@ -247,7 +285,7 @@ class FittedEngine:
             # Partitioned at k, not k - 1: the (k+1)-th best comes out too, for the tie check below.
             partition = np.argpartition(-total, k, axis=1)
             best = partition[:, :k]
-            following = np.take_along_axis(total, partition[:, k:k + 1], axis=1)[:, 0]
+            following = np.take_along_axis(total, partition[:, k : k + 1], axis=1)[:, 0]
         else:
             best = np.argpartition(-total, k - 1, axis=1)[:, :k]
             following = np.full(total.shape[0], -np.inf, dtype=total.dtype)
@@ -272,7 +310,7 @@ class FittedEngine:
         for row, need in enumerate(block):
             terms = None
             wards, wide, priorities, types = need.wards, need.borough_wide, need.priorities, need.support_types
-            for col, score, values in zip(columns[row], scores[row], components[row]):
+            for col, score, values in zip(columns[row], scores[row], components[row], strict=False):
                 if score == -np.inf:
                     continue
                 if terms is None:
@@ -281,11 +319,19 @@ class FittedEngine:
                 # As _reason, inlined: this runs once per proposal.
                 where = _where(geo, wards, wide, offer.wards, offer.borough_wide)
                 shared = _shared_priorities(priorities, offer.priorities)
-                head = f"{where} · {shared} · {_types(types, offer.support_types)}" if shared else \
-                    f"{where} · {_types(types, offer.support_types)}"
+                head = (
+                    f"{where} · {shared} · {_types(types, offer.support_types)}"
+                    if shared
+                    else f"{where} · {_types(types, offer.support_types)}"
+                )
                 words = bridge(terms, parsed[col] or self.offer_parsed(col))
-                yield Proposal(need, offer, score, dict(zip(names, values)),
-                               f"{head} · words: {', '.join(words)}" if words else head)
+                yield Proposal(
+                    need,
+                    offer,
+                    score,
+                    dict(zip(names, values, strict=False)),
+                    f"{head} · words: {', '.join(words)}" if words else head,
+                )
 
 
 @contextmanager
@@ -310,12 +356,12 @@ def _rounded(values: np.ndarray, digits: int) -> np.ndarray:
     rare values are rounded by `round` itself.
     """
     x = np.asarray(values, dtype=np.float64)
-    scale = 10.0 ** digits
+    scale = 10.0**digits
     with np.errstate(invalid="ignore"):  # -inf scores stay -inf
         scaled = x * scale
         result = np.rint(scaled) / scale
         near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
-    for index in zip(*np.nonzero(near_half)):
+    for index in zip(*np.nonzero(near_half), strict=False):
         result[index] = round(float(x[index]), digits)
     return result
 
@@ -330,8 +376,13 @@ def _by_distinct(keys: list, build) -> np.ndarray:
 def explain(fitted: FittedEngine, need: NeedItem, offer: OfferItem, components: dict[str, float]) -> str:
     """One line a person can read: where, which priority, which type of help, which words."""
     text = fitted.text
-    return _reason(fitted, need, offer, text.explained(need.title, need.description),
-                   text.explained(offer.title, offer.description, "parsed"))
+    return _reason(
+        fitted,
+        need,
+        offer,
+        text.explained(need.title, need.description),
+        text.explained(offer.title, offer.description, "parsed"),
+    )
 
 
 def _reason(fitted: FittedEngine, need: NeedItem, offer: OfferItem, need_terms, parsed_offer) -> str:
@@ -349,12 +400,15 @@ def _reason(fitted: FittedEngine, need: NeedItem, offer: OfferItem, need_terms, 
 
 # The parts of a reason repeat across thousands of pairs: each is worked out once per distinct input.
 
+
 @lru_cache(maxsize=65536)
 def _where(geo, need_wards, need_wide, offer_wards, offer_wide) -> str:
     relation, ward = geo.relation(need_wards, need_wide, offer_wards, offer_wide)
     return {
-        "same": f"Same ward ({ward})", "neighbour": f"Neighbouring ward ({ward})",
-        "borough-wide": "Borough-wide offer", "some wards": "Offer covers part of the borough",
+        "same": f"Same ward ({ward})",
+        "neighbour": f"Neighbouring ward ({ward})",
+        "borough-wide": "Borough-wide offer",
+        "some wards": "Offer covers part of the borough",
         "far": "Different part of Brent",
     }[relation]
 

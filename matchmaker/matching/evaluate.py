@@ -97,21 +97,43 @@ def load_eval_set(folder, today) -> EvalSet:
         wide, wards = area(r["wards"])
         ids[r["ref"]] = i
         days = r.get("needed_by_days") or ""
-        needs.append(NeedItem(
-            id=i, ref=r["ref"], title=r["title"], description=r["description"], priorities=split(r["priorities"]),
-            wards=wards, borough_wide=wide, support_types=split(r["support_types"]), quantity=number(r.get("quantity")),
-            unit=(r.get("unit") or None), needed_by=today + timedelta(days=int(days)) if days.strip() else None,
-            posted=today, organisation_id=i,
-        ))
+        needs.append(
+            NeedItem(
+                id=i,
+                ref=r["ref"],
+                title=r["title"],
+                description=r["description"],
+                priorities=split(r["priorities"]),
+                wards=wards,
+                borough_wide=wide,
+                support_types=split(r["support_types"]),
+                quantity=number(r.get("quantity")),
+                unit=(r.get("unit") or None),
+                needed_by=today + timedelta(days=int(days)) if days.strip() else None,
+                posted=today,
+                organisation_id=i,
+            )
+        )
     for i, r in enumerate(rows("offers.csv"), start=1):
         wide, wards = area(r["wards"])
         ids[r["ref"]] = i
         quantity = number(r.get("quantity"))
-        offers.append(OfferItem(
-            id=i, ref=r["ref"], title=r["title"], description=r["description"], priorities=split(r["priorities"]),
-            wards=wards, borough_wide=wide, support_types=split(r["support_types"]), quantity=quantity,
-            remaining=quantity, unit=(r.get("unit") or None), supplier_id=i,
-        ))
+        offers.append(
+            OfferItem(
+                id=i,
+                ref=r["ref"],
+                title=r["title"],
+                description=r["description"],
+                priorities=split(r["priorities"]),
+                wards=wards,
+                borough_wide=wide,
+                support_types=split(r["support_types"]),
+                quantity=quantity,
+                remaining=quantity,
+                unit=(r.get("unit") or None),
+                supplier_id=i,
+            )
+        )
     gold, also = {}, {}
     need_ids = {n.ref: n.id for n in needs}
     offer_ids = {o.ref: o.id for o in offers}

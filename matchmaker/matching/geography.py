@@ -17,11 +17,37 @@ FAR_CEILING = 0.5  # a non-neighbouring ward never scores above this
 # these and the wards' names (see Geography.place_names): where a need or an offer is, the location signal
 # reads from its wards.
 OTHER_PLACES = (
-    "Wembley", "Willesden", "Brondesbury", "Mapesbury", "Kensal Rise", "Kensal Green", "Neasden", "Park Royal",
-    "Church End", "Fryent", "Fryent Country Park", "Gladstone Park", "Roundwood Park", "King Edward VII Park",
-    "Brent Cross", "Kilburn High Road", "Harlesden High Street", "Willesden High Road", "Willesden Junction",
-    "Wembley Stadium", "Wembley Park", "Chalkhill", "South Kilburn", "St Raphael's", "Harlesden Town Centre",
-    "Ealing Road", "Brent River Park", "Northwick Park Hospital", "Central Middlesex", "Dollis Hill", "Welsh Harp",
+    "Wembley",
+    "Willesden",
+    "Brondesbury",
+    "Mapesbury",
+    "Kensal Rise",
+    "Kensal Green",
+    "Neasden",
+    "Park Royal",
+    "Church End",
+    "Fryent",
+    "Fryent Country Park",
+    "Gladstone Park",
+    "Roundwood Park",
+    "King Edward VII Park",
+    "Brent Cross",
+    "Kilburn High Road",
+    "Harlesden High Street",
+    "Willesden High Road",
+    "Willesden Junction",
+    "Wembley Stadium",
+    "Wembley Park",
+    "Chalkhill",
+    "South Kilburn",
+    "St Raphael's",
+    "Harlesden Town Centre",
+    "Ealing Road",
+    "Brent River Park",
+    "Northwick Park Hospital",
+    "Central Middlesex",
+    "Dollis Hill",
+    "Welsh Harp",
 )
 
 
@@ -66,8 +92,9 @@ class Geography:
             names.update(p.strip() for p in ward.name.replace("&", " and ").split(" and ") if p.strip())
         return tuple(sorted(names))
 
-    def relation(self, need_wards: frozenset[str], need_borough_wide: bool, offer_wards: frozenset[str],
-                 offer_borough_wide: bool) -> tuple[str, str | None]:
+    def relation(
+        self, need_wards: frozenset[str], need_borough_wide: bool, offer_wards: frozenset[str], offer_borough_wide: bool
+    ) -> tuple[str, str | None]:
         """In words, for the reason line: ("same", ward name), ("neighbour", name), ("borough-wide", None)..."""
         if offer_borough_wide:
             return "borough-wide", None
@@ -89,11 +116,18 @@ def load_geography_csv(lines) -> Geography:
 
     rows = list(csv.DictReader(lines))
     code_of = {r["ward_name_ons"]: r["ons_code"] for r in rows}
-    return Geography([
-        Ward(r["ons_code"], r["ward_name_council"], float(r["lat"]), float(r["lon"]),
-             frozenset(code_of[n] for n in r["neighbours"].split("|") if n in code_of))
-        for r in rows
-    ])
+    return Geography(
+        [
+            Ward(
+                r["ons_code"],
+                r["ward_name_council"],
+                float(r["lat"]),
+                float(r["lon"]),
+                frozenset(code_of[n] for n in r["neighbours"].split("|") if n in code_of),
+            )
+            for r in rows
+        ]
+    )
 
 
 def load_geography(path) -> Geography:

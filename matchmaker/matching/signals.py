@@ -13,12 +13,12 @@ UNITS = ("hours", "people", "items", "pounds", "days", "places")
 # proposed for a need for money, however similar the words.
 _COMPATIBILITY = {
     #                 volunteering skills in-kind donation employment space
-    "volunteering": (1.0,         0.6,   0.0,    0.0,     0.0,       0.0),
-    "skills":       (0.5,         1.0,   0.0,    0.0,     0.2,       0.0),
-    "in-kind":      (0.0,         0.0,   1.0,    0.4,     0.0,       0.0),
-    "donation":     (0.0,         0.0,   0.3,    1.0,     0.0,       0.0),
-    "employment":   (0.0,         0.3,   0.0,    0.0,     1.0,       0.0),
-    "space":        (0.0,         0.0,   0.0,    0.0,     0.0,       1.0),
+    "volunteering": (1.0, 0.6, 0.0, 0.0, 0.0, 0.0),
+    "skills": (0.5, 1.0, 0.0, 0.0, 0.2, 0.0),
+    "in-kind": (0.0, 0.0, 1.0, 0.4, 0.0, 0.0),
+    "donation": (0.0, 0.0, 0.3, 1.0, 0.0, 0.0),
+    "employment": (0.0, 0.3, 0.0, 0.0, 1.0, 0.0),
+    "space": (0.0, 0.0, 0.0, 0.0, 0.0, 1.0),
 }
 COMPATIBILITY = np.array([_COMPATIBILITY[t] for t in SUPPORT_TYPES], dtype=np.float32)
 
@@ -55,8 +55,9 @@ def support_fit(need_t: np.ndarray, reach: np.ndarray) -> np.ndarray:
     return fit
 
 
-def capacity_fit(need_qty: np.ndarray, need_unit: np.ndarray, offer_remaining: np.ndarray,
-                 offer_unit: np.ndarray) -> np.ndarray:
+def capacity_fit(
+    need_qty: np.ndarray, need_unit: np.ndarray, offer_remaining: np.ndarray, offer_unit: np.ndarray
+) -> np.ndarray:
     """How much of the need the offer's remaining capacity could cover: 0.5 + half the share it covers when both
     are in the same unit; 0.9 when the need names no amount; 0.8 when the amounts cannot be compared."""
     rows, cols = need_qty.shape[0], offer_remaining.shape[0]

@@ -21,16 +21,85 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 _WORD = re.compile(r"[a-z0-9]+")
 # Words too common in this domain to tell two texts apart.
-DOMAIN_STOP_WORDS = frozenset({
-    "help", "helping", "support", "supporting", "community", "communities", "local", "brent", "borough", "need",
-    "needs", "needed", "offer", "offers", "offering", "provide", "providing", "looking", "would", "like", "want",
-    "can", "could", "also", "please", "organisation", "organisations", "group", "groups", "people", "residents",
-    "project", "projects", "service", "services", "able", "get", "make", "new", "work", "working", "use",
-    # Contractions, as they read once apostrophes are deleted.
-    "dont", "doesnt", "didnt", "cant", "couldnt", "wont", "wouldnt", "shouldnt", "isnt", "arent", "wasnt",
-    "werent", "havent", "hasnt", "hadnt", "im", "ive", "weve", "youre", "youve", "theyre", "theyve", "thats",
-    "theres", "whats", "lets", "its", "were", "weve", "wed", "well", "hes", "shes",
-})
+DOMAIN_STOP_WORDS = frozenset(
+    {
+        "help",
+        "helping",
+        "support",
+        "supporting",
+        "community",
+        "communities",
+        "local",
+        "brent",
+        "borough",
+        "need",
+        "needs",
+        "needed",
+        "offer",
+        "offers",
+        "offering",
+        "provide",
+        "providing",
+        "looking",
+        "would",
+        "like",
+        "want",
+        "can",
+        "could",
+        "also",
+        "please",
+        "organisation",
+        "organisations",
+        "group",
+        "groups",
+        "people",
+        "residents",
+        "project",
+        "projects",
+        "service",
+        "services",
+        "able",
+        "get",
+        "make",
+        "new",
+        "work",
+        "working",
+        "use",
+        # Contractions, as they read once apostrophes are deleted.
+        "dont",
+        "doesnt",
+        "didnt",
+        "cant",
+        "couldnt",
+        "wont",
+        "wouldnt",
+        "shouldnt",
+        "isnt",
+        "arent",
+        "wasnt",
+        "werent",
+        "havent",
+        "hasnt",
+        "hadnt",
+        "im",
+        "ive",
+        "weve",
+        "youre",
+        "youve",
+        "theyre",
+        "theyve",
+        "thats",
+        "theres",
+        "whats",
+        "lets",
+        "its",
+        "were",
+        "wed",
+        "well",
+        "hes",
+        "shes",
+    }
+)
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
 # Stems that never become a feature: stop words and single characters (a stem is only one character when the
 # word was), checked with one set lookup per word.
@@ -100,8 +169,9 @@ class Vocabulary:
     families: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_groups(cls, groups: Iterable[tuple[str, Iterable[str]]],
-                    families: dict[str, str] | None = None) -> "Vocabulary":
+    def from_groups(
+        cls, groups: Iterable[tuple[str, Iterable[str]]], families: dict[str, str] | None = None
+    ) -> "Vocabulary":
         phrases: dict[tuple[str, ...], str] = {}
         for concept, terms in groups:
             for term in terms:
@@ -179,9 +249,7 @@ class TextModel:
         self.title_weight = title_weight
         # Texts are analysed by `features`, and the vectoriser is handed the finished features (`_as_is`), so
         # the words can also be kept for explanations without reading each text twice.
-        self.vectorizer = TfidfVectorizer(
-            analyzer=_as_is, sublinear_tf=True, min_df=1, dtype=np.float32, norm="l2"
-        )
+        self.vectorizer = TfidfVectorizer(analyzer=_as_is, sublinear_tf=True, min_df=1, dtype=np.float32, norm="l2")
 
     def analyse(self, text: str) -> list[str]:
         return self._features(*self._read(*_words_and_stems(text))[1:])
@@ -217,8 +285,10 @@ class TextModel:
         as families are commoner than concepts, IDF weighs them less."""
         families = self.vocabulary.families if self.use_families else {}
         concepts = set(self.vocabulary.phrases.values())
-        return {c: (self.CONCEPT_PREFIX + c,) + ((self.FAMILY_PREFIX + families[c],) if c in families else ())
-                for c in concepts}
+        return {
+            c: (self.CONCEPT_PREFIX + c,) + ((self.FAMILY_PREFIX + families[c],) if c in families else ())
+            for c in concepts
+        }
 
     def document(self, title: str, description: str) -> tuple[str, str]:
         return (title, description)
@@ -244,17 +314,20 @@ class TextModel:
         said = tuple((c, " ".join(words[s:e])) for c, s, e in found) if self.use_concepts else ()
         # Words that can be shown, in order of first mention (a repeat is never shown twice; a word always has
         # the same stem). Interned: the same words recur across thousands of needs.
-        shown = {w: s for w, s in zip(words, stems) if s not in _NOT_SHOWN}
+        shown = {w: s for w, s in zip(words, stems, strict=False) if s not in _NOT_SHOWN}
         return Terms(said, tuple(map(intern, shown)), tuple(shown.values()))
 
-    def fit_transform(self, documents: list[tuple[str, str]], keep_terms: int | None = None,
-                      parsed_from: int | None = None):
+    def fit_transform(
+        self, documents: list[tuple[str, str]], keep_terms: int | None = None, parsed_from: int | None = None
+    ):
         """The matrix of these documents; with keep_terms=n (even 0), also the `Terms` of the first n, and with
         parsed_from=m the `Parsed` of documents m onwards (None where not kept)."""
         kept = keep_terms or 0
         start = len(documents) if parsed_from is None else parsed_from
-        analysed = [self.features(d, keep="terms" if i < kept else "parsed" if i >= start else None)
-                    for i, d in enumerate(documents)]
+        analysed = [
+            self.features(d, keep="terms" if i < kept else "parsed" if i >= start else None)
+            for i, d in enumerate(documents)
+        ]
         terms = [a[1] for a in analysed[:kept]] + [a[1] for a in analysed[start:]]
         features = [a if kept <= i < start else a[0] for i, a in enumerate(analysed)]
         try:
@@ -296,7 +369,7 @@ class TextModel:
         offer_set = offer.stem_set
         if offer_set.isdisjoint(need.stems):
             return shown
-        for word, s in zip(need.words, need.stems):
+        for word, s in zip(need.words, need.stems, strict=False):
             if s in offer_set and all(word not in x for x in shown):
                 shown.append(word)
                 if len(shown) == limit:

@@ -33,8 +33,9 @@ def _features(parts: dict[str, np.ndarray]) -> np.ndarray:
     return np.stack([np.asarray(parts[name], dtype=np.float32) for name in COMPONENTS], axis=2)  # needs x offers x k
 
 
-def fit_weights(features: np.ndarray, eligible: np.ndarray, chosen: dict[int, int], rows: list[int],
-                base: Weights) -> Weights:
+def fit_weights(
+    features: np.ndarray, eligible: np.ndarray, chosen: dict[int, int], rows: list[int], base: Weights
+) -> Weights:
     diffs = []
     for row in rows:
         best = chosen.get(row)
@@ -53,19 +54,22 @@ def fit_weights(features: np.ndarray, eligible: np.ndarray, chosen: dict[int, in
     if coefficients.sum() <= 0:
         return base
     coefficients = coefficients / coefficients.sum()
-    return replace(base, **{name: round(float(c), 4) for name, c in zip(COMPONENTS, coefficients)})
+    return replace(base, **{name: round(float(c), 4) for name, c in zip(COMPONENTS, coefficients, strict=False)})
 
 
 def _rank(features: np.ndarray, eligible: np.ndarray, weights: Weights, rows: list[int]) -> dict[int, list[int]]:
     vector = np.array(weights.vector(), dtype=np.float32)
     scores = features[rows] @ (vector / vector.sum())
     scores = np.where(eligible[rows], scores, -np.inf)
-    return {row: [int(c) for c in np.lexsort((np.arange(scores.shape[1]), -scores[i])) if np.isfinite(scores[i, c])]
-            for i, row in enumerate(rows)}
+    return {
+        row: [int(c) for c in np.lexsort((np.arange(scores.shape[1]), -scores[i])) if np.isfinite(scores[i, c])]
+        for i, row in enumerate(rows)
+    }
 
 
-def tune(fitted: FittedEngine, needs: list[NeedItem], gold: dict[int, int], folds: int = 5,
-         seed: int = 7) -> TuningResult:
+def tune(
+    fitted: FittedEngine, needs: list[NeedItem], gold: dict[int, int], folds: int = 5, seed: int = 7
+) -> TuningResult:
     """gold: need id -> chosen offer id. Returns cross-validated quality before and after, and the new weights."""
     parts = fitted.components(needs)
     features = _features(parts)
@@ -83,7 +87,8 @@ def tune(fitted: FittedEngine, needs: list[NeedItem], gold: dict[int, int], fold
         before_rank.update(_rank(features, eligible, base, test_rows))
         after_rank.update(_rank(features, eligible, fold_weights, test_rows))
     return TuningResult(
-        before=quality(before_rank, chosen), after=quality(after_rank, chosen),
+        before=quality(before_rank, chosen),
+        after=quality(after_rank, chosen),
         weights=fit_weights(features, eligible, chosen, rows, base),
     )
 
@@ -112,7 +117,7 @@ def _fit_decisions(decisions: list[Decision], base: Weights) -> Weights:
     if coefficients.sum() <= 0:
         return base
     coefficients = coefficients / coefficients.sum()
-    return replace(base, **{name: round(float(c), 4) for name, c in zip(COMPONENTS, coefficients)})
+    return replace(base, **{name: round(float(c), 4) for name, c in zip(COMPONENTS, coefficients, strict=False)})
 
 
 def _positions(decisions: list[Decision], weights: Weights) -> Quality:
@@ -132,7 +137,7 @@ def tune_decisions(decisions: list[Decision], base: Weights, folds: int = 5, see
     need_ids = sorted({d.need_id for d in decisions})
     splitter = KFold(n_splits=min(folds, len(need_ids)), shuffle=True, random_state=seed)
     before, after = [], []
-    for train, test in splitter.split(need_ids):
+    for _train, test in splitter.split(need_ids):
         held_out = {need_ids[i] for i in test}
         fitted = _fit_decisions([d for d in decisions if d.need_id not in held_out], base)
         testing = [d for d in decisions if d.need_id in held_out]

@@ -1,7 +1,6 @@
 """The declarative base: constraint names Alembic can rely on, and UTC timestamps."""
 
 from datetime import UTC, datetime
-
 from enum import StrEnum
 
 from sqlalchemy import DateTime, Enum, MetaData
@@ -45,8 +44,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 def str_enum(enum: type[StrEnum]) -> Enum:
     """A status column stored as its value ("pending"), as a checked VARCHAR rather than a native enum type,
     so adding a state later needs no ALTER TYPE on PostgreSQL."""
-    return Enum(enum, native_enum=False, length=30, values_callable=lambda members: [m.value for m in members],
-                validate_strings=True)
+    return Enum(
+        enum,
+        native_enum=False,
+        length=30,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
 
 
 def render_migration_type(type_, obj, autogen_context):

@@ -49,18 +49,21 @@ class OfferStatus(StrEnum):
 
 
 offer_priority = Table(
-    "offer_priority", Base.metadata,
+    "offer_priority",
+    Base.metadata,
     Column("offer_id", ForeignKey("offer.id", ondelete="CASCADE"), primary_key=True),
     Column("priority_id", ForeignKey("priority.id", ondelete="CASCADE"), primary_key=True),
 )
 offer_ward = Table(
-    "offer_ward", Base.metadata,
+    "offer_ward",
+    Base.metadata,
     Column("offer_id", ForeignKey("offer.id", ondelete="CASCADE"), primary_key=True),
     Column("ward_id", ForeignKey("ward.id", ondelete="CASCADE"), primary_key=True),
     Index("ix_offer_ward_ward_id", "ward_id"),
 )
 offer_support_type = Table(
-    "offer_support_type", Base.metadata,
+    "offer_support_type",
+    Base.metadata,
     Column("offer_id", ForeignKey("offer.id", ondelete="CASCADE"), primary_key=True),
     Column("support_type_id", ForeignKey("support_type.id", ondelete="CASCADE"), primary_key=True),
 )
@@ -76,8 +79,10 @@ class Offer(Base):
         CheckConstraint("allocated >= 0", name="allocated_not_negative"),
         # Remaining capacity can never go below zero, whatever the application does.
         CheckConstraint("quantity IS NULL OR allocated <= quantity", name="allocated_within_quantity"),
-        CheckConstraint("available_until IS NULL OR available_from IS NULL OR available_until >= available_from",
-                        name="period_ordered"),
+        CheckConstraint(
+            "available_until IS NULL OR available_from IS NULL OR available_until >= available_from",
+            name="period_ordered",
+        ),
         Index("ix_offer_available_until", "available_until"),  # the browse order
     )
 
@@ -154,5 +159,5 @@ class Pledge(Base):
 
     @property
     def amount(self) -> str:
-        """"25 hours", or the bare number for an offer with no unit."""
+        """ "25 hours", or the bare number for an offer with no unit."""
         return self.offer.unit.format(self.quantity) if self.offer.unit else format(self.quantity.normalize(), "f")

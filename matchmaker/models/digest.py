@@ -22,12 +22,14 @@ class DigestFrequency(StrEnum):
 
 
 digest_subscription_priority = Table(
-    "digest_subscription_priority", Base.metadata,
+    "digest_subscription_priority",
+    Base.metadata,
     Column("subscription_id", ForeignKey("digest_subscription.id", ondelete="CASCADE"), primary_key=True),
     Column("priority_id", ForeignKey("priority.id", ondelete="CASCADE"), primary_key=True),
 )
 digest_subscription_ward = Table(
-    "digest_subscription_ward", Base.metadata,
+    "digest_subscription_ward",
+    Base.metadata,
     Column("subscription_id", ForeignKey("digest_subscription.id", ondelete="CASCADE"), primary_key=True),
     Column("ward_id", ForeignKey("ward.id", ondelete="CASCADE"), primary_key=True),
 )

@@ -34,7 +34,7 @@ class Unit(StrEnum):
 
     @property
     def singular(self) -> str:
-        """"1 hour", "1 place": the unit for exactly one, which pages and emails print as often as any other."""
+        """ "1 hour", "1 place": the unit for exactly one, which pages and emails print as often as any other."""
         return {"people": "person"}.get(self.value, self.value.removesuffix("s"))
 
 
@@ -62,18 +62,21 @@ class NeedStatus(StrEnum):
 
 
 need_priority = Table(
-    "need_priority", Base.metadata,
+    "need_priority",
+    Base.metadata,
     Column("need_id", ForeignKey("need.id", ondelete="CASCADE"), primary_key=True),
     Column("priority_id", ForeignKey("priority.id", ondelete="CASCADE"), primary_key=True),
 )
 need_ward = Table(
-    "need_ward", Base.metadata,
+    "need_ward",
+    Base.metadata,
     Column("need_id", ForeignKey("need.id", ondelete="CASCADE"), primary_key=True),
     Column("ward_id", ForeignKey("ward.id", ondelete="CASCADE"), primary_key=True),
     Index("ix_need_ward_ward_id", "ward_id"),
 )
 need_support_type = Table(
-    "need_support_type", Base.metadata,
+    "need_support_type",
+    Base.metadata,
     Column("need_id", ForeignKey("need.id", ondelete="CASCADE"), primary_key=True),
     Column("support_type_id", ForeignKey("support_type.id", ondelete="CASCADE"), primary_key=True),
 )

@@ -23,8 +23,11 @@ class OrganisationKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"vcse": "VCSE or community group", "supplier": "Supplier",
-                "partner": "Other partner: an anchor institution or council team"}[self.value]
+        return {
+            "vcse": "VCSE or community group",
+            "supplier": "Supplier",
+            "partner": "Other partner: an anchor institution or council team",
+        }[self.value]
 
 
 class OrganisationStatus(StrEnum):
@@ -68,9 +71,7 @@ class Organisation(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     reviewed_at: Mapped[datetime | None]
     # use_alter: organisation and app_user refer to each other, so this key is added after both tables exist.
-    reviewed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("app_user.id", ondelete="SET NULL", use_alter=True)
-    )
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL", use_alter=True))
     rejection_reason: Mapped[str | None] = mapped_column(Text)
 
     wards: Mapped[list[Ward]] = relationship(secondary=organisation_ward, order_by=Ward.name)

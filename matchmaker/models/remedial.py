@@ -49,8 +49,13 @@ class RemedialPlan(Base):
     __tablename__ = "remedial_plan"
     # At most one plan still in force per contract: the database refuses a second, whatever two officers do.
     __table_args__ = (
-        Index("uq_remedial_plan_one_in_force", "contract_id", unique=True,
-              sqlite_where=text("status != 'closed'"), postgresql_where=text("status != 'closed'")),
+        Index(
+            "uq_remedial_plan_one_in_force",
+            "contract_id",
+            unique=True,
+            sqlite_where=text("status != 'closed'"),
+            postgresql_where=text("status != 'closed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,9 +72,11 @@ class RemedialPlan(Base):
     contract: Mapped[Contract] = relationship()
     opened_by: Mapped[User | None] = relationship()
     actions: Mapped[list["RemedialAction"]] = relationship(
-        back_populates="plan", order_by="[RemedialAction.due_on, RemedialAction.id]", cascade="all, delete-orphan")
+        back_populates="plan", order_by="[RemedialAction.due_on, RemedialAction.id]", cascade="all, delete-orphan"
+    )
     escalations: Mapped[list["Escalation"]] = relationship(
-        back_populates="plan", order_by="Escalation.id", cascade="all, delete-orphan")
+        back_populates="plan", order_by="Escalation.id", cascade="all, delete-orphan"
+    )
 
     @property
     def level(self) -> "EscalationLevel | None":

@@ -33,8 +33,11 @@ class Role(StrEnum):
     @classmethod
     def member_of(cls, kind: OrganisationKind) -> "Role":
         """The role of a member of an organisation of this kind."""
-        return {OrganisationKind.VCSE: cls.GROUP_MEMBER, OrganisationKind.SUPPLIER: cls.SUPPLIER_MEMBER,
-                OrganisationKind.PARTNER: cls.PARTNER_MEMBER}[kind]
+        return {
+            OrganisationKind.VCSE: cls.GROUP_MEMBER,
+            OrganisationKind.SUPPLIER: cls.SUPPLIER_MEMBER,
+            OrganisationKind.PARTNER: cls.PARTNER_MEMBER,
+        }[kind]
 
 
 class User(UserMixin, Base):
@@ -57,9 +60,7 @@ class User(UserMixin, Base):
     # Set when the holder deleted the account: personal fields are anonymised, the records they made stay.
     deleted_at: Mapped[datetime | None]
 
-    organisation: Mapped[Organisation | None] = relationship(
-        back_populates="members", foreign_keys=[organisation_id]
-    )
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members", foreign_keys=[organisation_id])
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"

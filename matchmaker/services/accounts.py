@@ -36,9 +36,11 @@ class AccountLocked(DomainError):
     """Too many wrong passwords in a row: the account refuses every sign-in, right or wrong, until `until`."""
 
     def __init__(self, user: User, just_locked: bool) -> None:
-        super().__init__(f"This account is locked because of too many failed sign-in attempts. Try again after "
-                         f"{user.locked_until:%H:%M} UTC on {user.locked_until:%-d %B %Y}, or reset your password.",
-                         field="email")
+        super().__init__(
+            f"This account is locked because of too many failed sign-in attempts. Try again after "
+            f"{user.locked_until:%H:%M} UTC on {user.locked_until:%-d %B %Y}, or reset your password.",
+            field="email",
+        )
         self.user = user
         self.just_locked = just_locked  # the caller emails the holder once, after committing
 
@@ -78,8 +80,13 @@ def _lock(user: User, now) -> None:
     user.failed_sign_ins = 0
     # Whoever was guessing may have got in elsewhere already: end every session of the account.
     user.session_version += 1
-    audit.record("user.locked", user, None, note=f"{current_app.config['LOCKOUT_THRESHOLD']} failed sign-ins",
-                 detail={"locked_until": user.locked_until.isoformat()})
+    audit.record(
+        "user.locked",
+        user,
+        None,
+        note=f"{current_app.config['LOCKOUT_THRESHOLD']} failed sign-ins",
+        detail={"locked_until": user.locked_until.isoformat()},
+    )
     db.session.flush()
 
 

@@ -30,9 +30,15 @@ def hash_token(raw: str) -> str:
 def tokens_of(user: User) -> list[ApiToken]:
     """The user's tokens that still work, newest first (revoked and expired ones are kept for the audit trail)."""
     now = utcnow()
-    return [t for t in db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())) if t.is_usable(now)]
+    return [
+        t
+        for t in db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+        if t.is_usable(now)
+    ]
 
 
 def create_token(user: User, name: str, expires_on: date | None, today: date | None = None) -> tuple[ApiToken, str]:
@@ -51,14 +57,22 @@ def create_token(user: User, name: str, expires_on: date | None, today: date | N
         raise DomainError(f"You already have {MAX_TOKENS} tokens. Revoke one you no longer use first", field="name")
     raw = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        user=user, name=name, token_hash=hash_token(raw), prefix=raw[:8], role=user.role,
+        user=user,
+        name=name,
+        token_hash=hash_token(raw),
+        prefix=raw[:8],
+        role=user.role,
         # The end of the chosen day, UTC: a token "expiring on 1 March" still works on 1 March.
         expires_at=datetime.combine(expires_on + timedelta(days=1), time(), tzinfo=UTC) if expires_on else None,
     )
     db.session.add(token)
     db.session.flush()
-    audit.record("api_token.created", token, user, detail={"name": name, "prefix": token.prefix,
-                                                          "expires_on": expires_on.isoformat() if expires_on else None})
+    audit.record(
+        "api_token.created",
+        token,
+        user,
+        detail={"name": name, "prefix": token.prefix, "expires_on": expires_on.isoformat() if expires_on else None},
+    )
     return token, raw
 
 

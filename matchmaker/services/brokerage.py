@@ -60,8 +60,11 @@ def allocate(offer: Offer, quantity: Decimal | None) -> None:
         raise DomainError("Amount must be more than 0", field="quantity")
     taken = db.session.execute(
         update(Offer)
-        .where(Offer.id == offer.id, Offer.status == OfferStatus.ACTIVE,
-               or_(Offer.quantity.is_(None), Offer.allocated + quantity <= Offer.quantity))
+        .where(
+            Offer.id == offer.id,
+            Offer.status == OfferStatus.ACTIVE,
+            or_(Offer.quantity.is_(None), Offer.allocated + quantity <= Offer.quantity),
+        )
         .values(allocated=Offer.allocated + quantity)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -71,10 +74,12 @@ def allocate(offer: Offer, quantity: Decimal | None) -> None:
             raise CapacityExhausted("This offer has been withdrawn", field="quantity")
         left = offer.remaining if offer.remaining is not None else Decimal(0)
         if left <= 0:
-            raise CapacityExhausted("Nothing is left of this offer: another approval has just used it up",
-                                    field="quantity")
-        raise CapacityExhausted(f"Only {offer.unit.format(left)} left of this offer: approve that much or less",
-                                field="quantity")
+            raise CapacityExhausted(
+                "Nothing is left of this offer: another approval has just used it up", field="quantity"
+            )
+        raise CapacityExhausted(
+            f"Only {offer.unit.format(left)} left of this offer: approve that much or less", field="quantity"
+        )
 
 
 def move(match: Match, to: MatchStatus, actor: User | None, note: str = "") -> None:
@@ -91,8 +96,11 @@ def move(match: Match, to: MatchStatus, actor: User | None, note: str = "") -> N
 def _source(proposal: Proposal | None, pledge: Pledge | None) -> dict:
     if pledge is not None:
         return {"source": "pledge", "pledge": pledge}
-    return {"source": "engine", "score": proposal.score if proposal else None,
-            "components": proposal.components if proposal else None}
+    return {
+        "source": "engine",
+        "score": proposal.score if proposal else None,
+        "components": proposal.components if proposal else None,
+    }
 
 
 def _settle_pledge(pledge: Pledge | None, to: PledgeStatus) -> None:
@@ -103,20 +111,39 @@ def _settle_pledge(pledge: Pledge | None, to: PledgeStatus) -> None:
     pledge.status = to
 
 
-def approve(need: Need, offer: Offer, officer: User, quantity: Decimal | None, *,
-            proposal: Proposal | None = None, pledge: Pledge | None = None) -> Match:
+def approve(
+    need: Need,
+    offer: Offer,
+    officer: User,
+    quantity: Decimal | None,
+    *,
+    proposal: Proposal | None = None,
+    pledge: Pledge | None = None,
+) -> Match:
     """Allocate from the offer and record the match. Raises CapacityExhausted if the offer has too little left."""
     _check_officer(officer)
     if not need.status.is_public:
         raise NotAllowed("This need is no longer open")
     _settle_pledge(pledge, PledgeStatus.APPROVED)
     allocate(offer, quantity)
-    match = Match(need=need, offer=offer, quantity=quantity, status=S.APPROVED, decided_by_id=officer.id,
-                  **_source(proposal, pledge))
+    match = Match(
+        need=need,
+        offer=offer,
+        quantity=quantity,
+        status=S.APPROVED,
+        decided_by_id=officer.id,
+        **_source(proposal, pledge),
+    )
     db.session.add(match)
     db.session.flush()
-    audit.record("match.status", match, officer, None, S.APPROVED.value,
-                 detail={"quantity": str(quantity) if quantity is not None else None})
+    audit.record(
+        "match.status",
+        match,
+        officer,
+        None,
+        S.APPROVED.value,
+        detail={"quantity": str(quantity) if quantity is not None else None},
+    )
     if proposal is not None:
         db.session.delete(proposal)
     # Only what this approval changed: this need's proposals, and the offer everywhere once it is used up.
@@ -127,19 +154,41 @@ def approve(need: Need, offer: Offer, officer: User, quantity: Decimal | None, *
     return match
 
 
-def reject(need: Need, offer: Offer, officer: User, reason: RejectionReason, text: str = "", *,
-           proposal: Proposal | None = None, pledge: Pledge | None = None) -> Match:
+def reject(
+    need: Need,
+    offer: Offer,
+    officer: User,
+    reason: RejectionReason,
+    text: str = "",
+    *,
+    proposal: Proposal | None = None,
+    pledge: Pledge | None = None,
+) -> Match:
     """Record the decision, so the pair is not proposed again unless the need or offer changes."""
     _check_officer(officer)
     if reason is RejectionReason.OTHER and not text.strip():
         raise DomainError("Enter the reason", field="reason_text")
     _settle_pledge(pledge, PledgeStatus.REJECTED)
-    match = Match(need=need, offer=offer, quantity=None, status=S.DECLINED, reason=reason,
-                  reason_text=text.strip(), decided_by_id=officer.id, **_source(proposal, pledge))
+    match = Match(
+        need=need,
+        offer=offer,
+        quantity=None,
+        status=S.DECLINED,
+        reason=reason,
+        reason_text=text.strip(),
+        decided_by_id=officer.id,
+        **_source(proposal, pledge),
+    )
     db.session.add(match)
     db.session.flush()
-    audit.record("match.status", match, officer, None, S.DECLINED.value, note=reason.label +
-                 (f": {text.strip()}" if text.strip() else ""))
+    audit.record(
+        "match.status",
+        match,
+        officer,
+        None,
+        S.DECLINED.value,
+        note=reason.label + (f": {text.strip()}" if text.strip() else ""),
+    )
     if proposal is not None:
         db.session.delete(proposal)
     matching.need_changed(need)
@@ -150,13 +199,15 @@ def excluded_pairs() -> frozenset[tuple[int, int]]:
     """Pairs the engine must not propose: matched ones, and declined ones unless the need or offer changed since."""
     rows = db.session.execute(
         select(Match.need_id, Match.offer_id, Match.status, Match.created_at, Need.updated_at, Offer.updated_at)
-        .join(Need, Match.need_id == Need.id).join(Offer, Match.offer_id == Offer.id)
+        .join(Need, Match.need_id == Need.id)
+        .join(Offer, Match.offer_id == Offer.id)
         .where(or_(Match.status.in_(LIVE + (S.DECLINED,)), Match.no_response_from.is_not(None)))
     ).all()
     # A pairing ended because one side never answered stays excluded whatever changes: the other side asked
     # for someone else.
     return frozenset(
-        (need_id, offer_id) for need_id, offer_id, status, decided, need_changed, offer_changed in rows
+        (need_id, offer_id)
+        for need_id, offer_id, status, decided, need_changed, offer_changed in rows
         if status is not S.DECLINED or (need_changed <= decided and offer_changed <= decided)
     )
 
@@ -164,9 +215,13 @@ def excluded_pairs() -> frozenset[tuple[int, int]]:
 def timeline(match: Match):
     from matchmaker.models import AuditEvent
 
-    return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.subject_type == "match", AuditEvent.subject_id == match.id)
-        .order_by(AuditEvent.created_at, AuditEvent.id)))
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.subject_type == "match", AuditEvent.subject_id == match.id)
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        )
+    )
 
 
 def engine_decisions():
@@ -176,16 +231,19 @@ def engine_decisions():
 
     rows = db.session.execute(
         select(Match.need_id, Match.status, Match.components)
-        .where(Match.source == "engine", Match.components.is_not(None),
-               Match.status.in_(LIVE + (S.DECLINED,)))
+        .where(Match.source == "engine", Match.components.is_not(None), Match.status.in_(LIVE + (S.DECLINED,)))
         .order_by(Match.need_id, Match.id)
     ).all()
     by_need: dict[int, dict[str, list]] = {}
     for need_id, status, components in rows:
         side = "declined" if status is S.DECLINED else "approved"
         by_need.setdefault(need_id, {"approved": [], "declined": []})[side].append(components)
-    return [Decision(need_id, chosen, tuple(sides["declined"]))
-            for need_id, sides in by_need.items() if sides["declined"] for chosen in sides["approved"]]
+    return [
+        Decision(need_id, chosen, tuple(sides["declined"]))
+        for need_id, sides in by_need.items()
+        if sides["declined"]
+        for chosen in sides["approved"]
+    ]
 
 
 def end(match: Match, officer: User, outcome: MatchStatus, reason: str) -> Decimal:
@@ -207,9 +265,12 @@ def release_unverified(match: Match) -> Decimal:
     if match.quantity is not None:
         release = max(match.quantity - match.total("verified_quantity"), Decimal(0))
         if release:
-            db.session.execute(update(Offer).where(Offer.id == match.offer_id)
-                               .values(allocated=Offer.allocated - release)
-                               .execution_options(synchronize_session=False))
+            db.session.execute(
+                update(Offer)
+                .where(Offer.id == match.offer_id)
+                .values(allocated=Offer.allocated - release)
+                .execution_options(synchronize_session=False)
+            )
             db.session.refresh(match.offer, ["allocated"])
     matching.need_changed(match.need)
     return release

@@ -148,22 +148,36 @@ class _Catalogue:
 
 
 NEEDS = _Catalogue(
-    model=Need, key="need_id",
-    priority_table=need_priority, ward_table=need_ward, support_type_table=need_support_type,
+    model=Need,
+    key="need_id",
+    priority_table=need_priority,
+    ward_table=need_ward,
+    support_type_table=need_support_type,
     visible=Need.status.in_(PUBLIC_NEED_STATUSES),
     # Soonest needed first, needs with no date after those with one; then newest.
     # (NULLS LAST rather than "needed_by IS NULL" first, so the database reads the first page off an index.)
     order=(Need.needed_by.asc().nulls_last(), Need.created_at.desc(), Need.id.desc()),
-    options=(joinedload(Need.organisation), selectinload(Need.priorities), selectinload(Need.wards),
-             selectinload(Need.support_types)),
+    options=(
+        joinedload(Need.organisation),
+        selectinload(Need.priorities),
+        selectinload(Need.wards),
+        selectinload(Need.support_types),
+    ),
 )
 OFFERS = _Catalogue(
-    model=Offer, key="offer_id",
-    priority_table=offer_priority, ward_table=offer_ward, support_type_table=offer_support_type,
+    model=Offer,
+    key="offer_id",
+    priority_table=offer_priority,
+    ward_table=offer_ward,
+    support_type_table=offer_support_type,
     visible=Offer.status == OfferStatus.ACTIVE,
     order=(Offer.available_until.asc().nulls_last(), Offer.created_at.desc(), Offer.id.desc()),
-    options=(joinedload(Offer.contract).joinedload(Contract.supplier), selectinload(Offer.priorities),
-             selectinload(Offer.wards), selectinload(Offer.support_types)),
+    options=(
+        joinedload(Offer.contract).joinedload(Contract.supplier),
+        selectinload(Offer.priorities),
+        selectinload(Offer.wards),
+        selectinload(Offer.support_types),
+    ),
 )
 
 
@@ -194,22 +208,35 @@ def _browse(catalogue: _Catalogue, filters: Filters, choices: Choices, page: int
     if not filters.q:
         total = db.session.scalar(select(func.count()).select_from(model).where(*conditions))
         number = min(max(page, 1), max(1, math.ceil(total / per_page)))
-        items = list(db.session.scalars(
-            select(model).where(*conditions).order_by(*catalogue.order)
-            .limit(per_page).offset((number - 1) * per_page).options(*catalogue.options)
-        ))
+        items = list(
+            db.session.scalars(
+                select(model)
+                .where(*conditions)
+                .order_by(*catalogue.order)
+                .limit(per_page)
+                .offset((number - 1) * per_page)
+                .options(*catalogue.options)
+            )
+        )
         return Page(items, total, number, per_page)
 
     if catalogue is NEEDS or catalogue is OFFERS:
         hits = _searchable(catalogue).search(filters, conditions)
     else:  # a download of other statuses: rare, so no index of its own
-        rows = db.session.execute(select(model.id, model.title, model.description).where(*conditions)
-                                  .order_by(*catalogue.order)).all()
+        rows = db.session.execute(
+            select(model.id, model.title, model.description).where(*conditions).order_by(*catalogue.order)
+        ).all()
         hits = search.search(filters.q, rows)
     number = min(max(page, 1), max(1, math.ceil(len(hits) / per_page)))
-    ids = [hit.id for hit in hits[(number - 1) * per_page:number * per_page]]
-    loaded = {record.id: record for record in db.session.scalars(
-        select(model).where(model.id.in_(ids)).options(*catalogue.options))} if ids else {}
+    ids = [hit.id for hit in hits[(number - 1) * per_page : number * per_page]]
+    loaded = (
+        {
+            record.id: record
+            for record in db.session.scalars(select(model).where(model.id.in_(ids)).options(*catalogue.options))
+        }
+        if ids
+        else {}
+    )
     return Page([loaded[i] for i in ids], len(hits), number, per_page)
 
 
@@ -235,8 +262,9 @@ class _Searchable:
             total = func.sum(func.extract("epoch", model.updated_at))
         else:  # SQLite keeps timestamps as text
             total = func.sum(func.julianday(model.updated_at))
-        return tuple(db.session.execute(
-            select(func.count(), func.max(model.updated_at), total).select_from(model)).one())
+        return tuple(
+            db.session.execute(select(func.count(), func.max(model.updated_at), total).select_from(model)).one()
+        )
 
     def _sync(self) -> None:
         model, visible = self.catalogue.model, self.catalogue.visible
@@ -244,13 +272,15 @@ class _Searchable:
         if fingerprint == self.fingerprint:
             return
         versions = db.session.execute(
-            select(model.id, model.updated_at).where(visible).order_by(*self.catalogue.order)).all()
+            select(model.id, model.updated_at).where(visible).order_by(*self.catalogue.order)
+        ).all()
         stale = self.index.stale(versions)
         if stale:
             # One query either way: the changed rows by id when they are few, else every visible row's text.
             chosen = model.id.in_(stale) if len(stale) <= STALE_BY_ID else visible
-            for row in db.session.execute(select(model.id, model.updated_at, model.title, model.description)
-                                          .where(chosen)):
+            for row in db.session.execute(
+                select(model.id, model.updated_at, model.title, model.description).where(chosen)
+            ):
                 self.index.add(row.id, row.updated_at, row.title, row.description)
         self.order = [row.id for row in versions]
         self.index.keep_only(self.order)
@@ -308,9 +338,13 @@ def need_for(need_id: int, user: User | None) -> Need | None:
     Anyone may see an open or partly met need; otherwise only its organisation's members and officers.
     """
     need = db.session.scalar(
-        select(Need).where(Need.id == need_id).options(
-            joinedload(Need.organisation).selectinload(Organisation.wards), selectinload(Need.priorities),
-            selectinload(Need.wards), selectinload(Need.support_types),
+        select(Need)
+        .where(Need.id == need_id)
+        .options(
+            joinedload(Need.organisation).selectinload(Organisation.wards),
+            selectinload(Need.priorities),
+            selectinload(Need.wards),
+            selectinload(Need.support_types),
         )
     )
     if need is None or not (need.status.is_public or manages_need(need, user)):
@@ -327,9 +361,13 @@ def offer_for(offer_id: int, user: User) -> Offer | None:
     """The offer with everything its page shows, if `user` may see it: active ones are for every signed-in
     user; withdrawn ones only for the supplier's members and officers."""
     offer = db.session.scalar(
-        select(Offer).where(Offer.id == offer_id).options(
-            joinedload(Offer.contract).joinedload(Contract.supplier), selectinload(Offer.priorities),
-            selectinload(Offer.wards), selectinload(Offer.support_types),
+        select(Offer)
+        .where(Offer.id == offer_id)
+        .options(
+            joinedload(Offer.contract).joinedload(Contract.supplier),
+            selectinload(Offer.priorities),
+            selectinload(Offer.wards),
+            selectinload(Offer.support_types),
         )
     )
     if offer is None or not (offer.status is OfferStatus.ACTIVE or manages_offer(offer, user)):

@@ -21,8 +21,10 @@ STRATEGIC_THRESHOLD = Decimal("5000000")
 class Tier(Enum):
     """The policy's table of contract value against social-value requirement (section 5)."""
 
-    UNDER_215K = ("Under £215k", "No formal social value weighting required, but offers are welcome and "
-                  "inherent social value is recognised.")
+    UNDER_215K = (
+        "Under £215k",
+        "No formal social value weighting required, but offers are welcome and inherent social value is recognised.",
+    )
     BASIC = ("£215k to £1m", "A basic social value contribution in 1 to 2 priority areas.")
     KPIS = ("£1m to £5m", "Clear social value commitments with agreed KPIs.")
     STRATEGIC = ("Over £5m", "Strategic social value across multiple outcomes, with at least 3 KPIs.")
@@ -124,16 +126,24 @@ def update_contract(contract: Contract, user: User, details: ContractDetails) ->
 
 
 def contracts_of(supplier: Organisation) -> list[Contract]:
-    return list(db.session.scalars(
-        select(Contract).where(Contract.supplier_id == supplier.id).order_by(Contract.start_date.desc(), Contract.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Contract)
+            .where(Contract.supplier_id == supplier.id)
+            .order_by(Contract.start_date.desc(), Contract.id)
+        )
+    )
 
 
 def active_offers_of(supplier: Organisation) -> list[Offer]:
-    return list(db.session.scalars(
-        select(Offer).join(Contract).where(Contract.supplier_id == supplier.id, Offer.status == OfferStatus.ACTIVE)
-        .order_by(Offer.title)
-    ))
+    return list(
+        db.session.scalars(
+            select(Offer)
+            .join(Contract)
+            .where(Contract.supplier_id == supplier.id, Offer.status == OfferStatus.ACTIVE)
+            .order_by(Offer.title)
+        )
+    )
 
 
 @dataclass
@@ -179,11 +189,14 @@ def progress(contract: Contract, today: date | None = None, live_matches: dict |
             matches = live_matches.get(offer.id, [])
         else:
             matches = db.session.scalars(select(Match).where(Match.offer_id == offer.id, Match.status.in_(LIVE))).all()
-        rows.append(OfferProgress(
-            offer, approved=sum((m.quantity or Decimal(0) for m in matches), Decimal(0)),
-            reported=sum((m.total("quantity") for m in matches), Decimal(0)),
-            verified=sum((m.total("verified_quantity") for m in matches), Decimal(0)),
-        ))
+        rows.append(
+            OfferProgress(
+                offer,
+                approved=sum((m.quantity or Decimal(0) for m in matches), Decimal(0)),
+                reported=sum((m.total("quantity") for m in matches), Decimal(0)),
+                verified=sum((m.total("verified_quantity") for m in matches), Decimal(0)),
+            )
+        )
     span = (contract.end_date - contract.start_date).days or 1
     elapsed = min(max((today - contract.start_date).days / span, 0.0), 1.0)
     shares = [r.share_verified for r in rows if r.share_verified is not None]

@@ -27,14 +27,36 @@ class Layout:
 
 NEEDS = Layout(
     "needs",
-    ("ref", "organisation", "title", "description", "priorities", "wards", "support_types",
-     "quantity", "unit", "needed_by"),
+    (
+        "ref",
+        "organisation",
+        "title",
+        "description",
+        "priorities",
+        "wards",
+        "support_types",
+        "quantity",
+        "unit",
+        "needed_by",
+    ),
     frozenset({"quantity", "unit", "needed_by"}),
 )
 OFFERS = Layout(
     "offers",
-    ("ref", "supplier", "contract_ref", "contract_value", "title", "description", "priorities", "wards",
-     "support_types", "quantity", "unit", "available_until"),
+    (
+        "ref",
+        "supplier",
+        "contract_ref",
+        "contract_value",
+        "title",
+        "description",
+        "priorities",
+        "wards",
+        "support_types",
+        "quantity",
+        "unit",
+        "available_until",
+    ),
     frozenset({"quantity", "unit", "available_until"}),
 )
 CONTRACTS = Layout("contracts", ("ref", "supplier", "title", "value", "start_date", "end_date", "manager_email"))

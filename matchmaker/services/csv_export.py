@@ -41,13 +41,15 @@ def parse_statuses(kind: str, values: Sequence[str]) -> tuple[str, ...]:
         elif value in STATUSES[kind]:
             wanted.append(value)
         else:
-            raise DomainError(f"There is no {kind[:-1]} status '{value}': use {', '.join(STATUSES[kind])} or all",
-                              field="status")
+            raise DomainError(
+                f"There is no {kind[:-1]} status '{value}': use {', '.join(STATUSES[kind])} or all", field="status"
+            )
     return tuple(dict.fromkeys(wanted))
 
 
-def filters_from(priorities: Sequence[str] = (), wards: Sequence[str] = (), types: Sequence[str] = (),
-                 q: str = "") -> Filters:
+def filters_from(
+    priorities: Sequence[str] = (), wards: Sequence[str] = (), types: Sequence[str] = (), q: str = ""
+) -> Filters:
     """Browse filters from what someone typed (slugs or numbers, ward names or codes), refusing unknown values."""
     choices = filter_choices()
     by_number = {str(p.number): p.slug for p in choices.priorities}
@@ -68,8 +70,12 @@ def filters_from(priorities: Sequence[str] = (), wards: Sequence[str] = (), type
     for text in types:
         if text.strip().lower() not in type_slugs:
             raise DomainError(f"There is no type of support '{text}'", field="type")
-    return Filters(priorities=tuple(chosen_priorities), wards=tuple(codes),
-                   types=tuple(t.strip().lower() for t in types), q=" ".join(q.split()))
+    return Filters(
+        priorities=tuple(chosen_priorities),
+        wards=tuple(codes),
+        types=tuple(t.strip().lower() for t in types),
+        q=" ".join(q.split()),
+    )
 
 
 def _tags(record: Need | Offer) -> dict[str, str]:
@@ -84,36 +90,52 @@ def _tags(record: Need | Offer) -> dict[str, str]:
 
 def need_row(need: Need) -> dict[str, str]:
     return {
-        "ref": need.reference, "organisation": need.organisation.name, "title": need.title,
-        "description": need.description, **_tags(need),
+        "ref": need.reference,
+        "organisation": need.organisation.name,
+        "title": need.title,
+        "description": need.description,
+        **_tags(need),
         "needed_by": need.needed_by.isoformat() if need.needed_by else "",
     }
 
 
 def offer_row(offer: Offer) -> dict[str, str]:
     return {
-        "ref": offer.reference, "supplier": offer.contract.supplier.name, "contract_ref": offer.contract.ref,
-        "contract_value": format_decimal(offer.contract.value), "title": offer.title,
-        "description": offer.description, **_tags(offer),
+        "ref": offer.reference,
+        "supplier": offer.contract.supplier.name,
+        "contract_ref": offer.contract.ref,
+        "contract_value": format_decimal(offer.contract.value),
+        "title": offer.title,
+        "description": offer.description,
+        **_tags(offer),
         "available_until": offer.available_until.isoformat() if offer.available_until else "",
     }
 
 
 def contract_row(contract: Contract) -> dict[str, str]:
     return {
-        "ref": contract.ref, "supplier": contract.supplier.name, "title": contract.title,
-        "value": format_decimal(contract.value), "start_date": contract.start_date.isoformat(),
-        "end_date": contract.end_date.isoformat(), "manager_email": contract.manager_email,
+        "ref": contract.ref,
+        "supplier": contract.supplier.name,
+        "title": contract.title,
+        "value": format_decimal(contract.value),
+        "start_date": contract.start_date.isoformat(),
+        "end_date": contract.end_date.isoformat(),
+        "manager_email": contract.manager_email,
     }
 
 
-def export_rows(kind: str, filters: Filters | None = None, statuses: tuple[str, ...] | None = None,
-                progress: Callable[[int, int], None] | None = None) -> list[dict[str, str]]:
+def export_rows(
+    kind: str,
+    filters: Filters | None = None,
+    statuses: tuple[str, ...] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, str]]:
     """Rows of needs or offers as the browse lists filter them (statuses None: the statuses the lists show),
     or of every contract (which take no filters)."""
     if kind == CONTRACTS.kind:
-        records = list(db.session.scalars(
-            select(Contract).options(selectinload(Contract.supplier)).order_by(Contract.id)))
+        records = list(
+            db.session.scalars(select(Contract).options(selectinload(Contract.supplier)).order_by(Contract.id))
+        )
         to_row = contract_row
     elif kind in STATUSES:
         records = everything_matching(kind, filters or Filters(), filter_choices(), statuses)

@@ -27,17 +27,28 @@ from sqlalchemy.orm import selectinload
 
 from matchmaker.extensions import db
 from matchmaker.models import (
-    Contract, Need, Offer, Organisation, OrganisationKind, OrganisationStatus, Priority, SupportType, User, Ward,
+    Contract,
+    Need,
+    Offer,
+    Organisation,
+    OrganisationKind,
+    OrganisationStatus,
+    Priority,
+    SupportType,
+    User,
+    Ward,
 )
 from matchmaker.services import contracts as contract_service
+from matchmaker.services import matching
 from matchmaker.services import needs as need_service
 from matchmaker.services import offers as offer_service
-from matchmaker.services import matching
 from matchmaker.services.csv_columns import IMPORTABLE, LAYOUTS, NEEDS, format_decimal
 from matchmaker.services.csv_parsing import NeedRow, OfferRow, RowError, Vocabulary, parse_file
 from matchmaker.services.errors import DomainError
 from matchmaker.services.organisations import (
-    OrganisationDetails, create_approved_organisation, find_similar_organisations,
+    OrganisationDetails,
+    create_approved_organisation,
+    find_similar_organisations,
 )
 from matchmaker.services.reference_data import all_priorities, all_wards
 from matchmaker.services.tagging import Tags
@@ -45,8 +56,11 @@ from matchmaker.services.tagging import Tags
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
 PROGRESS_EVERY = 100
 _CHUNK = 500  # values per IN (...) query
-_KIND_NAMES = {OrganisationKind.VCSE: "a VCSE or community group", OrganisationKind.SUPPLIER: "a supplier",
-               OrganisationKind.PARTNER: "a partner (neither a group nor a supplier)"}
+_KIND_NAMES = {
+    OrganisationKind.VCSE: "a VCSE or community group",
+    OrganisationKind.SUPPLIER: "a supplier",
+    OrganisationKind.PARTNER: "a partner (neither a group nor a supplier)",
+}
 
 Progress = Callable[[int, int], None]  # (rows written so far, rows to write)
 
@@ -96,8 +110,9 @@ def load_vocabulary() -> Vocabulary:
     )
 
 
-def import_file(kind: str, stream: BinaryIO, actor: User | None = None, dry_run: bool = False,
-                progress: Progress | None = None) -> ImportReport:
+def import_file(
+    kind: str, stream: BinaryIO, actor: User | None = None, dry_run: bool = False, progress: Progress | None = None
+) -> ImportReport:
     """Check, then (unless dry_run or any row is bad) write a needs or offers file. actor None: the command line."""
     if kind not in IMPORTABLE:
         raise ValueError(f"cannot import {kind}")
@@ -149,7 +164,7 @@ def _write_rows(importer, changes: list[_Plan], actor, report: ImportReport, pro
 
 def _chunks(values: list, size: int = _CHUNK):
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
 def _is_id(ref: str) -> bool:
@@ -160,7 +175,9 @@ def _existing(model, refs: list[str], *options) -> dict[str, Need | Offer]:
     """Records by ref; and, for refs that are only digits, records with that id and no ref."""
     found: dict[str, Need | Offer] = {}
     for chunk in _chunks(refs):
-        found.update({r.ref: r for r in db.session.scalars(select(model).where(model.ref.in_(chunk)).options(*options))})
+        found.update(
+            {r.ref: r for r in db.session.scalars(select(model).where(model.ref.in_(chunk)).options(*options))}
+        )
     ids = [int(ref) for ref in refs if ref not in found and _is_id(ref)]
     for chunk in _chunks(ids):
         query = select(model).where(model.id.in_(chunk), model.ref.is_(None)).options(*options)
@@ -170,8 +187,12 @@ def _existing(model, refs: list[str], *options) -> dict[str, Need | Offer]:
 
 def _check_new_ref(plan: _Plan, noun: str, report: ImportReport) -> None:
     if plan.record is None and plan.row.ref.isdigit():
-        report.error(plan.row.row, "ref", f"there is no {noun} number {plan.row.ref}: a new {noun}'s reference "
-                                          f"must have a letter in it, like {noun[0].upper()}-{plan.row.ref}")
+        report.error(
+            plan.row.row,
+            "ref",
+            f"there is no {noun} number {plan.row.ref}: a new {noun}'s reference "
+            f"must have a letter in it, like {noun[0].upper()}-{plan.row.ref}",
+        )
 
 
 @dataclass
@@ -214,8 +235,10 @@ class _Organisations:
                 self.report.notes.append(f"row {row}: '{name}' matched to existing organisation '{chosen.name}'")
             return found
         verb = "would be created" if self.report.dry_run else "created"
-        self.report.notes.append(f"row {row}: organisation '{name}' is not registered: {verb} as {_KIND_NAMES[self.kind]}, "
-                                 "approved, with no members yet")
+        self.report.notes.append(
+            f"row {row}: organisation '{name}' is not registered: {verb} as {_KIND_NAMES[self.kind]}, "
+            "approved, with no members yet"
+        )
         return _Found(None)
 
     def _check(self, name: str, org: Organisation, fuzzy: bool) -> _Found:
@@ -236,8 +259,11 @@ class _Organisations:
         key = self._key(name)
         if key not in self.created:
             details = OrganisationDetails(
-                name=name, kind=self.kind, contact_name="Imported",
-                contact_email=current_app.config["SUPPORT_EMAIL"], borough_wide=True,
+                name=name,
+                kind=self.kind,
+                contact_name="Imported",
+                contact_email=current_app.config["SUPPORT_EMAIL"],
+                borough_wide=True,
             )
             self.created[key] = create_approved_organisation(details, actor, note=f"Imported with {self.report.kind}")
         return self.created[key]
@@ -255,14 +281,19 @@ class _TagIds:
         t = row.tags
         return Tags(
             priority_ids=tuple(self.priorities[s] for s in sorted(t.priorities)),
-            ward_ids=tuple(self.wards[c] for c in sorted(t.wards)), borough_wide=t.borough_wide,
+            ward_ids=tuple(self.wards[c] for c in sorted(t.wards)),
+            borough_wide=t.borough_wide,
             support_type_ids=tuple(self.support_types[s] for s in sorted(t.support_types)),
         )
 
 
 def _tag_values(record: Need | Offer) -> tuple:
-    return (frozenset(p.slug for p in record.priorities), record.borough_wide,
-            frozenset(w.ons_code for w in record.wards), frozenset(t.slug for t in record.support_types))
+    return (
+        frozenset(p.slug for p in record.priorities),
+        record.borough_wide,
+        frozenset(w.ons_code for w in record.wards),
+        frozenset(t.slug for t in record.support_types),
+    )
 
 
 def _row_tag_values(row: NeedRow | OfferRow) -> tuple:
@@ -292,8 +323,11 @@ class _NeedImport:
             if found.error:
                 self.report.error(row.row, "organisation", found.error)
             elif need is not None and (found.organisation is None or found.organisation.id != need.organisation_id):
-                self.report.error(row.row, "organisation", f"need {row.ref} belongs to '{need.organisation.name}': "
-                                                           "a need cannot move to another organisation")
+                self.report.error(
+                    row.row,
+                    "organisation",
+                    f"need {row.ref} belongs to '{need.organisation.name}': a need cannot move to another organisation",
+                )
             _check_new_ref(plan, "need", self.report)
             if row.needed_by and row.needed_by < today and (need is None or need.needed_by != row.needed_by):
                 self.report.error(row.row, "needed_by", f"{row.needed_by.isoformat()} is in the past")
@@ -313,13 +347,18 @@ class _NeedImport:
     def write(self, plan: _Plan, actor: User | None) -> None:
         row = plan.row
         details = need_service.NeedDetails(
-            title=row.title, description=row.description, tags=self.tag_ids.tags(row), quantity=row.quantity,
-            unit=row.unit, needed_by=row.needed_by,
+            title=row.title,
+            description=row.description,
+            tags=self.tag_ids.tags(row),
+            quantity=row.quantity,
+            unit=row.unit,
+            needed_by=row.needed_by,
         )
         if plan.action == CREATE:
             details.ref = row.ref
-            need = need_service.create_need(self.organisations.obtain(row.organisation, actor), actor, details,
-                                            submit=False)
+            need = need_service.create_need(
+                self.organisations.obtain(row.organisation, actor), actor, details, submit=False
+            )
             need_service.open_imported(need, actor)
         else:
             details.recurring = plan.record.recurring  # not in the file: keep it
@@ -361,8 +400,11 @@ class _OfferImport:
     def _plan_contract(self, row: OfferRow, found: _Found, noted: set[str]) -> None:
         contract = self.contracts.get(row.contract_ref)
         if contract is not None and (found.organisation is None or contract.supplier_id != found.organisation.id):
-            self.report.error(row.row, "contract_ref", f"contract {row.contract_ref} is held by "
-                                                       f"'{contract.supplier.name}', not '{row.supplier}'")
+            self.report.error(
+                row.row,
+                "contract_ref",
+                f"contract {row.contract_ref} is held by '{contract.supplier.name}', not '{row.supplier}'",
+            )
             return
         if row.contract_ref in noted:
             return
@@ -376,29 +418,55 @@ class _OfferImport:
             )
         elif contract.value != row.contract_value:
             verb = "would change" if self.report.dry_run else "changed"
-            self.report.notes.append(f"row {row.row}: contract {row.contract_ref}'s value {verb} from "
-                                     f"£{format_decimal(contract.value)} to £{format_decimal(row.contract_value)}")
+            self.report.notes.append(
+                f"row {row.row}: contract {row.contract_ref}'s value {verb} from "
+                f"£{format_decimal(contract.value)} to £{format_decimal(row.contract_value)}"
+            )
 
     def _check_existing(self, row: OfferRow, offer: Offer) -> None:
         if offer.contract.ref != row.contract_ref:
-            self.report.error(row.row, "contract_ref", f"offer {row.ref} is under contract {offer.contract.ref}: "
-                                                       "an offer cannot move to another contract")
+            self.report.error(
+                row.row,
+                "contract_ref",
+                f"offer {row.ref} is under contract {offer.contract.ref}: an offer cannot move to another contract",
+            )
         if row.quantity is not None and row.quantity < (offer.allocated or 0):
-            self.report.error(row.row, "quantity", f"{format_decimal(offer.allocated)} of offer {row.ref} is already "
-                                                   f"allocated: the quantity cannot be less than that")
+            self.report.error(
+                row.row,
+                "quantity",
+                f"{format_decimal(offer.allocated)} of offer {row.ref} is already "
+                f"allocated: the quantity cannot be less than that",
+            )
         if row.available_until and offer.available_from and row.available_until < offer.available_from:
-            self.report.error(row.row, "available_until", f"offer {row.ref} is available from "
-                                                          f"{offer.available_from.isoformat()}: it cannot end before then")
+            self.report.error(
+                row.row,
+                "available_until",
+                f"offer {row.ref} is available from {offer.available_from.isoformat()}: it cannot end before then",
+            )
 
     @staticmethod
     def _values(offer: Offer) -> tuple:
-        return (offer.title, offer.description, *_tag_values(offer), offer.quantity, offer.unit,
-                offer.available_until, offer.contract.value)
+        return (
+            offer.title,
+            offer.description,
+            *_tag_values(offer),
+            offer.quantity,
+            offer.unit,
+            offer.available_until,
+            offer.contract.value,
+        )
 
     @staticmethod
     def _row_values(row: OfferRow) -> tuple:
-        return (row.title, row.description, *_row_tag_values(row), row.quantity, row.unit, row.available_until,
-                row.contract_value)
+        return (
+            row.title,
+            row.description,
+            *_row_tag_values(row),
+            row.quantity,
+            row.unit,
+            row.available_until,
+            row.contract_value,
+        )
 
     def _contract(self, row: OfferRow, actor: User | None) -> Contract:
         """The row's contract: created if new, its value brought up to date once."""
@@ -406,17 +474,31 @@ class _OfferImport:
         if contract is None:
             today = date.today()
             contract = contract_service.create_contract(
-                self.organisations.obtain(row.supplier, actor), actor, contract_service.ContractDetails(
-                    ref=row.contract_ref, title=row.contract_ref, value=row.contract_value, start_date=today,
-                    end_date=today + timedelta(days=365), manager_email=current_app.config["SUPPORT_EMAIL"],
+                self.organisations.obtain(row.supplier, actor),
+                actor,
+                contract_service.ContractDetails(
+                    ref=row.contract_ref,
+                    title=row.contract_ref,
+                    value=row.contract_value,
+                    start_date=today,
+                    end_date=today + timedelta(days=365),
+                    manager_email=current_app.config["SUPPORT_EMAIL"],
                 ),
             )
             self.contracts[row.contract_ref] = contract
         elif row.contract_ref not in self.contracts_written and contract.value != row.contract_value:
-            contract_service.update_contract(contract, actor, contract_service.ContractDetails(
-                ref=contract.ref, title=contract.title, value=row.contract_value, start_date=contract.start_date,
-                end_date=contract.end_date, manager_email=contract.manager_email,
-            ))
+            contract_service.update_contract(
+                contract,
+                actor,
+                contract_service.ContractDetails(
+                    ref=contract.ref,
+                    title=contract.title,
+                    value=row.contract_value,
+                    start_date=contract.start_date,
+                    end_date=contract.end_date,
+                    manager_email=contract.manager_email,
+                ),
+            )
         self.contracts_written.add(row.contract_ref)
         return contract
 
@@ -424,8 +506,12 @@ class _OfferImport:
         row = plan.row
         contract = self._contract(row, actor)
         details = offer_service.OfferDetails(
-            title=row.title, description=row.description, tags=self.tag_ids.tags(row), quantity=row.quantity,
-            unit=row.unit, available_until=row.available_until,
+            title=row.title,
+            description=row.description,
+            tags=self.tag_ids.tags(row),
+            quantity=row.quantity,
+            unit=row.unit,
+            available_until=row.available_until,
         )
         if plan.action == CREATE:
             details.ref = row.ref

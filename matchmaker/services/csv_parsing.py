@@ -61,8 +61,9 @@ class Vocabulary:
     support_types: tuple[str, ...]
 
     @classmethod
-    def build(cls, priorities: Iterable[tuple[int, str]], wards: Iterable[tuple[str, str, str]],
-              support_types: Iterable[str]) -> "Vocabulary":
+    def build(
+        cls, priorities: Iterable[tuple[int, str]], wards: Iterable[tuple[str, str, str]], support_types: Iterable[str]
+    ) -> "Vocabulary":
         """priorities: (number, slug); wards: (ONS code, council name, ONS name); support types: slugs."""
         ordered = sorted(priorities)
         wards = list(wards)
@@ -151,12 +152,16 @@ def check_header(names: list[str], layout: Layout) -> None:
         if set(other.required) <= set(given):
             problems.append(f"This looks like a file of {other.kind}: import it as {other.kind}")
         else:
-            problems.append(f"A file of {layout.kind} has the columns: {', '.join(layout.columns)} "
-                            f"(the last {len(layout.optional)} may be left out)")
+            problems.append(
+                f"A file of {layout.kind} has the columns: {', '.join(layout.columns)} "
+                f"(the last {len(layout.optional)} may be left out)"
+            )
         raise FileProblem(*problems)
 
 
-def read_records(data: bytes, layout: Layout, max_bytes: int) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
+def read_records(
+    data: bytes, layout: Layout, max_bytes: int
+) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
     """The data rows as (row number, {column: stripped value}). Raises FileProblem for the file as a whole."""
     check_size(len(data), max_bytes)
     reader = csv.reader(io.StringIO(decode(data), newline=""))
@@ -183,11 +188,18 @@ def read_records(data: bytes, layout: Layout, max_bytes: int) -> tuple[list[tupl
             continue
         extra = [c for i, c in enumerate(cells) if c and (i >= len(names) or not names[i])]
         if extra:
-            errors.append(RowError(number, None, f"has {len(cells)} values but the header names {len([n for n in names if n])} "
-                                                 "columns: put double quotes around values that contain commas"))
+            errors.append(
+                RowError(
+                    number,
+                    None,
+                    f"has {len(cells)} values but the header names {len([n for n in names if n])} "
+                    "columns: put double quotes around values that contain commas",
+                )
+            )
             continue
-        records.append((number, {name: unprotect(cells[i]) if i < len(cells) else ""
-                                 for i, name in enumerate(names) if name}))
+        records.append(
+            (number, {name: unprotect(cells[i]) if i < len(cells) else "" for i, name in enumerate(names) if name})
+        )
     return records, errors
 
 
@@ -327,22 +339,32 @@ class _Cells:
 def _need(cells: _Cells) -> NeedRow:
     quantity, unit = cells.amount()
     return NeedRow(
-        row=cells.number, ref=cells.text("ref", "the reference", REF_MAX),
+        row=cells.number,
+        ref=cells.text("ref", "the reference", REF_MAX),
         organisation=cells.text("organisation", "the organisation's name", NAME_MAX),
-        title=cells.text("title", "the title", TITLE_MAX), description=cells.text("description", "the description"),
-        tags=cells.tags(), quantity=quantity, unit=unit, needed_by=cells.date("needed_by"),
+        title=cells.text("title", "the title", TITLE_MAX),
+        description=cells.text("description", "the description"),
+        tags=cells.tags(),
+        quantity=quantity,
+        unit=unit,
+        needed_by=cells.date("needed_by"),
     )
 
 
 def _offer(cells: _Cells) -> OfferRow:
     quantity, unit = cells.amount()
     return OfferRow(
-        row=cells.number, ref=cells.text("ref", "the reference", REF_MAX),
+        row=cells.number,
+        ref=cells.text("ref", "the reference", REF_MAX),
         supplier=cells.text("supplier", "the supplier's name", NAME_MAX),
         contract_ref=cells.text("contract_ref", "the contract reference", REF_MAX),
         contract_value=cells.decimal("contract_value", "the contract value", required=True, zero_allowed=True),
-        title=cells.text("title", "the title", TITLE_MAX), description=cells.text("description", "the description"),
-        tags=cells.tags(), quantity=quantity, unit=unit, available_until=cells.date("available_until"),
+        title=cells.text("title", "the title", TITLE_MAX),
+        description=cells.text("description", "the description"),
+        tags=cells.tags(),
+        quantity=quantity,
+        unit=unit,
+        available_until=cells.date("available_until"),
     )
 
 
@@ -350,8 +372,13 @@ def _check_refs(rows: list, errors: list[RowError]) -> None:
     first: dict[str, int] = {}
     for row in rows:
         if row.ref and row.ref in first:
-            errors.append(RowError(row.row, "ref", f"{row.ref} is also on row {first[row.ref]}: "
-                                                   "each reference can be in the file only once"))
+            errors.append(
+                RowError(
+                    row.row,
+                    "ref",
+                    f"{row.ref} is also on row {first[row.ref]}: each reference can be in the file only once",
+                )
+            )
         first.setdefault(row.ref, row.row)
 
 
@@ -363,15 +390,24 @@ def _check_contracts(rows: list[OfferRow], errors: list[RowError]) -> None:
         if seen is row or not row.contract_ref:
             continue
         if seen.supplier.lower() != row.supplier.lower():
-            errors.append(RowError(row.row, "supplier", f"contract {row.contract_ref} is held by "
-                                                        f"'{seen.supplier}' on row {seen.row}"))
+            errors.append(
+                RowError(
+                    row.row, "supplier", f"contract {row.contract_ref} is held by '{seen.supplier}' on row {seen.row}"
+                )
+            )
         if None not in (seen.contract_value, row.contract_value) and seen.contract_value != row.contract_value:
-            errors.append(RowError(row.row, "contract_value", f"contract {row.contract_ref} has the value "
-                                                              f"{seen.contract_value} on row {seen.row}"))
+            errors.append(
+                RowError(
+                    row.row,
+                    "contract_value",
+                    f"contract {row.contract_ref} has the value {seen.contract_value} on row {seen.row}",
+                )
+            )
 
 
-def parse_rows(layout: Layout, records: list[tuple[int, dict[str, str]]], vocabulary: Vocabulary,
-               errors: list[RowError]) -> list[NeedRow] | list[OfferRow]:
+def parse_rows(
+    layout: Layout, records: list[tuple[int, dict[str, str]]], vocabulary: Vocabulary, errors: list[RowError]
+) -> list[NeedRow] | list[OfferRow]:
     """Every row checked; problems are added to `errors` (so the rows are only usable if there are none)."""
     read = _need if layout is NEEDS else _offer
     rows = [read(_Cells(number, values, vocabulary, errors)) for number, values in records]

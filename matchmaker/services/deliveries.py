@@ -24,8 +24,15 @@ def _amount(match: Match, quantity: Decimal) -> str:
     return match.offer.unit.format(quantity) if match.offer.unit else format(quantity.normalize(), "f")
 
 
-def report(match: Match, user: User, quantity: Decimal, delivered_on: date, note: str = "",
-           complete: bool = False, measure_id: int | None = None) -> Delivery:
+def report(
+    match: Match,
+    user: User,
+    quantity: Decimal,
+    delivered_on: date,
+    note: str = "",
+    complete: bool = False,
+    measure_id: int | None = None,
+) -> Delivery:
     """The supplier says what it gave; `complete` says the match's agreed help has all been given."""
     if user.organisation_id != match.offer.contract.supplier_id:
         raise NotAllowed("Only the supplier in this match can report what it delivered")
@@ -37,17 +44,30 @@ def report(match: Match, user: User, quantity: Decimal, delivered_on: date, note
         raise DomainError("Date delivered must be today or in the past", field="delivered_on")
     if match.quantity is not None and match.total("quantity") + quantity > match.quantity:
         left = match.quantity - match.total("quantity")
-        raise DomainError(f"Amount delivered cannot be more than the {_amount(match, left)} still to deliver "
-                          "under this match", field="quantity")
+        raise DomainError(
+            f"Amount delivered cannot be more than the {_amount(match, left)} still to deliver under this match",
+            field="quantity",
+        )
     from matchmaker.services.offers import _measure
 
     measure = _measure(measure_id, match.offer.unit) if measure_id != match.offer.measure_id else None
-    delivery = Delivery(match=match, quantity=quantity, delivered_on=delivered_on, note=note.strip(),
-                        reported_by_id=user.id, measure=measure)
+    delivery = Delivery(
+        match=match,
+        quantity=quantity,
+        delivered_on=delivered_on,
+        note=note.strip(),
+        reported_by_id=user.id,
+        measure=measure,
+    )
     db.session.add(delivery)
     db.session.flush()
-    audit.record("delivery.reported", match, user, note=f"{_amount(match, quantity)} on {delivered_on:%-d %B %Y}",
-                 detail={"title": "Delivery reported"})
+    audit.record(
+        "delivery.reported",
+        match,
+        user,
+        note=f"{_amount(match, quantity)} on {delivered_on:%-d %B %Y}",
+        detail={"title": "Delivery reported"},
+    )
     record_response(match, "supplier", user, "reported a delivery")  # moving the match on is a response
     if match.status is S.INTRODUCED:
         move(match, S.IN_DELIVERY, user)
@@ -67,17 +87,23 @@ def set_measure(delivery: Delivery, user: User, measure_id: int | None) -> None:
     if delivery.verified_at is not None:
         raise NotAllowed("This delivery has been verified: ask the brokerage team to change its measure")
     # Choosing the offer's own measure is the same as having no tag of its own: it follows the offer.
-    delivery.measure = _measure(measure_id, match.offer.unit) if measure_id not in (None, match.offer.measure_id) \
-        else None
+    delivery.measure = (
+        _measure(measure_id, match.offer.unit) if measure_id not in (None, match.offer.measure_id) else None
+    )
     db.session.flush()
     counted = delivery.measure or match.offer.measure
-    audit.record("delivery.measure", match, user,
-                 note=f"Counts towards {counted.code}" if counted else "Counts towards no measure",
-                 detail={"title": "Delivery measure changed"})
+    audit.record(
+        "delivery.measure",
+        match,
+        user,
+        note=f"Counts towards {counted.code}" if counted else "Counts towards no measure",
+        detail={"title": "Delivery measure changed"},
+    )
 
 
-def confirm(delivery: Delivery, user: User, received: Decimal, note: str = "", story: str = "",
-            share_story: bool = False) -> None:
+def confirm(
+    delivery: Delivery, user: User, received: Decimal, note: str = "", story: str = "", share_story: bool = False
+) -> None:
     """The group says what it received (it may be less than reported), and may tell its story: reports show a
     story only if the group agreed to share it, and only once the match is verified."""
     match = delivery.match
@@ -88,16 +114,22 @@ def confirm(delivery: Delivery, user: User, received: Decimal, note: str = "", s
     if received is None or received < 0:
         raise DomainError("Amount received must be 0 or more", field="received")
     if received > delivery.quantity:
-        raise DomainError(f"Amount received cannot be more than the {_amount(match, delivery.quantity)} reported",
-                          field="received")
+        raise DomainError(
+            f"Amount received cannot be more than the {_amount(match, delivery.quantity)} reported", field="received"
+        )
     if share_story and not story.strip():
         raise DomainError("Write your story, or untick sharing it", field="story")
     delivery.received_quantity, delivery.received_note = received, note.strip()
     delivery.story, delivery.story_shared = story.strip(), bool(share_story and story.strip())
     delivery.confirmed_by_id, delivery.confirmed_at = user.id, utcnow()
     db.session.flush()
-    audit.record("delivery.confirmed", match, user, note=f"Received {_amount(match, received)}",
-                 detail={"title": "Delivery confirmed"})
+    audit.record(
+        "delivery.confirmed",
+        match,
+        user,
+        note=f"Received {_amount(match, received)}",
+        detail={"title": "Delivery confirmed"},
+    )
     record_response(match, "group", user, "confirmed a delivery")
 
 
@@ -112,12 +144,20 @@ def verify(delivery: Delivery, officer: User, quantity: Decimal | None = None) -
         raise NotAllowed("This delivery has already been verified")
     counted = delivery.received_quantity if quantity is None else quantity
     if counted < 0 or counted > delivery.received_quantity:
-        raise DomainError(f"Verified amount must be between 0 and the {_amount(match, delivery.received_quantity)} "
-                          "the group received", field="verified")
+        raise DomainError(
+            f"Verified amount must be between 0 and the {_amount(match, delivery.received_quantity)} "
+            "the group received",
+            field="verified",
+        )
     delivery.verified_quantity, delivery.verified_by_id, delivery.verified_at = counted, officer.id, utcnow()
     db.session.flush()
-    audit.record("delivery.verified", match, officer, note=f"Verified {_amount(match, counted)}",
-                 detail={"title": "Delivery verified"})
+    audit.record(
+        "delivery.verified",
+        match,
+        officer,
+        note=f"Verified {_amount(match, counted)}",
+        detail={"title": "Delivery verified"},
+    )
     if match.status is S.DELIVERED and all(d.verified_at for d in match.deliveries):
         move(match, S.VERIFIED, officer)
     _update_need(match, officer)

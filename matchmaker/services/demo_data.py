@@ -66,10 +66,15 @@ def load_demo_data(path: Path = DEMO_FILE, progress: Callable[[str], None] = lam
             kind = OrganisationKind(spec["kind"])
             status = OrganisationStatus(spec["status"])
             org = Organisation(
-                name=spec["name"], kind=kind, status=status,
-                charity_number=spec.get("charity_number"), company_number=spec.get("company_number"),
-                contact_name=spec["contact_name"], contact_email=spec["contact_email"],
-                contact_phone=spec.get("contact_phone"), description=spec.get("description", ""),
+                name=spec["name"],
+                kind=kind,
+                status=status,
+                charity_number=spec.get("charity_number"),
+                company_number=spec.get("company_number"),
+                contact_name=spec["contact_name"],
+                contact_email=spec["contact_email"],
+                contact_phone=spec.get("contact_phone"),
+                description=spec.get("description", ""),
                 borough_wide=spec.get("borough_wide", False),
                 wards=[wards[code] for code in spec.get("wards", [])],
             )
@@ -84,8 +89,10 @@ def load_demo_data(path: Path = DEMO_FILE, progress: Callable[[str], None] = lam
     _load_measures()
     created_needs, created_offers = _load_needs_and_offers(data)
     created_matches = _load_matches(data, officer)
-    return (f"{created_orgs} organisations, {created_users} accounts, {created_needs} needs, "
-            f"{created_offers} offers and {created_matches} delivered match{'' if created_matches == 1 else 'es'} created")
+    return (
+        f"{created_orgs} organisations, {created_users} accounts, {created_needs} needs, "
+        f"{created_offers} offers and {created_matches} delivered match{'' if created_matches == 1 else 'es'} created"
+    )
 
 
 def _load_measures() -> None:
@@ -110,8 +117,12 @@ def _load_matches(data: dict, officer: User) -> int:
     for spec in data.get("matches", []):
         need = db.session.scalar(select(Need).where(Need.ref == spec["need"]))
         offer = db.session.scalar(select(Offer).where(Offer.ref == spec["offer"]))
-        if need is None or offer is None or db.session.scalar(
-                select(Match.id).where(Match.need_id == need.id, Match.offer_id == offer.id)) is not None:
+        if (
+            need is None
+            or offer is None
+            or db.session.scalar(select(Match.id).where(Match.need_id == need.id, Match.offer_id == offer.id))
+            is not None
+        ):
             continue
         supplier = db.session.scalar(select(User).where(User.organisation_id == offer.contract.supplier_id))
         group = db.session.scalar(select(User).where(User.organisation_id == need.organisation_id))
@@ -120,11 +131,17 @@ def _load_matches(data: dict, officer: User) -> int:
         match = brokerage.approve(need, offer, officer, Decimal(spec["quantity"]))
         brokerage.move(match, MatchStatus.INTRODUCED, officer)
         given = spec["delivery"]
-        delivery = delivery_service.report(match, supplier, Decimal(given["quantity"]),
-                                           date.today() - timedelta(days=given["days_ago"]), given["note"],
-                                           complete=True)
-        delivery_service.confirm(delivery, group, Decimal(given["quantity"]), story=given["story"],
-                                 share_story=given["share_story"])
+        delivery = delivery_service.report(
+            match,
+            supplier,
+            Decimal(given["quantity"]),
+            date.today() - timedelta(days=given["days_ago"]),
+            given["note"],
+            complete=True,
+        )
+        delivery_service.confirm(
+            delivery, group, Decimal(given["quantity"]), story=given["story"], share_story=given["share_story"]
+        )
         delivery_service.verify(delivery, officer)
         created += 1
     db.session.flush()
@@ -155,10 +172,15 @@ def _load_needs_and_offers(data: dict) -> tuple[int, int]:
             continue
         status = NeedStatus(spec["status"])
         need = Need(
-            ref=spec["ref"], organisation=organisations[spec["organisation"]], title=spec["title"],
-            description=spec["description"], needed_by=today + timedelta(days=spec["days"]),
-            recurring=spec["recurring"], status=status,
-            published_at=utcnow() if status.is_public else None, **_tags(spec),
+            ref=spec["ref"],
+            organisation=organisations[spec["organisation"]],
+            title=spec["title"],
+            description=spec["description"],
+            needed_by=today + timedelta(days=spec["days"]),
+            recurring=spec["recurring"],
+            status=status,
+            published_at=utcnow() if status.is_public else None,
+            **_tags(spec),
         )
         db.session.add(need)
         needs += 1
@@ -166,19 +188,34 @@ def _load_needs_and_offers(data: dict) -> tuple[int, int]:
         contract = db.session.scalar(select(Contract).where(Contract.ref == spec["ref"]))
         if contract is None:
             contract = Contract(
-                ref=spec["ref"], supplier=organisations[spec["supplier"]], title=spec["title"],
-                value=Decimal(spec["value"]), start_date=today + timedelta(days=spec["start_days"]),
-                end_date=today + timedelta(days=spec["end_days"]), manager_email=spec["manager_email"],
+                ref=spec["ref"],
+                supplier=organisations[spec["supplier"]],
+                title=spec["title"],
+                value=Decimal(spec["value"]),
+                start_date=today + timedelta(days=spec["start_days"]),
+                end_date=today + timedelta(days=spec["end_days"]),
+                manager_email=spec["manager_email"],
             )
             db.session.add(contract)
         for offer_spec in spec["offers"]:
             if db.session.scalar(select(Offer.id).where(Offer.ref == offer_spec["ref"])) is not None:
                 continue
-            measure = db.session.scalar(select(Measure).where(Measure.code == offer_spec["measure"])) \
-                if offer_spec.get("measure") else None
-            db.session.add(Offer(ref=offer_spec["ref"], contract=contract, title=offer_spec["title"],
-                                 description=offer_spec["description"], allocated=Decimal(0), measure=measure,
-                                 **_tags(offer_spec)))
+            measure = (
+                db.session.scalar(select(Measure).where(Measure.code == offer_spec["measure"]))
+                if offer_spec.get("measure")
+                else None
+            )
+            db.session.add(
+                Offer(
+                    ref=offer_spec["ref"],
+                    contract=contract,
+                    title=offer_spec["title"],
+                    description=offer_spec["description"],
+                    allocated=Decimal(0),
+                    measure=measure,
+                    **_tags(offer_spec),
+                )
+            )
             offers += 1
     db.session.flush()
     return needs, offers

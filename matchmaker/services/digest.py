@@ -89,11 +89,15 @@ def interests_of(user: User, subscription: "DigestSubscription | None | object" 
         subscription = db.session.scalar(select(DigestSubscription).where(DigestSubscription.user_id == user.id))
     if subscription is None:
         return default_interests(user)
-    return Interests(subscription.frequency, frozenset(p.id for p in subscription.priorities),
-                     frozenset(w.id for w in subscription.wards))
+    return Interests(
+        subscription.frequency,
+        frozenset(p.id for p in subscription.priorities),
+        frozenset(w.id for w in subscription.wards),
+    )
 
 
 # What the digest shows ------------------------------------------------------------------------------------
+
 
 @dataclass
 class NewOffer:
@@ -164,6 +168,7 @@ class Digest:
 
 
 # Loaded once per period -----------------------------------------------------------------------------------
+
 
 def _tags(item: Need | Offer) -> tuple[frozenset[int], frozenset[int], bool]:
     return frozenset(p.id for p in item.priorities), frozenset(w.id for w in item.wards), item.borough_wide
@@ -269,26 +274,40 @@ class PeriodData:
         return (column >= self.period.starts) & (column < self.period.ends)
 
     def _new_needs(self) -> list[Need]:
-        return list(db.session.scalars(
-            select(Need).join(Organisation, Need.organisation_id == Organisation.id)
-            .where(Need.status.in_((NeedStatus.OPEN, NeedStatus.PARTLY_MET)), self._in_period(Need.published_at))
-            .options(selectinload(Need.priorities), selectinload(Need.wards).options(NO_BOUNDARY),
-                     selectinload(Need.organisation), selectinload(Need.support_types))
-            .order_by(Need.needed_by.is_(None), Need.needed_by, Need.id)
-        ))
+        return list(
+            db.session.scalars(
+                select(Need)
+                .join(Organisation, Need.organisation_id == Organisation.id)
+                .where(Need.status.in_((NeedStatus.OPEN, NeedStatus.PARTLY_MET)), self._in_period(Need.published_at))
+                .options(
+                    selectinload(Need.priorities),
+                    selectinload(Need.wards).options(NO_BOUNDARY),
+                    selectinload(Need.organisation),
+                    selectinload(Need.support_types),
+                )
+                .order_by(Need.needed_by.is_(None), Need.needed_by, Need.id)
+            )
+        )
 
     def _new_offers(self) -> list[Offer]:
-        return list(db.session.scalars(
-            select(Offer).where(
-                Offer.status == OfferStatus.ACTIVE, self._in_period(Offer.created_at),
-                or_(Offer.quantity.is_(None), Offer.allocated < Offer.quantity),
-                or_(Offer.available_until.is_(None), Offer.available_until >= self.period.last_day),
+        return list(
+            db.session.scalars(
+                select(Offer)
+                .where(
+                    Offer.status == OfferStatus.ACTIVE,
+                    self._in_period(Offer.created_at),
+                    or_(Offer.quantity.is_(None), Offer.allocated < Offer.quantity),
+                    or_(Offer.available_until.is_(None), Offer.available_until >= self.period.last_day),
+                )
+                .options(
+                    selectinload(Offer.priorities),
+                    selectinload(Offer.wards).options(NO_BOUNDARY),
+                    selectinload(Offer.support_types),
+                    selectinload(Offer.contract).selectinload(Contract.supplier),
+                )
+                .order_by(Offer.created_at, Offer.id)
             )
-            .options(selectinload(Offer.priorities), selectinload(Offer.wards).options(NO_BOUNDARY),
-                     selectinload(Offer.support_types),
-                     selectinload(Offer.contract).selectinload(Contract.supplier))
-            .order_by(Offer.created_at, Offer.id)
-        ))
+        )
 
     def _proposals(self) -> dict[int, list[tuple[int, int, str]]]:
         """organisation id -> (offer id, need id, need title) for the new offers the engine proposed to its needs."""
@@ -297,8 +316,10 @@ class PeriodData:
         if not ids:
             return found
         rows = db.session.execute(
-            select(Need.organisation_id, Proposal.offer_id, Need.id, Need.title).join(Need, Proposal.need_id == Need.id)
-            .where(Proposal.offer_id.in_(ids), Need.status.in_(FOLLOWED_NEED_STATES)).order_by(Proposal.rank)
+            select(Need.organisation_id, Proposal.offer_id, Need.id, Need.title)
+            .join(Need, Proposal.need_id == Need.id)
+            .where(Proposal.offer_id.in_(ids), Need.status.in_(FOLLOWED_NEED_STATES))
+            .order_by(Proposal.rank)
         )
         for org_id, offer_id, need_id, title in rows:
             found[org_id].append((offer_id, need_id, title))
@@ -306,13 +327,21 @@ class PeriodData:
 
     def _borough(self) -> BoroughSummary:
         matches_made = db.session.scalar(
-            select(func.count(Match.id)).where(self._in_period(Match.created_at), Match.status != MatchStatus.DECLINED))
-        deliveries = list(db.session.scalars(
-            select(Delivery).where(self._in_period(Delivery.verified_at), Delivery.verified_quantity > 0)
-            .options(selectinload(Delivery.match).selectinload(Match.need).selectinload(Need.priorities),
-                     selectinload(Delivery.match).selectinload(Match.offer).selectinload(Offer.contract)
-                     .selectinload(Contract.supplier))
-        ))
+            select(func.count(Match.id)).where(self._in_period(Match.created_at), Match.status != MatchStatus.DECLINED)
+        )
+        deliveries = list(
+            db.session.scalars(
+                select(Delivery)
+                .where(self._in_period(Delivery.verified_at), Delivery.verified_quantity > 0)
+                .options(
+                    selectinload(Delivery.match).selectinload(Match.need).selectinload(Need.priorities),
+                    selectinload(Delivery.match)
+                    .selectinload(Match.offer)
+                    .selectinload(Offer.contract)
+                    .selectinload(Contract.supplier),
+                )
+            )
+        )
         # A delivery to a need serving two priorities counts under each of them.
         totals: dict[int, dict[Unit | None, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         priorities: dict[int, Priority] = {}
@@ -323,8 +352,10 @@ class PeriodData:
             for priority in match.need.priorities:
                 priorities[priority.id] = priority
                 totals[priority.id][match.offer.unit] += delivery.verified_quantity
-        by_priority = [(priorities[pid].short_title, _amounts(totals[pid]))
-                       for pid in sorted(totals, key=lambda p: priorities[p].number)]
+        by_priority = [
+            (priorities[pid].short_title, _amounts(totals[pid]))
+            for pid in sorted(totals, key=lambda p: priorities[p].number)
+        ]
         return BoroughSummary(matches_made or 0, len(deliveries), by_priority, self._story(deliveries, per_match))
 
     @staticmethod
@@ -333,8 +364,9 @@ class PeriodData:
 
         Only what the site already shows publicly: organisation names, the need's title, area and priorities.
         """
-        matches = {d.match.id: d.match for d in deliveries if d.match.status in (MatchStatus.DELIVERED,
-                                                                                    MatchStatus.VERIFIED)}
+        matches = {
+            d.match.id: d.match for d in deliveries if d.match.status in (MatchStatus.DELIVERED, MatchStatus.VERIFIED)
+        }
         if not matches:
             return None
 
@@ -346,8 +378,14 @@ class PeriodData:
         best = max(matches.values(), key=weight)
         unit = best.offer.unit
         amount = unit.format(per_match[best.id]) if unit else "help"
-        return Story(best.offer.supplier.name, best.need.organisation.name, best.need.title, amount,
-                     best.need.area, ", ".join(p.short_title for p in best.need.priorities))
+        return Story(
+            best.offer.supplier.name,
+            best.need.organisation.name,
+            best.need.title,
+            amount,
+            best.need.area,
+            ", ".join(p.short_title for p in best.need.priorities),
+        )
 
     # Per organisation, loaded on first use -----------------------------------------------------------------
 
@@ -355,9 +393,10 @@ class PeriodData:
         if self._contracts is None:
             self._contracts = defaultdict(list)
             for contract in db.session.scalars(
-                select(Contract).where(Contract.start_date <= self.period.last_day,
-                                       Contract.end_date >= self.period.first_day)
-                .options(selectinload(Contract.offers)).order_by(Contract.end_date, Contract.id)
+                select(Contract)
+                .where(Contract.start_date <= self.period.last_day, Contract.end_date >= self.period.first_day)
+                .options(selectinload(Contract.offers))
+                .order_by(Contract.end_date, Contract.id)
             ):
                 if contract.offers:  # a contract with no commitments has nothing to report
                     self._contracts[contract.supplier_id].append(contract)
@@ -366,15 +405,17 @@ class PeriodData:
             self._live_matches = defaultdict(list)
             for start in range(0, len(offer_ids), 500):  # bounded IN lists
                 for match in db.session.scalars(
-                    select(Match).where(Match.offer_id.in_(offer_ids[start:start + 500]), Match.status.in_(LIVE))
+                    select(Match)
+                    .where(Match.offer_id.in_(offer_ids[start : start + 500]), Match.status.in_(LIVE))
                     .options(selectinload(Match.deliveries))
                 ):
                     self._live_matches[match.offer_id].append(match)
         states = []
         for contract in self._contracts.get(org_id, []):
             if contract.id not in self._progress:
-                self._progress[contract.id] = contract_service.progress(contract, today=self.as_of,
-                                                                        live_matches=self._live_matches)
+                self._progress[contract.id] = contract_service.progress(
+                    contract, today=self.as_of, live_matches=self._live_matches
+                )
             states.append(ContractState(contract, self._progress[contract.id]))
         return states
 
@@ -384,15 +425,23 @@ class PeriodData:
         return self._needs.get(org_id, [])
 
     def _load_needs(self) -> dict[int, list[NeedState]]:
-        needs = list(db.session.scalars(
-            select(Need).where(or_(Need.status.in_(FOLLOWED_NEED_STATES),
-                                   Need.status.in_(ENDED_NEED_STATES) & self._in_period(Need.updated_at)))
-            .order_by(Need.needed_by.is_(None), Need.needed_by, Need.id)
-        ))
+        needs = list(
+            db.session.scalars(
+                select(Need)
+                .where(
+                    or_(
+                        Need.status.in_(FOLLOWED_NEED_STATES),
+                        Need.status.in_(ENDED_NEED_STATES) & self._in_period(Need.updated_at),
+                    )
+                )
+                .order_by(Need.needed_by.is_(None), Need.needed_by, Need.id)
+            )
+        )
         matches: dict[int, list[Match]] = defaultdict(list)
         if needs:
             for match in db.session.scalars(
-                select(Match).where(Match.need_id.in_([n.id for n in needs]), Match.status.in_(LIVE))
+                select(Match)
+                .where(Match.need_id.in_([n.id for n in needs]), Match.status.in_(LIVE))
                 .options(selectinload(Match.deliveries), selectinload(Match.offer))
             ):
                 matches[match.need_id].append(match)
@@ -405,11 +454,13 @@ class PeriodData:
                     approved[match.offer.unit] += match.quantity
                 if (done := match.total("verified_quantity")) > 0:
                     verified[match.offer.unit] += done
-            by_org[need.organisation_id].append(NeedState(
-                need,
-                f"{_amounts(approved)} matched" if approved else "",
-                f"{_amounts(verified)} delivered and verified" if verified else "",
-            ))
+            by_org[need.organisation_id].append(
+                NeedState(
+                    need,
+                    f"{_amounts(approved)} matched" if approved else "",
+                    f"{_amounts(verified)} delivered and verified" if verified else "",
+                )
+            )
         return by_org
 
 
@@ -451,11 +502,17 @@ def recipients(frequency: DigestFrequency) -> list[tuple[User, DigestSubscriptio
         select(User, DigestSubscription)
         .join(Organisation, User.organisation_id == Organisation.id)
         .outerjoin(DigestSubscription, DigestSubscription.user_id == User.id)
-        .where(User.active.is_(True), User.role.in_(MEMBER_ROLES),
-               Organisation.status == OrganisationStatus.APPROVED, chosen == frequency.value)
-        .options(selectinload(User.organisation).selectinload(Organisation.wards).options(NO_BOUNDARY),
-                 selectinload(DigestSubscription.priorities),
-                 selectinload(DigestSubscription.wards).options(NO_BOUNDARY))
+        .where(
+            User.active.is_(True),
+            User.role.in_(MEMBER_ROLES),
+            Organisation.status == OrganisationStatus.APPROVED,
+            chosen == frequency.value,
+        )
+        .options(
+            selectinload(User.organisation).selectinload(Organisation.wards).options(NO_BOUNDARY),
+            selectinload(DigestSubscription.priorities),
+            selectinload(DigestSubscription.wards).options(NO_BOUNDARY),
+        )
         .order_by(User.id)
     ).all()
     return [(user, subscription) for user, subscription in rows]
@@ -463,31 +520,44 @@ def recipients(frequency: DigestFrequency) -> list[tuple[User, DigestSubscriptio
 
 def partners(page: int = 1, per_page: int = 50) -> tuple[list[tuple[User, DigestSubscription | None]], int]:
     """Every member of an approved organisation, whether subscribed or not, for the officers' page."""
-    base = (select(User, DigestSubscription).join(Organisation, User.organisation_id == Organisation.id)
-            .outerjoin(DigestSubscription, DigestSubscription.user_id == User.id)
-            .where(User.role.in_(MEMBER_ROLES), Organisation.status == OrganisationStatus.APPROVED))
+    base = (
+        select(User, DigestSubscription)
+        .join(Organisation, User.organisation_id == Organisation.id)
+        .outerjoin(DigestSubscription, DigestSubscription.user_id == User.id)
+        .where(User.role.in_(MEMBER_ROLES), Organisation.status == OrganisationStatus.APPROVED)
+    )
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     rows = db.session.execute(
         base.options(selectinload(User.organisation))
         .order_by(func.lower(Organisation.name), func.lower(User.full_name), User.id)
-        .limit(per_page).offset((page - 1) * per_page)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     return [(u, s) for u, s in rows], total or 0
 
 
 # Send status, for officers --------------------------------------------------------------------------------
 
+
 def deliveries_for(period_name: str, user_ids: list[int]) -> dict[int, DigestDelivery]:
     if not user_ids:
         return {}
-    return {d.user_id: d for d in db.session.scalars(
-        select(DigestDelivery).where(DigestDelivery.period == period_name, DigestDelivery.user_id.in_(user_ids)))}
+    return {
+        d.user_id: d
+        for d in db.session.scalars(
+            select(DigestDelivery).where(DigestDelivery.period == period_name, DigestDelivery.user_id.in_(user_ids))
+        )
+    }
 
 
 def status_counts(period_name: str) -> dict[DigestStatus, int]:
-    counts = dict(db.session.execute(
-        select(DigestDelivery.status, func.count()).where(DigestDelivery.period == period_name)
-        .group_by(DigestDelivery.status)).all())
+    counts = dict(
+        db.session.execute(
+            select(DigestDelivery.status, func.count())
+            .where(DigestDelivery.period == period_name)
+            .group_by(DigestDelivery.status)
+        ).all()
+    )
     return {status: counts.get(status, 0) for status in DigestStatus}
 
 

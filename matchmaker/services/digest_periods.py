@@ -37,7 +37,7 @@ class Period:
 
     @property
     def title(self) -> str:
-        """"November 2026" or "the week of 23 November 2026"."""
+        """ "November 2026" or "the week of 23 November 2026"."""
         if self.frequency is DigestFrequency.MONTHLY:
             return self.first_day.strftime("%B %Y")
         return f"the week of {self.first_day.day} {self.first_day.strftime('%B %Y')}"

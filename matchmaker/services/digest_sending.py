@@ -29,9 +29,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.header import Header
-from email.policy import compat32
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
+from email.policy import compat32
 from email.utils import formatdate, make_msgid, parseaddr
 
 from flask import current_app
@@ -67,7 +67,10 @@ class RenderedDigest:
     def headers(self) -> dict[str, str]:
         config = current_app.config
         return {
-            "Subject": self.subject, "From": config["MAIL_FROM"], "To": self.to, "Date": formatdate(localtime=False),
+            "Subject": self.subject,
+            "From": config["MAIL_FROM"],
+            "To": self.to,
+            "Date": formatdate(localtime=False),
             "Message-ID": make_msgid(domain="matchmaker.local"),
             # RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs to the link, signed in or not.
             "List-Unsubscribe": f"<{self.unsubscribe_url}>",
@@ -92,8 +95,10 @@ class RenderedDigest:
         head = "\r\n".join(lines).replace("\r\n\n", "\r\n").replace("\n ", "\r\n ")  # folded encoded words
         data = [head.encode("ascii"), b"\r\n\r\n"]
         for text, subtype in ((self.text, "plain"), (self.html, "html")):
-            data.append(f'--{boundary}\r\nContent-Type: text/{subtype}; charset="utf-8"\r\nMIME-Version: 1.0\r\n'
-                        f"Content-Transfer-Encoding: base64\r\n\r\n".encode("ascii"))
+            data.append(
+                f'--{boundary}\r\nContent-Type: text/{subtype}; charset="utf-8"\r\nMIME-Version: 1.0\r\n'
+                f"Content-Transfer-Encoding: base64\r\n\r\n".encode("ascii")
+            )
             data.append(base64.encodebytes(text.encode("utf-8")).replace(b"\n", b"\r\n") + b"\r\n")
         data.append(f"--{boundary}--\r\n".encode("ascii"))
         return RawMessage(sender, (self.to,), b"".join(data))
@@ -134,20 +139,32 @@ class DigestRenderer:
         env = current_app.jinja_env
         self.text_template = env.get_template("email/digest.txt")
         self.html_template = env.get_template("email/digest.html")
-        self.shared = {"council_name": current_app.config["COUNCIL_NAME"],
-                       "support_email": current_app.config["SUPPORT_EMAIL"]}
+        self.shared = {
+            "council_name": current_app.config["COUNCIL_NAME"],
+            "support_email": current_app.config["SUPPORT_EMAIL"],
+        }
         current_app.update_template_context(self.shared)
         self.serializer = unsubscribe_serializer()
 
     def __call__(self, digest: Digest) -> RenderedDigest:
-        unsubscribe_url = digest.url_to("digest.unsubscribe",
-                                        token=make_unsubscribe_token(digest.user, self.serializer))
+        unsubscribe_url = digest.url_to(
+            "digest.unsubscribe", token=make_unsubscribe_token(digest.user, self.serializer)
+        )
         context = {
-            **self.shared, "subject": digest.subject, "digest": digest, "unsubscribe_url": unsubscribe_url,
-            "url_to": digest.url_to, "settings_url": digest.url_to("digest.subscription"),
+            **self.shared,
+            "subject": digest.subject,
+            "digest": digest,
+            "unsubscribe_url": unsubscribe_url,
+            "url_to": digest.url_to,
+            "settings_url": digest.url_to("digest.subscription"),
         }
-        return RenderedDigest(digest.user.email, digest.subject, self.text_template.render(context),
-                              self.html_template.render(context), unsubscribe_url)
+        return RenderedDigest(
+            digest.user.email,
+            digest.subject,
+            self.text_template.render(context),
+            self.html_template.render(context),
+            unsubscribe_url,
+        )
 
 
 def render_digest(digest: Digest) -> RenderedDigest:
@@ -172,15 +189,19 @@ class SendReport:
     @property
     def summary(self) -> str:
         verb = "would be sent" if self.dry_run else "sent"
-        text = (f"Digest {self.period.name}: {self.sent} {verb}, {self.skipped_empty} skipped as empty, "
-                f"{self.failed} failed")
+        text = (
+            f"Digest {self.period.name}: {self.sent} {verb}, {self.skipped_empty} skipped as empty, "
+            f"{self.failed} failed"
+        )
         if self.retry:
             text += f", {self.retry} to retry on the next run"
         if self.already_done:
             text += f", {self.already_done} already done before this run"
         if self.interrupted:
-            text += (f", {self.interrupted} interrupted in an earlier run and not sent again "
-                     "(they may not have arrived: see the officers' Digest page)")
+            text += (
+                f", {self.interrupted} interrupted in an earlier run and not sent again "
+                "(they may not have arrived: see the officers' Digest page)"
+            )
         return text + "."
 
 
@@ -214,18 +235,26 @@ def _insert_once(rows: list[dict]) -> dict[int, int]:
         return {}
     insert = _insert(db.session.get_bind().dialect.name)
     now = utcnow()
-    statement = (insert(DigestDelivery).values([{"attempts": 0, "error": "", "created_at": now, "updated_at": now,
-                                                 **row} for row in rows])
-                 .on_conflict_do_nothing(index_elements=["user_id", "period"])
-                 .returning(DigestDelivery.user_id, DigestDelivery.id))
+    statement = (
+        insert(DigestDelivery)
+        .values([{"attempts": 0, "error": "", "created_at": now, "updated_at": now, **row} for row in rows])
+        .on_conflict_do_nothing(index_elements=["user_id", "period"])
+        .returning(DigestDelivery.user_id, DigestDelivery.id)
+    )
     return dict(db.session.execute(statement).all())
 
 
 def _claim(batch: list[_Pending], period: Period, empties: list[dict]) -> None:
     """Mark the batch's digests as being sent (the caller commits before sending), and record the empty ones
     met since the last batch. Whoever another run has claimed meanwhile keeps row_id None."""
-    claimed = _insert_once(empties + [{"user_id": p.user.id, "period": period.name, "status": DigestStatus.SENDING,
-                                       "email": p.user.email} for p in batch if p.row is None])
+    claimed = _insert_once(
+        empties
+        + [
+            {"user_id": p.user.id, "period": period.name, "status": DigestStatus.SENDING, "email": p.user.email}
+            for p in batch
+            if p.row is None
+        ]
+    )
     for pending in batch:
         if pending.row is None:
             pending.row_id = claimed.get(pending.user.id)
@@ -234,8 +263,10 @@ def _claim(batch: list[_Pending], period: Period, empties: list[dict]) -> None:
         # Conditional: a row another run has claimed since this run read it is no longer "retry".
         # The email column keeps where the earlier try went; the outcome below records this one.
         for row_id in db.session.scalars(
-            update(DigestDelivery).where(DigestDelivery.id.in_(retries), DigestDelivery.status == DigestStatus.RETRY)
-            .values(status=DigestStatus.SENDING, updated_at=utcnow()).returning(DigestDelivery.id)
+            update(DigestDelivery)
+            .where(DigestDelivery.id.in_(retries), DigestDelivery.status == DigestStatus.RETRY)
+            .values(status=DigestStatus.SENDING, updated_at=utcnow())
+            .returning(DigestDelivery.id)
             .execution_options(synchronize_session=False)  # the run reads its rows once, at the start
         ):
             retries[row_id].row_id = row_id
@@ -253,16 +284,21 @@ def _release(batch: list[_Pending]) -> None:
     nobody mistakes them for interrupted sends."""
     new = [p.row_id for p in batch if p.row_id is not None and p.row is None]
     if new:
-        db.session.execute(delete(DigestDelivery)
-                           .where(DigestDelivery.id.in_(new), DigestDelivery.status == DigestStatus.SENDING))
+        db.session.execute(
+            delete(DigestDelivery).where(DigestDelivery.id.in_(new), DigestDelivery.status == DigestStatus.SENDING)
+        )
     for pending in batch:
         if pending.row_id is not None and pending.row is not None:
             _record_one(pending.row_id, status=DigestStatus.RETRY)
 
 
 def _record_one(row_id: int, **values) -> None:
-    db.session.execute(update(DigestDelivery).where(DigestDelivery.id == row_id).values(updated_at=utcnow(), **values)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(DigestDelivery)
+        .where(DigestDelivery.id == row_id)
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _deliver(connection, message: Message, delays: tuple[float, ...]) -> tuple[DigestStatus, str, int]:
@@ -282,8 +318,12 @@ def _deliver(connection, message: Message, delays: tuple[float, ...]) -> tuple[D
             time.sleep(delays[attempts - 1])
 
 
-def send_period(period: Period, dry_run: bool = False, checkpoint: Callable[[], None] = lambda: None,
-                progress: Progress | None = None) -> SendReport:
+def send_period(
+    period: Period,
+    dry_run: bool = False,
+    checkpoint: Callable[[], None] = lambda: None,
+    progress: Progress | None = None,
+) -> SendReport:
     # Each checkpoint commits a batch's records. Expiring everything loaded at each commit would reload the
     # period's needs and offers again and again; the run works from what it read at the start.
     session = db.session()
@@ -315,8 +355,9 @@ class _Run:
 
     def send(self) -> SendReport:
         report, period = self.report, self.period
-        rows = {r.user_id: r for r in db.session.scalars(select(DigestDelivery)
-                                                         .where(DigestDelivery.period == period.name))}
+        rows = {
+            r.user_id: r for r in db.session.scalars(select(DigestDelivery).where(DigestDelivery.period == period.name))
+        }
         people = recipients(period.frequency)
         report.considered = self.total = len(people)
         data = PeriodData(period)
@@ -338,12 +379,25 @@ class _Run:
                     report.skipped_empty += 1
                     if not self.dry_run:
                         if row is None:
-                            self.empties.append({"user_id": user.id, "period": period.name,
-                                                 "status": DigestStatus.SKIPPED_EMPTY, "email": user.email})
+                            self.empties.append(
+                                {
+                                    "user_id": user.id,
+                                    "period": period.name,
+                                    "status": DigestStatus.SKIPPED_EMPTY,
+                                    "email": user.email,
+                                }
+                            )
                         else:
-                            self.outcomes.append({"id": row.id, "status": DigestStatus.SKIPPED_EMPTY,
-                                                  "email": user.email, "error": "", "attempts": row.attempts,
-                                                  "sent_at": None})
+                            self.outcomes.append(
+                                {
+                                    "id": row.id,
+                                    "status": DigestStatus.SKIPPED_EMPTY,
+                                    "email": user.email,
+                                    "error": "",
+                                    "attempts": row.attempts,
+                                    "sent_at": None,
+                                }
+                            )
                     self.tell(user.email, "skipped: nothing relevant")
                     continue
                 message = render(digest).wire()
@@ -374,10 +428,10 @@ class _Run:
         try:
             for in_flight, pending in enumerate(batch):
                 if not self._send_one(connection, pending):
-                    _release(batch[in_flight + 1:])
+                    _release(batch[in_flight + 1 :])
                     return False
         except BaseException:
-            self._interrupted(batch[in_flight + 1:])
+            self._interrupted(batch[in_flight + 1 :])
             raise
         return True
 
@@ -402,9 +456,16 @@ class _Run:
             self.tell(address, "being sent by another run")
             return True
         status, answer, attempts = _deliver(connection, pending.message, self.delays)
-        self.outcomes.append({"id": pending.row_id, "status": status, "error": answer, "email": address,
-                              "attempts": (pending.row.attempts if pending.row else 0) + attempts,
-                              "sent_at": utcnow() if status is DigestStatus.SENT else None})
+        self.outcomes.append(
+            {
+                "id": pending.row_id,
+                "status": status,
+                "error": answer,
+                "email": address,
+                "attempts": (pending.row.attempts if pending.row else 0) + attempts,
+                "sent_at": utcnow() if status is DigestStatus.SENT else None,
+            }
+        )
         if status is DigestStatus.SENT:
             report.sent += 1
             self.temporary_in_a_row = 0
@@ -416,8 +477,10 @@ class _Run:
             report.retry += 1
             report.failures.append((address, answer))
             self.temporary_in_a_row += 1
-        self.tell(address, {DigestStatus.SENT: "sent", DigestStatus.FAILED: f"failed: {answer}"}
-                  .get(status, f"will retry: {answer}"))
+        self.tell(
+            address,
+            {DigestStatus.SENT: "sent", DigestStatus.FAILED: f"failed: {answer}"}.get(status, f"will retry: {answer}"),
+        )
         if answer.startswith("connection:"):
             report.stopped = f"the mail server could not be reached ({answer.removeprefix('connection: ')})"
         elif self.temporary_in_a_row >= STOP_AFTER_TEMPORARY:

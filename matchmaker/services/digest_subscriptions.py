@@ -78,6 +78,12 @@ def unsubscribe(user: User) -> bool:
         return False
     subscription.frequency = DigestFrequency.NONE
     db.session.flush()
-    audit.record("digest.unsubscribed", user, user, before.value, DigestFrequency.NONE.value,
-                 note="From the link in the digest email")
+    audit.record(
+        "digest.unsubscribed",
+        user,
+        user,
+        before.value,
+        DigestFrequency.NONE.value,
+        note="From the link in the digest email",
+    )
     return True

@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, case, cast, extract, func, literal, select
+from sqlalchemy import String, and_, case, cast, func, literal, select
 from sqlalchemy.orm import aliased
 
 from matchmaker.extensions import db
@@ -50,8 +50,13 @@ from matchmaker.models import (
 from matchmaker.models.needs import need_priority, need_support_type, need_ward
 
 LONDON = ZoneInfo("Europe/London")
-LIVE = (MatchStatus.APPROVED, MatchStatus.INTRODUCED, MatchStatus.IN_DELIVERY, MatchStatus.DELIVERED,
-        MatchStatus.VERIFIED)
+LIVE = (
+    MatchStatus.APPROVED,
+    MatchStatus.INTRODUCED,
+    MatchStatus.IN_DELIVERY,
+    MatchStatus.DELIVERED,
+    MatchStatus.VERIFIED,
+)
 ENDED = (MatchStatus.DECLINED, MatchStatus.CANCELLED, MatchStatus.FAILED)
 assert set(LIVE) | set(ENDED) == set(MatchStatus)
 BOROUGH_WIDE = "borough-wide"
@@ -213,8 +218,11 @@ def _facts(period: Period, facts: Facts | None) -> Facts:
 
 
 def _verified_in(period: Period):
-    return and_(Delivery.delivered_on >= period.start, Delivery.delivered_on <= period.end,
-                Delivery.verified_quantity.is_not(None))
+    return and_(
+        Delivery.delivered_on >= period.start,
+        Delivery.delivered_on <= period.end,
+        Delivery.verified_quantity.is_not(None),
+    )
 
 
 def _delivered_in(period: Period):
@@ -233,9 +241,18 @@ def _need_side(period: Period) -> NeedSide:
     first_in = and_(first >= period.starts_at, first < period.ends_before)
     approved, first_in_period, days_to_first, is_met = {}, set(), [], {}
     for need_id, n, is_first_in, d, met in _rows(
-            select(Need.id, func.count(case((_between(Match.created_at, period), 1))),
-                   case((first_in, 1), else_=0), days, func.max(case((Need.status == NeedStatus.MET, 1), else_=0)))
-            .select_from(Match).join(Need, Need.id == Match.need_id).where(_live()).group_by(Need.id)):
+        select(
+            Need.id,
+            func.count(case((_between(Match.created_at, period), 1))),
+            case((first_in, 1), else_=0),
+            days,
+            func.max(case((Need.status == NeedStatus.MET, 1), else_=0)),
+        )
+        .select_from(Match)
+        .join(Need, Need.id == Match.need_id)
+        .where(_live())
+        .group_by(Need.id)
+    ):
         is_met[need_id] = met
         if n:
             approved[need_id] = n
@@ -246,21 +263,34 @@ def _need_side(period: Period) -> NeedSide:
     measure, on = _measure()
     verified_in = _verified_in(period)
     # "YYYY-MM" of the delivery date (SQLite keeps dates as ISO text, so its first seven characters).
-    month = case((verified_in, func.to_char(Delivery.delivered_on, "YYYY-MM") if postgres
-                  else func.substr(Delivery.delivered_on, 1, 7)))
+    month = case(
+        (
+            verified_in,
+            func.to_char(Delivery.delivered_on, "YYYY-MM") if postgres else func.substr(Delivery.delivered_on, 1, 7),
+        )
+    )
     last = func.max(Delivery.verified_at)
     verified: dict[int, dict[Any, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     value: dict[int, Decimal] = defaultdict(Decimal)
     monthly: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     last_in, last_after = set(), set()
     for need_id, unit, ym, quantity, pounds, is_in, is_after in _rows(
-            select(Match.need_id, Offer.unit, month, func.sum(case((verified_in, Delivery.verified_quantity))),
-                   func.sum(case((verified_in, _value(measure)))),
-                   case((and_(last >= period.starts_at, last < period.ends_before), 1), else_=0),
-                   case((last >= period.ends_before, 1), else_=0))
-            .select_from(Delivery).join(Match, Delivery.match_id == Match.id)
-            .join(Offer, Match.offer_id == Offer.id).outerjoin(measure, on)
-            .where(_live()).group_by(Match.need_id, Offer.unit, month)):
+        select(
+            Match.need_id,
+            Offer.unit,
+            month,
+            func.sum(case((verified_in, Delivery.verified_quantity))),
+            func.sum(case((verified_in, _value(measure)))),
+            case((and_(last >= period.starts_at, last < period.ends_before), 1), else_=0),
+            case((last >= period.ends_before, 1), else_=0),
+        )
+        .select_from(Delivery)
+        .join(Match, Delivery.match_id == Match.id)
+        .join(Offer, Match.offer_id == Offer.id)
+        .outerjoin(measure, on)
+        .where(_live())
+        .group_by(Match.need_id, Offer.unit, month)
+    ):
         if is_in:
             last_in.add(need_id)
         if is_after:
@@ -277,19 +307,32 @@ def _need_side(period: Period) -> NeedSide:
     # One row per need: whether it was posted in the period or is open with no live match, and the ids of its
     # priorities, support types and wards as "3,5" (one row a need rather than one a link; each distinct set of
     # ids is turned into keys once).
-    tables = {"priority": (need_priority, need_priority.c.priority_id, Priority, Priority.slug),
-              "support_type": (need_support_type, need_support_type.c.support_type_id, SupportType, SupportType.slug),
-              "ward": (need_ward, need_ward.c.ward_id, Ward, Ward.ons_code)}
-    keys = {name: {str(i): k for i, k in _rows(select(reference.id, key))}
-            for name, (_, _, reference, key) in tables.items()}
+    tables = {
+        "priority": (need_priority, need_priority.c.priority_id, Priority, Priority.slug),
+        "support_type": (need_support_type, need_support_type.c.support_type_id, SupportType, SupportType.slug),
+        "ward": (need_ward, need_ward.c.ward_id, Ward, Ward.ons_code),
+    }
+    keys = {
+        name: {str(i): k for i, k in _rows(select(reference.id, key))}
+        for name, (_, _, reference, key) in tables.items()
+    }
     # Joined as grouped subqueries, not correlated ones: PostgreSQL hashes them once instead of 25,000 look-ups.
-    listed = [select(table.c.need_id, (func.string_agg(cast(column, String), ",") if postgres
-                                       else func.group_concat(column, ",")).label("ids"))
-              .group_by(table.c.need_id).subquery() for table, column, _, _ in tables.values()]
+    listed = [
+        select(
+            table.c.need_id,
+            (func.string_agg(cast(column, String), ",") if postgres else func.group_concat(column, ",")).label("ids"),
+        )
+        .group_by(table.c.need_id)
+        .subquery()
+        for table, column, _, _ in tables.values()
+    ]
     live_needs = select(Match.need_id).where(_live()).distinct().subquery()
-    query = select(Need.id, case((_between(Need.published_at, period), 1), else_=0),
-                   case((and_(Need.status == NeedStatus.OPEN, live_needs.c.need_id.is_(None)), 1), else_=0),
-                   *[sub.c.ids for sub in listed]).outerjoin(live_needs, live_needs.c.need_id == Need.id)
+    query = select(
+        Need.id,
+        case((_between(Need.published_at, period), 1), else_=0),
+        case((and_(Need.status == NeedStatus.OPEN, live_needs.c.need_id.is_(None)), 1), else_=0),
+        *[sub.c.ids for sub in listed],
+    ).outerjoin(live_needs, live_needs.c.need_id == Need.id)
     for sub in listed:
         query = query.outerjoin(sub, sub.c.need_id == Need.id)
     posted, open_needs = [], []
@@ -321,8 +364,20 @@ def _need_side(period: Period) -> NeedSide:
         for unit, quantity in verified.get(need_id, {}).items():
             totals[1][unit] += quantity
         totals[2] += value.get(need_id, 0)
-    return NeedSide(approved, first_in_period, days_to_first, met, verified, value, monthly, posted, open_needs,
-                    links, posted_by_place, placed)
+    return NeedSide(
+        approved,
+        first_in_period,
+        days_to_first,
+        met,
+        verified,
+        value,
+        monthly,
+        posted,
+        open_needs,
+        links,
+        posted_by_place,
+        placed,
+    )
 
 
 def _rows(query) -> list[Any]:
@@ -331,24 +386,48 @@ def _rows(query) -> list[Any]:
 
 
 def _offer_side(period: Period, contract_ids: list[int] | None) -> OfferSide:
-    session = db.session
-    query = select(Offer.id, Offer.unit, Offer.quantity, Offer.status, Offer.contract_id, Offer.measure_id,
-                   case((_between(Offer.created_at, period), 1), else_=0))
+    query = select(
+        Offer.id,
+        Offer.unit,
+        Offer.quantity,
+        Offer.status,
+        Offer.contract_id,
+        Offer.measure_id,
+        case((_between(Offer.created_at, period), 1), else_=0),
+    )
     if contract_ids is not None:
         query = query.where(Offer.contract_id.in_(contract_ids))
-    offers = {oid: {"unit": unit, "quantity": quantity, "active": status == OfferStatus.ACTIVE,
-                    "contract_id": contract_id, "measure_id": measure_id, "created_in": bool(created_in)}
-              for oid, unit, quantity, status, contract_id, measure_id, created_in in _rows(query)}
-    restrict = [Match.offer_id.in_(select(Offer.id).where(Offer.contract_id.in_(contract_ids)))] \
-        if contract_ids is not None else []
+    offers = {
+        oid: {
+            "unit": unit,
+            "quantity": quantity,
+            "active": status == OfferStatus.ACTIVE,
+            "contract_id": contract_id,
+            "measure_id": measure_id,
+            "created_in": bool(created_in),
+        }
+        for oid, unit, quantity, status, contract_id, measure_id, created_in in _rows(query)
+    }
+    restrict = (
+        [Match.offer_id.in_(select(Offer.id).where(Offer.contract_id.in_(contract_ids)))]
+        if contract_ids is not None
+        else []
+    )
 
     approved_in = _between(Match.created_at, period)
-    matches = {oid: {"approved_n": n, "approved_q": q or Decimal(0), "approved_to_end": to_end or Decimal(0)}
-               for oid, n, q, to_end in _rows(
-                   select(Match.offer_id, func.count(case((approved_in, 1))),
-                          func.sum(case((approved_in, Match.quantity))),
-                          func.sum(case((Match.created_at < period.ends_before, Match.quantity))))
-                   .where(_live(), *restrict).group_by(Match.offer_id))}
+    matches = {
+        oid: {"approved_n": n, "approved_q": q or Decimal(0), "approved_to_end": to_end or Decimal(0)}
+        for oid, n, q, to_end in _rows(
+            select(
+                Match.offer_id,
+                func.count(case((approved_in, 1))),
+                func.sum(case((approved_in, Match.quantity))),
+                func.sum(case((Match.created_at < period.ends_before, Match.quantity))),
+            )
+            .where(_live(), *restrict)
+            .group_by(Match.offer_id)
+        )
+    }
 
     measure, on = _measure()
     delivered_in, verified_in = _delivered_in(period), _verified_in(period)
@@ -356,18 +435,41 @@ def _offer_side(period: Period, contract_ids: list[int] | None) -> OfferSide:
     effective = func.coalesce(Delivery.measure_id, Offer.measure_id)
     deliveries = {}
     for row in _rows(
-            select(Match.offer_id, effective,
-                   func.count(case((delivered_in, 1))), func.sum(case((delivered_in, Delivery.quantity))),
-                   func.count(case((verified_in, 1))), func.sum(case((verified_in, Delivery.verified_quantity))),
-                   func.sum(case((verified_in, _value(measure)))),
-                   func.sum(case((to_end, Delivery.quantity))), func.sum(case((to_end, Delivery.verified_quantity))),
-                   func.sum(case((to_end, _value(measure)))))
-            .select_from(Delivery).join(Match, Delivery.match_id == Match.id)
-            .join(Offer, Match.offer_id == Offer.id).outerjoin(measure, on)
-            .where(_live(), *restrict).group_by(Match.offer_id, effective)):
-        deliveries[(row[0], row[1])] = dict(zip(
-            ("delivered_n", "delivered_q", "verified_n", "verified_q", "value", "reported_to_end",
-             "verified_to_end", "value_to_end"), [v if v is not None else Decimal(0) for v in row[2:]], strict=True))
+        select(
+            Match.offer_id,
+            effective,
+            func.count(case((delivered_in, 1))),
+            func.sum(case((delivered_in, Delivery.quantity))),
+            func.count(case((verified_in, 1))),
+            func.sum(case((verified_in, Delivery.verified_quantity))),
+            func.sum(case((verified_in, _value(measure)))),
+            func.sum(case((to_end, Delivery.quantity))),
+            func.sum(case((to_end, Delivery.verified_quantity))),
+            func.sum(case((to_end, _value(measure)))),
+        )
+        .select_from(Delivery)
+        .join(Match, Delivery.match_id == Match.id)
+        .join(Offer, Match.offer_id == Offer.id)
+        .outerjoin(measure, on)
+        .where(_live(), *restrict)
+        .group_by(Match.offer_id, effective)
+    ):
+        deliveries[(row[0], row[1])] = dict(
+            zip(
+                (
+                    "delivered_n",
+                    "delivered_q",
+                    "verified_n",
+                    "verified_q",
+                    "value",
+                    "reported_to_end",
+                    "verified_to_end",
+                    "value_to_end",
+                ),
+                [v if v is not None else Decimal(0) for v in row[2:]],
+                strict=True,
+            )
+        )
     return OfferSide(offers, matches, deliveries)
 
 
@@ -376,8 +478,12 @@ def _offer_side(period: Period, contract_ids: list[int] | None) -> OfferSide:
 
 def need_figures(period: Period, facts: Facts | None = None) -> dict[str, int]:
     need = _facts(period, facts).need
-    return {"posted": len(need.posted), "matched": len(need.first_in_period), "met": need.met,
-            "open_without_a_match": len(need.open_needs)}
+    return {
+        "posted": len(need.posted),
+        "matched": len(need.first_in_period),
+        "met": need.met,
+        "open_without_a_match": len(need.open_needs),
+    }
 
 
 def offer_figures(period: Period, facts: Facts | None = None) -> dict[str, Any]:
@@ -402,10 +508,17 @@ def offer_figures(period: Period, facts: Facts | None = None) -> dict[str, Any]:
         value += d["value"]
 
     def block(totals) -> dict[str, Any]:
-        return {"count": sum(c for c, _ in totals.values()), "by_unit": _by_unit((u, q) for u, (_, q) in totals.items())}
+        return {
+            "count": sum(c for c, _ in totals.values()),
+            "by_unit": _by_unit((u, q) for u, (_, q) in totals.items()),
+        }
 
-    return {"committed": block(committed), "approved": block(approved), "delivered": block(delivered),
-            "verified": {**block(verified), "value_pounds": number(value)}}
+    return {
+        "committed": block(committed),
+        "approved": block(approved),
+        "delivered": block(delivered),
+        "verified": {**block(verified), "value_pounds": number(value)},
+    }
 
 
 def median_days_to_first_match(period: Period, facts: Facts | None = None) -> float | None:
@@ -426,13 +539,16 @@ class Dimension:
     need_side: bool  # keyed through the need's tags (else through the offer's contract)
 
 
-DIMENSIONS = {d.name: d for d in (
-    Dimension("priority", "Priority", True),
-    Dimension("ward", "Ward", True),
-    Dimension("support_type", "Type of support", True),
-    Dimension("supplier", "Supplier", False),
-    Dimension("contract", "Contract", False),
-)}
+DIMENSIONS = {
+    d.name: d
+    for d in (
+        Dimension("priority", "Priority", True),
+        Dimension("ward", "Ward", True),
+        Dimension("support_type", "Type of support", True),
+        Dimension("supplier", "Supplier", False),
+        Dimension("contract", "Contract", False),
+    )
+}
 
 
 def _labels(dimension: str) -> dict[str, str]:
@@ -455,8 +571,17 @@ def breakdown(period: Period, dimension: str, facts: Facts | None = None) -> lis
     rows: dict[str, dict[str, Any]] = {}
 
     def row(key, label: str) -> dict[str, Any]:
-        return rows.setdefault(str(key), {"key": str(key), "label": label, "needs_posted": 0, "matches_approved": 0,
-                                          "verified": defaultdict(Decimal), "value_pounds": Decimal(0)})
+        return rows.setdefault(
+            str(key),
+            {
+                "key": str(key),
+                "label": label,
+                "needs_posted": 0,
+                "matches_approved": 0,
+                "verified": defaultdict(Decimal),
+                "value_pounds": Decimal(0),
+            },
+        )
 
     if DIMENSIONS[dimension].need_side:
         need, labels = facts.need, _labels(dimension)
@@ -487,10 +612,14 @@ def breakdown(period: Period, dimension: str, facts: Facts | None = None) -> lis
                 target["value_pounds"] += value / divide
     else:
         side = facts.offer
-        contracts = {cid: (ref, title, supplier_id, supplier) for cid, ref, title, supplier_id, supplier in
-                     db.session.execute(select(Contract.id, Contract.ref, Contract.title, Organisation.id,
-                                               Organisation.name)
-                                        .join(Organisation, Organisation.id == Contract.supplier_id))}
+        contracts = {
+            cid: (ref, title, supplier_id, supplier)
+            for cid, ref, title, supplier_id, supplier in db.session.execute(
+                select(Contract.id, Contract.ref, Contract.title, Organisation.id, Organisation.name).join(
+                    Organisation, Organisation.id == Contract.supplier_id
+                )
+            )
+        }
 
         def target_for(offer_id: int) -> dict[str, Any]:
             ref, title, supplier_id, supplier = contracts[side.offers[offer_id]["contract_id"]]
@@ -507,8 +636,10 @@ def breakdown(period: Period, dimension: str, facts: Facts | None = None) -> lis
                     target["verified"][Unit(unit).value] += d["verified_q"]
                 target["value_pounds"] += d["value"]
     _add_missing_reference_rows(rows, dimension, row)
-    result = [{**r, "verified": _by_unit(r["verified"].items()), "value_pounds": number(r["value_pounds"])}
-              for r in rows.values()]
+    result = [
+        {**r, "verified": _by_unit(r["verified"].items()), "value_pounds": number(r["value_pounds"])}
+        for r in rows.values()
+    ]
     return sorted(result, key=_order(dimension))
 
 
@@ -539,17 +670,27 @@ def _order(dimension: str):
 
 def ward_figures(period: Period, facts: Facts | None = None) -> list[dict[str, Any]]:
     """Each ward with its population, needs posted and verified value, and both per 1,000 residents."""
-    populations = {code: (name, population) for code, name, population in
-                   db.session.execute(select(Ward.ons_code, Ward.name, Ward.population))}
+    populations = {
+        code: (name, population)
+        for code, name, population in db.session.execute(select(Ward.ons_code, Ward.name, Ward.population))
+    }
     found = []
     for r in breakdown(period, "ward", facts):
         if r["key"] == BOROUGH_WIDE:
             continue
         name, population = populations[r["key"]]
         per_1000 = 1000 / population if population else 0
-        found.append({"code": r["key"], "name": name, "population": population, "needs_posted": r["needs_posted"],
-                      "needs_per_1000": round(r["needs_posted"] * per_1000, 2), "value_pounds": r["value_pounds"],
-                      "value_per_1000": number(Decimal(str(r["value_pounds"])) * Decimal(str(per_1000)))})
+        found.append(
+            {
+                "code": r["key"],
+                "name": name,
+                "population": population,
+                "needs_posted": r["needs_posted"],
+                "needs_per_1000": round(r["needs_posted"] * per_1000, 2),
+                "value_pounds": r["value_pounds"],
+                "value_per_1000": number(Decimal(str(r["value_pounds"])) * Decimal(str(per_1000))),
+            }
+        )
     return found
 
 
@@ -568,32 +709,52 @@ def value_by_priority_over_time(period: Period, facts: Facts | None = None) -> d
     months = [f"{y:04d}-{m:02d}" for y, m in period.months()]
     return {
         "months": months,
-        "series": [{"key": slug, "label": title, "values": [number(totals.get((slug, m))) for m in months]}
-                   for slug, title in priorities],
+        "series": [
+            {"key": slug, "label": title, "values": [number(totals.get((slug, m))) for m in months]}
+            for slug, title in priorities
+        ],
     }
 
 
-def contracts_committed_and_delivered(period: Period, contract_ids: list[int] | None = None,
-                                      facts: Facts | None = None) -> list[dict[str, Any]]:
+def contracts_committed_and_delivered(
+    period: Period, contract_ids: list[int] | None = None, facts: Facts | None = None
+) -> list[dict[str, Any]]:
     """Contracts running during the period: what they committed, and what was approved and verified up to its end.
 
     `share_verified` is the mean, over offers with a committed amount, of verified / committed (as on the
     contract's page); value in pounds where measures with proxies, or pounds, allow.
     """
-    side = (facts if facts is not None and facts.period == period and contract_ids is None
-            else load_facts(period, need_side=False, contract_ids=contract_ids)).offer
+    side = (
+        facts
+        if facts is not None and facts.period == period and contract_ids is None
+        else load_facts(period, need_side=False, contract_ids=contract_ids)
+    ).offer
     proxies = dict(db.session.execute(select(Measure.id, Measure.proxy_value)).all())
-    query = (select(Contract.id, Contract.ref, Contract.title, Organisation.name)
-             .join(Organisation, Organisation.id == Contract.supplier_id)
-             .where(Contract.start_date <= period.end, Contract.end_date >= period.start).order_by(Contract.ref))
+    query = (
+        select(Contract.id, Contract.ref, Contract.title, Organisation.name)
+        .join(Organisation, Organisation.id == Contract.supplier_id)
+        .where(Contract.start_date <= period.end, Contract.end_date >= period.start)
+        .order_by(Contract.ref)
+    )
     if contract_ids is not None:
         query = query.where(Contract.id.in_(contract_ids))
     contracts: dict[int, dict[str, Any]] = {
-        cid: {"id": cid, "ref": ref, "title": title, "supplier": supplier, "offers": 0,
-              "committed": defaultdict(Decimal), "approved": defaultdict(Decimal), "delivered": defaultdict(Decimal),
-              "verified": defaultdict(Decimal), "committed_value_pounds": Decimal(0),
-              "verified_value_pounds": Decimal(0), "_shares": []}
-        for cid, ref, title, supplier in db.session.execute(query)}
+        cid: {
+            "id": cid,
+            "ref": ref,
+            "title": title,
+            "supplier": supplier,
+            "offers": 0,
+            "committed": defaultdict(Decimal),
+            "approved": defaultdict(Decimal),
+            "delivered": defaultdict(Decimal),
+            "verified": defaultdict(Decimal),
+            "committed_value_pounds": Decimal(0),
+            "verified_value_pounds": Decimal(0),
+            "_shares": [],
+        }
+        for cid, ref, title, supplier in db.session.execute(query)
+    }
     delivered: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
     for (oid, _), d in side.deliveries.items():
         totals = delivered[oid]
@@ -605,7 +766,7 @@ def contracts_committed_and_delivered(period: Period, contract_ids: list[int] | 
         if entry is None or not offer["active"]:
             continue
         unit, quantity = offer["unit"], offer["quantity"]
-        reported_q, verified_q, v_value = delivered[oid] if oid in delivered else (0, 0, 0)
+        reported_q, verified_q, v_value = delivered.get(oid, (0, 0, 0))
         proxy = proxies.get(offer["measure_id"])
         entry["offers"] += 1
         if proxy is not None:
@@ -626,11 +787,15 @@ def contracts_committed_and_delivered(period: Period, contract_ids: list[int] | 
         if not entry["offers"]:
             continue
         shares = entry.pop("_shares")
-        result.append({**entry, **{k: _by_unit(entry[k].items()) for k in ("committed", "approved", "delivered",
-                                                                           "verified")},
-                       "committed_value_pounds": number(entry["committed_value_pounds"]),
-                       "verified_value_pounds": number(entry["verified_value_pounds"]),
-                       "share_verified": round(float(sum(shares) / len(shares)), 4) if shares else None})
+        result.append(
+            {
+                **entry,
+                **{k: _by_unit(entry[k].items()) for k in ("committed", "approved", "delivered", "verified")},
+                "committed_value_pounds": number(entry["committed_value_pounds"]),
+                "verified_value_pounds": number(entry["verified_value_pounds"]),
+                "share_verified": round(float(sum(shares) / len(shares)), 4) if shares else None,
+            }
+        )
     return result
 
 
@@ -644,12 +809,22 @@ def by_measure(period: Period, facts: Facts | None = None) -> list[dict[str, Any
             totals[measure_id][1] += d["verified_q"]
     if not totals:
         return []
-    measures = db.session.execute(select(Measure.id, Measure.code, Measure.name, Measure.unit, Measure.proxy_value)
-                                  .where(Measure.id.in_(list(totals))).order_by(Measure.code))
-    return [{"code": code, "name": name, "unit": Unit(unit).value, "delivered": number(totals[mid][0]),
-             "verified": number(totals[mid][1]),
-             "value_pounds": number(totals[mid][1] * proxy) if proxy is not None else None}
-            for mid, code, name, unit, proxy in measures]
+    measures = db.session.execute(
+        select(Measure.id, Measure.code, Measure.name, Measure.unit, Measure.proxy_value)
+        .where(Measure.id.in_(list(totals)))
+        .order_by(Measure.code)
+    )
+    return [
+        {
+            "code": code,
+            "name": name,
+            "unit": Unit(unit).value,
+            "delivered": number(totals[mid][0]),
+            "verified": number(totals[mid][1]),
+            "value_pounds": number(totals[mid][1] * proxy) if proxy is not None else None,
+        }
+        for mid, code, name, unit, proxy in measures
+    ]
 
 
 # Stories and unmatched needs -------------------------------------------------------------------------------
@@ -657,14 +832,25 @@ def by_measure(period: Period, facts: Facts | None = None) -> list[dict[str, Any
 
 def shared_stories(period: Period, limit: int = 12) -> list[dict[str, Any]]:
     """Stories groups agreed to share, from matches verified in full, newest first."""
-    query = (select(Delivery.story, Delivery.delivered_on, Organisation.name, Need.title)
-             .join(Match, Delivery.match_id == Match.id).join(Need, Match.need_id == Need.id)
-             .join(Organisation, Organisation.id == Need.organisation_id)
-             .where(Delivery.story_shared.is_(True), Delivery.story != "", Match.status == MatchStatus.VERIFIED,
-                    Delivery.delivered_on >= period.start, Delivery.delivered_on <= period.end)
-             .order_by(Delivery.delivered_on.desc(), Delivery.id.desc()).limit(limit))
-    return [{"story": story, "delivered_on": day.isoformat(), "group": group, "need": title}
-            for story, day, group, title in db.session.execute(query)]
+    query = (
+        select(Delivery.story, Delivery.delivered_on, Organisation.name, Need.title)
+        .join(Match, Delivery.match_id == Match.id)
+        .join(Need, Match.need_id == Need.id)
+        .join(Organisation, Organisation.id == Need.organisation_id)
+        .where(
+            Delivery.story_shared.is_(True),
+            Delivery.story != "",
+            Match.status == MatchStatus.VERIFIED,
+            Delivery.delivered_on >= period.start,
+            Delivery.delivered_on <= period.end,
+        )
+        .order_by(Delivery.delivered_on.desc(), Delivery.id.desc())
+        .limit(limit)
+    )
+    return [
+        {"story": story, "delivered_on": day.isoformat(), "group": group, "need": title}
+        for story, day, group, title in db.session.execute(query)
+    ]
 
 
 def unmatched_reasons() -> list[dict[str, Any]]:
@@ -699,22 +885,28 @@ def open_data(start: date, end: date) -> dict[str, Any]:
     period = _period(start, end)
     facts = load_facts(period)
     figures = headline_figures(start, end, facts)
-    figures.update({
-        "by_ward": ward_figures(period, facts),
-        "by_support_type": [_public_row(r) for r in breakdown(period, "support_type", facts)],
-        "by_supplier": [_public_row(r) for r in breakdown(period, "supplier", facts)],
-        "contracts": [{k: v for k, v in c.items() if k != "id"}
-                      for c in contracts_committed_and_delivered(period, facts=facts)],
-        "by_measure": by_measure(period, facts),
-        "value_by_priority_over_time": value_by_priority_over_time(period, facts),
-        "licence": "Open Government Licence v3.0",
-        "attribution": ATTRIBUTION,
-    })
+    figures.update(
+        {
+            "by_ward": ward_figures(period, facts),
+            "by_support_type": [_public_row(r) for r in breakdown(period, "support_type", facts)],
+            "by_supplier": [_public_row(r) for r in breakdown(period, "supplier", facts)],
+            "contracts": [
+                {k: v for k, v in c.items() if k != "id"}
+                for c in contracts_committed_and_delivered(period, facts=facts)
+            ],
+            "by_measure": by_measure(period, facts),
+            "value_by_priority_over_time": value_by_priority_over_time(period, facts),
+            "licence": "Open Government Licence v3.0",
+            "attribution": ATTRIBUTION,
+        }
+    )
     return figures
 
 
-ATTRIBUTION = ("Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
-               "Contains OS data © Crown copyright and database right.")
+ATTRIBUTION = (
+    "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
+    "Contains OS data © Crown copyright and database right."
+)
 
 
 def _public_row(row: dict[str, Any]) -> dict[str, Any]:

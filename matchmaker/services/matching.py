@@ -47,19 +47,27 @@ def weights() -> Weights:
 def geography() -> Geography:
     wards = db.session.scalars(select(WardRow).options(selectinload(WardRow.adjacencies))).all()
     by_id = {w.id: w.ons_code for w in wards}
-    return Geography([
-        Ward(w.ons_code, w.name, w.latitude, w.longitude, frozenset(by_id[a.neighbour_id] for a in w.adjacencies))
-        for w in wards
-    ])
+    return Geography(
+        [
+            Ward(w.ons_code, w.name, w.latitude, w.longitude, frozenset(by_id[a.neighbour_id] for a in w.adjacencies))
+            for w in wards
+        ]
+    )
 
 
 def need_item(need: Need) -> NeedItem:
     return NeedItem(
-        id=need.id, ref=need.ref, title=need.title, description=need.description,
-        priorities=frozenset(p.slug for p in need.priorities), wards=frozenset(w.ons_code for w in need.wards),
-        support_types=frozenset(t.slug for t in need.support_types), borough_wide=need.borough_wide,
+        id=need.id,
+        ref=need.ref,
+        title=need.title,
+        description=need.description,
+        priorities=frozenset(p.slug for p in need.priorities),
+        wards=frozenset(w.ons_code for w in need.wards),
+        support_types=frozenset(t.slug for t in need.support_types),
+        borough_wide=need.borough_wide,
         quantity=float(need.quantity) if need.quantity is not None else None,
-        unit=need.unit.value if need.unit else None, needed_by=need.needed_by,
+        unit=need.unit.value if need.unit else None,
+        needed_by=need.needed_by,
         posted=(need.published_at or need.created_at).date() if (need.published_at or need.created_at) else None,
         organisation_id=need.organisation_id,
     )
@@ -67,12 +75,18 @@ def need_item(need: Need) -> NeedItem:
 
 def offer_item(offer: Offer) -> OfferItem:
     return OfferItem(
-        id=offer.id, ref=offer.ref, title=offer.title, description=offer.description,
-        priorities=frozenset(p.slug for p in offer.priorities), wards=frozenset(w.ons_code for w in offer.wards),
-        support_types=frozenset(t.slug for t in offer.support_types), borough_wide=offer.borough_wide,
+        id=offer.id,
+        ref=offer.ref,
+        title=offer.title,
+        description=offer.description,
+        priorities=frozenset(p.slug for p in offer.priorities),
+        wards=frozenset(w.ons_code for w in offer.wards),
+        support_types=frozenset(t.slug for t in offer.support_types),
+        borough_wide=offer.borough_wide,
         quantity=float(offer.quantity) if offer.quantity is not None else None,
         remaining=float(offer.remaining) if offer.remaining is not None else None,
-        unit=offer.unit.value if offer.unit else None, available_until=offer.available_until,
+        unit=offer.unit.value if offer.unit else None,
+        available_until=offer.available_until,
         supplier_id=offer.contract.supplier_id,
     )
 
@@ -88,10 +102,17 @@ def open_needs(ids: list[int] | None = None) -> list[NeedItem]:
 
 
 def active_offers() -> list[OfferItem]:
-    query = (select(Offer).where(Offer.status == OfferStatus.ACTIVE)
-             .options(selectinload(Offer.priorities), selectinload(Offer.wards), selectinload(Offer.support_types),
-                      selectinload(Offer.contract).load_only(Contract.supplier_id))
-             .order_by(Offer.id))
+    query = (
+        select(Offer)
+        .where(Offer.status == OfferStatus.ACTIVE)
+        .options(
+            selectinload(Offer.priorities),
+            selectinload(Offer.wards),
+            selectinload(Offer.support_types),
+            selectinload(Offer.contract).load_only(Contract.supplier_id),
+        )
+        .order_by(Offer.id)
+    )
     return [offer_item(o) for o in db.session.scalars(query)]
 
 
@@ -102,7 +123,9 @@ def received_by_organisation(today: date) -> dict[int, int]:
 
     since = datetime.combine(today - timedelta(days=365), time.min, tzinfo=UTC)
     rows = db.session.execute(
-        select(Need.organisation_id, func.count()).select_from(Match).join(Need, Match.need_id == Need.id)
+        select(Need.organisation_id, func.count())
+        .select_from(Match)
+        .join(Need, Match.need_id == Need.id)
         .where(Match.status.in_(LIVE), Match.created_at >= since)
         .group_by(Need.organisation_id)
     ).all()
@@ -110,13 +133,16 @@ def received_by_organisation(today: date) -> dict[int, int]:
 
 
 def context(today: date | None = None) -> Context:
+    from matchmaker.services.brokerage import excluded_pairs
     from matchmaker.services.ward_weights import current as ward_weights
 
-    from matchmaker.services.brokerage import excluded_pairs
-
     day = today or date.today()
-    return Context(today=day, received_by_organisation=received_by_organisation(day), ward_weights=ward_weights(),
-                   excluded=excluded_pairs())
+    return Context(
+        today=day,
+        received_by_organisation=received_by_organisation(day),
+        ward_weights=ward_weights(),
+        excluded=excluded_pairs(),
+    )
 
 
 def engine() -> Engine:
@@ -136,13 +162,21 @@ class RefreshSummary:
 def _save(proposals, need_ids: list[int]) -> None:
     """Replace these needs' proposals in two statements: one delete, one bulk insert."""
     for start in range(0, len(need_ids), 1000):
-        db.session.execute(delete(Proposal).where(Proposal.need_id.in_(need_ids[start:start + 1000])))
+        db.session.execute(delete(Proposal).where(Proposal.need_id.in_(need_ids[start : start + 1000])))
     rank: dict[int, int] = defaultdict(int)
     rows = []
     for p in proposals:
         rank[p.need.id] += 1
-        rows.append({"need_id": p.need.id, "offer_id": p.offer.id, "rank": rank[p.need.id], "score": p.score,
-                     "components": p.components, "reason": p.reason})
+        rows.append(
+            {
+                "need_id": p.need.id,
+                "offer_id": p.offer.id,
+                "rank": rank[p.need.id],
+                "score": p.score,
+                "components": p.components,
+                "reason": p.reason,
+            }
+        )
     if rows:
         db.session.execute(insert(Proposal), rows)
 
@@ -226,10 +260,14 @@ def offer_changed(offer: Offer) -> None:
 
 
 def proposals_for(need: Need) -> list[Proposal]:
-    return list(db.session.scalars(
-        select(Proposal).where(Proposal.need_id == need.id).options(selectinload(Proposal.offer))
-        .order_by(Proposal.rank)
-    ))
+    return list(
+        db.session.scalars(
+            select(Proposal)
+            .where(Proposal.need_id == need.id)
+            .options(selectinload(Proposal.offer))
+            .order_by(Proposal.rank)
+        )
+    )
 
 
 def proposal_counts() -> dict[int, int]:
@@ -266,12 +304,17 @@ def unmatched_report(top: int = 5) -> list[Unmatched]:
             wanted = ", ".join(sorted(need.support_types))
             found.append(Unmatched(rows[need.id], f"No offer of that type ({wanted})"))
         elif not (typed & usable).any():
-            found.append(Unmatched(rows[need.id], "Offers of that type exist, but all their capacity is used or they have ended"))
+            found.append(
+                Unmatched(rows[need.id], "Offers of that type exist, but all their capacity is used or they have ended")
+            )
         elif not counts.get(need.id):
             found.append(Unmatched(rows[need.id], "Not yet proposed: run matchmaker propose"))
         elif parts["location"][row][typed & usable].max() < NEAR:
-            found.append(Unmatched(rows[need.id], "No offer of that type covers its ward, a neighbouring ward or "
-                                                  "the whole borough"))
+            found.append(
+                Unmatched(
+                    rows[need.id], "No offer of that type covers its ward, a neighbouring ward or the whole borough"
+                )
+            )
         elif parts["text"][row][typed & usable].max() < 0.05:
             found.append(Unmatched(rows[need.id], "No offer describes anything like it"))
     return found

@@ -48,7 +48,8 @@ def _priorities() -> dict[str, str]:
     """Slug, number or title (any case) -> slug."""
     found = {}
     for number, slug, title, short in db.session.execute(
-            select(Priority.number, Priority.slug, Priority.title, Priority.short_title)):
+        select(Priority.number, Priority.slug, Priority.title, Priority.short_title)
+    ):
         for text in (slug, str(number), title, short):
             found[text.strip().lower()] = slug
     return found
@@ -74,7 +75,7 @@ def parse(data: bytes) -> MeasuresUpload:
     for number, values in records:
         errors: list[RowError] = []
 
-        def error(column: str, message: str) -> None:
+        def error(column: str, message: str, errors=errors, number=number) -> None:
             errors.append(RowError(number, column, message))
 
         code = values.get("code", "")
@@ -94,13 +95,21 @@ def parse(data: bytes) -> MeasuresUpload:
         unit_text = values.get("unit", "").lower()
         unit = next((u for u in Unit if u.value == unit_text or u.value == unit_text + "s"), None)
         if unit is None:
-            error("unit", f"'{values.get('unit', '')}' is not a unit: use one of {UNITS}" if unit_text
-                  else f"enter the unit, one of {UNITS}")
+            error(
+                "unit",
+                f"'{values.get('unit', '')}' is not a unit: use one of {UNITS}"
+                if unit_text
+                else f"enter the unit, one of {UNITS}",
+            )
         priority_text = values.get("priority", "")
         priority = priorities.get(priority_text.strip().lower())
         if priority is None:
-            error("priority", f"'{priority_text}' is not one of the five priorities: use 1 to 5 or a slug such as "
-                              "good-jobs" if priority_text else "enter the priority, 1 to 5")
+            error(
+                "priority",
+                f"'{priority_text}' is not one of the five priorities: use 1 to 5 or a slug such as good-jobs"
+                if priority_text
+                else "enter the priority, 1 to 5",
+            )
         proxy_text = values.get("proxy_value", "")
         proxy = None
         if proxy_text:
@@ -118,7 +127,7 @@ def parse(data: bytes) -> MeasuresUpload:
             upload.rows.append(MeasureRow(number, code, name, unit, priority, proxy))
     if not records and not upload.errors:
         upload.errors.append(RowError(None, None, "The file has no measures"))
-    upload.errors.sort(key=lambda e: (e.row or 0))
+    upload.errors.sort(key=lambda e: e.row or 0)
     if upload.errors:
         upload.rows = []
     return upload

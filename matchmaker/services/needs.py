@@ -44,9 +44,12 @@ class NeedDetails:
 
 def _snapshot(need: Need) -> dict[str, str]:
     return {
-        "title": need.title, "description": need.description, "quantity": need.amount,
+        "title": need.title,
+        "description": need.description,
+        "quantity": need.amount,
         "needed_by": f"{need.needed_by:%-d %B %Y}" if need.needed_by else "",
-        "recurring": "yes" if need.recurring else "no", **describe_tags(need),
+        "recurring": "yes" if need.recurring else "no",
+        **describe_tags(need),
     }
 
 
@@ -70,8 +73,10 @@ def max_live_needs() -> int:
 
 
 def live_needs_count(organisation: Organisation, excluding: Need | None = None) -> int:
-    query = select(func.count()).select_from(Need).where(
-        Need.organisation_id == organisation.id, Need.status.in_([s for s in NeedStatus if s.is_live])
+    query = (
+        select(func.count())
+        .select_from(Need)
+        .where(Need.organisation_id == organisation.id, Need.status.in_([s for s in NeedStatus if s.is_live]))
     )
     if excluding is not None and excluding.id is not None:
         query = query.where(Need.id != excluding.id)
@@ -122,7 +127,9 @@ def create_need(organisation: Organisation, user: User | None, details: NeedDeta
     return need
 
 
-def update_need(need: Need, user: User | None, details: NeedDetails, enforce_live_limit: bool = True) -> dict[str, list[str]]:
+def update_need(
+    need: Need, user: User | None, details: NeedDetails, enforce_live_limit: bool = True
+) -> dict[str, list[str]]:
     """Save changes and keep them in the need's history. Returns what changed.
 
     user=None is the command line (an import); enforce_live_limit=False is for officers' imports.
@@ -139,8 +146,12 @@ def update_need(need: Need, user: User | None, details: NeedDetails, enforce_liv
         if need.status.is_public:
             matching.need_changed(need)
     # New wording from a group goes past an officer again before the public sees it (officers' and imports' don't).
-    if (user is not None and not user.is_officer and need.status.is_public
-            and ("title" in changes or "description" in changes)):
+    if (
+        user is not None
+        and not user.is_officer
+        and need.status.is_public
+        and ("title" in changes or "description" in changes)
+    ):
         _move(need, NeedStatus.AWAITING_MODERATION, user, note="Reworded after publication")
     # A need that had expired and is given a date in the future is live again.
     if need.status is NeedStatus.EXPIRED and need.needed_by and need.needed_by >= date.today():
@@ -189,8 +200,9 @@ def reopen_need(need: Need, user: User) -> None:
         _move(need, NeedStatus.DRAFT, user)
         return
     if need.needed_by and need.needed_by < date.today():
-        raise DomainError("Change the needed-by date to a date in the future before reopening this need",
-                          field="needed_by")
+        raise DomainError(
+            "Change the needed-by date to a date in the future before reopening this need", field="needed_by"
+        )
     _move(need, NeedStatus.OPEN, user)
 
 
@@ -200,17 +212,23 @@ def move_by_delivery(need: Need, to: NeedStatus, officer: User) -> None:
 
 
 def history(need: Need) -> list[AuditEvent]:
-    return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.subject_type == "need", AuditEvent.subject_id == need.id)
-        .order_by(AuditEvent.created_at, AuditEvent.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.subject_type == "need", AuditEvent.subject_id == need.id)
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        )
+    )
 
 
 def needs_to_expire(today: date) -> list[Need]:
-    return list(db.session.scalars(
-        select(Need).where(Need.status.in_([NeedStatus.OPEN, NeedStatus.PARTLY_MET]), Need.needed_by < today)
-        .order_by(Need.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Need)
+            .where(Need.status.in_([NeedStatus.OPEN, NeedStatus.PARTLY_MET]), Need.needed_by < today)
+            .order_by(Need.id)
+        )
+    )
 
 
 def expire(need: Need) -> None:
@@ -221,9 +239,15 @@ def needs_to_warn(today: date) -> list[Need]:
     """Open needs whose date falls within the week and whose owners have not been warned about that date."""
     horizon = today + timedelta(days=EXPIRY_WARNING_DAYS)
     return [
-        need for need in db.session.scalars(
-            select(Need).where(Need.status.in_([NeedStatus.OPEN, NeedStatus.PARTLY_MET]),
-                               Need.needed_by >= today, Need.needed_by <= horizon).order_by(Need.id)
+        need
+        for need in db.session.scalars(
+            select(Need)
+            .where(
+                Need.status.in_([NeedStatus.OPEN, NeedStatus.PARTLY_MET]),
+                Need.needed_by >= today,
+                Need.needed_by <= horizon,
+            )
+            .order_by(Need.id)
         )
         if need.expiry_warning_sent_for != need.needed_by
     ]

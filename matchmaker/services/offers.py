@@ -32,8 +32,10 @@ def _apply(offer: Offer, details: OfferDetails) -> None:
         raise DomainError("Enter both a committed quantity and its unit, or neither", field="quantity")
     if (offer.allocated or 0) > 0 and (details.quantity is None or details.unit is not offer.unit):
         # What was allocated is counted in this unit: changing or clearing it would lose track of it.
-        raise DomainError(f"Keep the committed quantity in {offer.unit.value}: some of this offer is already allocated",
-                          field="quantity")
+        raise DomainError(
+            f"Keep the committed quantity in {offer.unit.value}: some of this offer is already allocated",
+            field="quantity",
+        )
     if details.quantity is not None:
         if details.quantity <= 0:
             raise DomainError("Committed quantity must be more than 0", field="quantity")
@@ -41,7 +43,8 @@ def _apply(offer: Offer, details: OfferDetails) -> None:
             # In the offer's unit, "30 hours": the database gives 30.00, which "{:g}" would show as it is.
             allocated = offer.unit.format(offer.allocated) if offer.unit else format(offer.allocated.normalize(), "f")
             raise DomainError(
-                f"Committed quantity cannot be less than the {allocated} already allocated", field="quantity")
+                f"Committed quantity cannot be less than the {allocated} already allocated", field="quantity"
+            )
     if details.available_from and details.available_until and details.available_until < details.available_from:
         raise DomainError("The end of the period must be the same as or after its start", field="available_until")
     offer.title = details.title.strip()
@@ -65,9 +68,11 @@ def _measure(measure_id: int | None, unit: Unit | None):
     if measure is None:
         raise DomainError("Select a measure from the list", field="measure")
     if measure.unit is not unit:
-        raise DomainError(f"Select a measure counted in {unit.value if unit else 'the same unit as the offer'}, "
-                          f"as this offer is, or none ({measure.code} is counted in {measure.unit.value})",
-                          field="measure")
+        raise DomainError(
+            f"Select a measure counted in {unit.value if unit else 'the same unit as the offer'}, "
+            f"as this offer is, or none ({measure.code} is counted in {measure.unit.value})",
+            field="measure",
+        )
     return measure
 
 
@@ -120,10 +125,14 @@ def pledge(offer: Offer, need: Need, user: User, quantity: Decimal, note: str = 
         raise DomainError("Amount must be more than 0", field="quantity")
     available = pledgeable(offer)
     if available is not None and quantity > available:
-        raise DomainError(f"Amount must be {offer.unit.format(available)} or less: that is what is left of this offer "
-                          "after the pledges waiting for the brokerage team", field="quantity")
-    record = Pledge(offer=offer, need=need, quantity=quantity, note=note.strip(), created_by_id=user.id,
-                    status=PledgeStatus.PENDING)
+        raise DomainError(
+            f"Amount must be {offer.unit.format(available)} or less: that is what is left of this offer "
+            "after the pledges waiting for the brokerage team",
+            field="quantity",
+        )
+    record = Pledge(
+        offer=offer, need=need, quantity=quantity, note=note.strip(), created_by_id=user.id, status=PledgeStatus.PENDING
+    )
     db.session.add(record)
     db.session.flush()
     audit.record("pledge.created", record, user, to_state=PledgeStatus.PENDING.value)
@@ -136,15 +145,16 @@ def pledgeable(offer: Offer) -> Decimal | None:
         return None
     waiting = db.session.scalar(
         select(func.coalesce(func.sum(Pledge.quantity), 0)).where(
-            Pledge.offer_id == offer.id, Pledge.status == PledgeStatus.PENDING)
+            Pledge.offer_id == offer.id, Pledge.status == PledgeStatus.PENDING
+        )
     )
     return max(offer.remaining - Decimal(waiting), Decimal(0))
 
 
 def pending_pledges() -> list[Pledge]:
-    return list(db.session.scalars(
-        select(Pledge).where(Pledge.status == PledgeStatus.PENDING).order_by(Pledge.created_at)
-    ))
+    return list(
+        db.session.scalars(select(Pledge).where(Pledge.status == PledgeStatus.PENDING).order_by(Pledge.created_at))
+    )
 
 
 def pledges_for_need(need: Need) -> list[Pledge]:

@@ -14,8 +14,22 @@ from matchmaker.services.errors import DomainError, NotAllowed
 
 # Legal forms and filler words that do not tell two organisations apart.
 _NOISE_WORDS = {
-    "the", "ltd", "limited", "plc", "llp", "cic", "cio", "inc", "co", "uk", "charity", "charitable",
-    "incorporated", "company", "group", "trust",
+    "the",
+    "ltd",
+    "limited",
+    "plc",
+    "llp",
+    "cic",
+    "cio",
+    "inc",
+    "co",
+    "uk",
+    "charity",
+    "charitable",
+    "incorporated",
+    "company",
+    "group",
+    "trust",
 }
 DUPLICATE_THRESHOLD = 88.0
 
@@ -54,8 +68,12 @@ def find_similar_organisations(name: str, limit: int = 5, exclude_id: int | None
     if not choices or not name.strip():
         return []
     found = process.extract(
-        name, choices, scorer=name_similarity, processor=_name_key,
-        score_cutoff=DUPLICATE_THRESHOLD, limit=limit,
+        name,
+        choices,
+        scorer=name_similarity,
+        processor=_name_key,
+        score_cutoff=DUPLICATE_THRESHOLD,
+        limit=limit,
     )
     return [SimilarOrganisation(db.session.get(Organisation, org_id), score) for _, score, org_id in found]
 
@@ -87,8 +105,10 @@ def _apply(org: Organisation, details: OrganisationDetails) -> None:
     org.address = details.address or None
     org.description = details.description.strip()
     org.borough_wide = details.borough_wide
-    org.wards = [] if details.borough_wide else list(
-        db.session.scalars(select(Ward).where(Ward.id.in_(details.ward_ids)).order_by(Ward.name))
+    org.wards = (
+        []
+        if details.borough_wide
+        else list(db.session.scalars(select(Ward).where(Ward.id.in_(details.ward_ids)).order_by(Ward.name)))
     )
     if not org.borough_wide and not org.wards:
         raise DomainError("Select the wards you serve, or borough-wide", field="wards")
@@ -165,15 +185,21 @@ def _decide(org: Organisation, officer: User, status: OrganisationStatus, reason
 
 
 def pending_organisations() -> list[Organisation]:
-    return list(db.session.scalars(
-        select(Organisation).where(Organisation.status == OrganisationStatus.PENDING).order_by(Organisation.created_at)
-    ))
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(Organisation.status == OrganisationStatus.PENDING)
+            .order_by(Organisation.created_at)
+        )
+    )
 
 
 def organisations_with_status(status: OrganisationStatus) -> list[Organisation]:
-    return list(db.session.scalars(
-        select(Organisation).where(Organisation.status == status).order_by(func.lower(Organisation.name))
-    ))
+    return list(
+        db.session.scalars(
+            select(Organisation).where(Organisation.status == status).order_by(func.lower(Organisation.name))
+        )
+    )
 
 
 def count_by_status() -> dict[OrganisationStatus, int]:

@@ -19,10 +19,22 @@ MAX_LENGTH = 128
 BLOCK_LIST_FILE = PROJECT_ROOT / "seeds" / "common_passwords.txt"
 
 # Obvious local guesses that no general list has.
-LOCAL_GUESSES = frozenset({
-    "administrator", "matchmaker", "brentcouncil", "brent", "socialvalue", "wembley", "kilburn", "harlesden",
-    "brentmatchmaker", "socialvaluematchmaker", "london", "council",
-})
+LOCAL_GUESSES = frozenset(
+    {
+        "administrator",
+        "matchmaker",
+        "brentcouncil",
+        "brent",
+        "socialvalue",
+        "wembley",
+        "kilburn",
+        "harlesden",
+        "brentmatchmaker",
+        "socialvaluematchmaker",
+        "london",
+        "council",
+    }
+)
 
 TOO_EASY = "Password is too easy to guess. Try three random words, like ‘kettle river lantern’"
 _EDGES = re.compile(r"^[\d\W_]+|[\d\W_]+$")

@@ -52,17 +52,50 @@ def _row(obj: Any, *names: str) -> dict[str, Any]:
 
 
 def _need(need: Need) -> dict[str, Any]:
-    return {**_row(need, "id", "ref", "title", "description", "status", "quantity", "unit", "needed_by",
-                   "recurring", "borough_wide", "created_at", "published_at"),
-            "priorities": [p.slug for p in need.priorities], "wards": [w.name for w in need.wards],
-            "support_types": [t.slug for t in need.support_types]}
+    return {
+        **_row(
+            need,
+            "id",
+            "ref",
+            "title",
+            "description",
+            "status",
+            "quantity",
+            "unit",
+            "needed_by",
+            "recurring",
+            "borough_wide",
+            "created_at",
+            "published_at",
+        ),
+        "priorities": [p.slug for p in need.priorities],
+        "wards": [w.name for w in need.wards],
+        "support_types": [t.slug for t in need.support_types],
+    }
 
 
 def _offer(offer: Offer) -> dict[str, Any]:
-    return {**_row(offer, "id", "ref", "contract_id", "title", "description", "status", "quantity", "unit",
-                   "allocated", "available_from", "available_until", "borough_wide", "created_at"),
-            "priorities": [p.slug for p in offer.priorities], "wards": [w.name for w in offer.wards],
-            "support_types": [t.slug for t in offer.support_types]}
+    return {
+        **_row(
+            offer,
+            "id",
+            "ref",
+            "contract_id",
+            "title",
+            "description",
+            "status",
+            "quantity",
+            "unit",
+            "allocated",
+            "available_from",
+            "available_until",
+            "borough_wide",
+            "created_at",
+        ),
+        "priorities": [p.slug for p in offer.priorities],
+        "wards": [w.name for w in offer.wards],
+        "support_types": [t.slug for t in offer.support_types],
+    }
 
 
 def _event(event: AuditEvent) -> dict[str, Any]:
@@ -70,33 +103,60 @@ def _event(event: AuditEvent) -> dict[str, Any]:
 
 
 def _organisation(org: Organisation) -> dict[str, Any]:
-    return {**_row(org, "id", "name", "kind", "status", "charity_number", "company_number", "description",
-                   "website", "contact_name", "contact_email", "contact_phone", "address", "borough_wide",
-                   "created_at"),
-            "wards": [w.name for w in org.wards]}
+    return {
+        **_row(
+            org,
+            "id",
+            "name",
+            "kind",
+            "status",
+            "charity_number",
+            "company_number",
+            "description",
+            "website",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "address",
+            "borough_wide",
+            "created_at",
+        ),
+        "wards": [w.name for w in org.wards],
+    }
 
 
 def user_data(user: User) -> dict[str, Any]:
     """Everything Matchmaker holds about one person: the account, their organisation, what they created, and the
     audit events by or about them."""
     events = db.session.scalars(
-        select(AuditEvent).where(or_(AuditEvent.actor_id == user.id,
-                                     and_(AuditEvent.subject_type == "user", AuditEvent.subject_id == user.id)))
-        .order_by(AuditEvent.id))
+        select(AuditEvent)
+        .where(
+            or_(
+                AuditEvent.actor_id == user.id,
+                and_(AuditEvent.subject_type == "user", AuditEvent.subject_id == user.id),
+            )
+        )
+        .order_by(AuditEvent.id)
+    )
     audit_rows = []
     for event in events:
         audit_rows.append(_event(event) | {"by_you": event.actor_id == user.id})
-    offer_ids = {row["subject_id"] for row in audit_rows if row["subject_type"] == "offer" and row["by_you"]
-                 and row["action"] == "offer.created"}
+    offer_ids = {
+        row["subject_id"]
+        for row in audit_rows
+        if row["subject_type"] == "offer" and row["by_you"] and row["action"] == "offer.created"
+    }
     offers = db.session.scalars(select(Offer).where(Offer.id.in_(offer_ids)).order_by(Offer.id)) if offer_ids else []
     org = user.organisation
     return {
         "generated_at": _plain(utcnow()),
         "account": _row(user, "id", "full_name", "email", "role", "created_at", "last_signed_in_at"),
         "organisation_memberships": [{**_row(org, "id", "name", "kind", "status"), "your_role": user.role.value}]
-        if org else [],
-        "needs_created": [_need(n) for n in db.session.scalars(
-            select(Need).where(Need.created_by_id == user.id).order_by(Need.id))],
+        if org
+        else [],
+        "needs_created": [
+            _need(n) for n in db.session.scalars(select(Need).where(Need.created_by_id == user.id).order_by(Need.id))
+        ],
         "offers_created": [_offer(o) for o in offers],
         "audit_events": audit_rows,
     }
@@ -116,11 +176,18 @@ def organisation_data(org: Organisation) -> dict[str, Any]:
     data["contracts"] = [_row(c, "id", "ref", "title", "value", "start_date", "end_date") for c in contracts]
     data["offers"] = [_offer(o) for o in offers]
     need_ids, offer_ids = [n.id for n in needs], [o.id for o in offers]
-    matches = db.session.scalars(select(Match).where(or_(Match.need_id.in_(need_ids or [-1]),
-                                                         Match.offer_id.in_(offer_ids or [-1]))).order_by(Match.id))
-    data["matches"] = [{**_row(m, "id", "need_id", "offer_id", "quantity", "status", "created_at"),
-                        "deliveries": [_row(d, "id", "quantity", "delivered_on", "received_quantity")
-                                       for d in m.deliveries]} for m in matches]
+    matches = db.session.scalars(
+        select(Match)
+        .where(or_(Match.need_id.in_(need_ids or [-1]), Match.offer_id.in_(offer_ids or [-1])))
+        .order_by(Match.id)
+    )
+    data["matches"] = [
+        {
+            **_row(m, "id", "need_id", "offer_id", "quantity", "status", "created_at"),
+            "deliveries": [_row(d, "id", "quantity", "delivered_on", "received_quantity") for d in m.deliveries],
+        }
+        for m in matches
+    ]
     return data
 
 
@@ -163,6 +230,11 @@ def anonymise(user: User, actor: User) -> None:
     user.failed_sign_ins = 0
     user.locked_until = None
     user.last_signed_in_at = None
-    audit.record("user.deleted", user, actor, to_state="deleted",
-                 note="by the account holder" if actor is user else "by an administrator")
+    audit.record(
+        "user.deleted",
+        user,
+        actor,
+        to_state="deleted",
+        note="by the account holder" if actor is user else "by an administrator",
+    )
     db.session.flush()

@@ -54,21 +54,37 @@ class QueueFilters:
         the queue (tens of thousands of proposals on a busy day) is ever loaded."""
         found = []
         if self.priority:
-            found.append(exists().where(need_priority.c.need_id == need_id, need_priority.c.priority_id == Priority.id,
-                                        Priority.slug == self.priority))
+            found.append(
+                exists().where(
+                    need_priority.c.need_id == need_id,
+                    need_priority.c.priority_id == Priority.id,
+                    Priority.slug == self.priority,
+                )
+            )
         if self.ward:
-            found.append(or_(
-                Need.borough_wide,  # both queries join the row's need
-                exists().where(need_ward.c.need_id == need_id, need_ward.c.ward_id == Ward.id,
-                               Ward.ons_code == self.ward)))
+            found.append(
+                or_(
+                    Need.borough_wide,  # both queries join the row's need
+                    exists().where(
+                        need_ward.c.need_id == need_id, need_ward.c.ward_id == Ward.id, Ward.ons_code == self.ward
+                    ),
+                )
+            )
         if self.supplier:
             offer = aliased(Offer)  # not the proposals query's own Offer, which it would correlate to
-            found.append(exists().where(offer.id == offer_id, offer.contract_id == Contract.id,
-                                        Contract.supplier_id == self.supplier))
+            found.append(
+                exists().where(
+                    offer.id == offer_id, offer.contract_id == Contract.id, Contract.supplier_id == self.supplier
+                )
+            )
         if self.support_type:
-            found.append(exists().where(need_support_type.c.need_id == need_id,
-                                        need_support_type.c.support_type_id == SupportType.id,
-                                        SupportType.slug == self.support_type))
+            found.append(
+                exists().where(
+                    need_support_type.c.need_id == need_id,
+                    need_support_type.c.support_type_id == SupportType.id,
+                    SupportType.slug == self.support_type,
+                )
+            )
         return found
 
 
@@ -82,8 +98,13 @@ PLEDGE_SCORE = 2.0
 
 def _pledges(filters: QueueFilters):
     return (
-        select(literal("pledge").label("kind"), Pledge.id.label("id"), literal(PLEDGE_SCORE).label("score"),
-               Pledge.created_at.label("since"), Need.needed_by.label("needed_by"))
+        select(
+            literal("pledge").label("kind"),
+            Pledge.id.label("id"),
+            literal(PLEDGE_SCORE).label("score"),
+            Pledge.created_at.label("since"),
+            Need.needed_by.label("needed_by"),
+        )
         .join(Need, Need.id == Pledge.need_id)
         .where(Pledge.status == PledgeStatus.PENDING, *filters.conditions(Pledge.need_id, Pledge.offer_id))
     )
@@ -91,11 +112,21 @@ def _pledges(filters: QueueFilters):
 
 def _proposals(filters: QueueFilters):
     return (
-        select(literal("proposal").label("kind"), Proposal.id.label("id"), Proposal.score.label("score"),
-               Proposal.created_at.label("since"), Need.needed_by.label("needed_by"))
-        .join(Need, Need.id == Proposal.need_id).join(Offer, Offer.id == Proposal.offer_id)
-        .where(Proposal.rank <= PROPOSAL_RANKS, Need.status.in_([NeedStatus.OPEN, NeedStatus.PARTLY_MET]),
-               Offer.status == OfferStatus.ACTIVE, *filters.conditions(Proposal.need_id, Proposal.offer_id))
+        select(
+            literal("proposal").label("kind"),
+            Proposal.id.label("id"),
+            Proposal.score.label("score"),
+            Proposal.created_at.label("since"),
+            Need.needed_by.label("needed_by"),
+        )
+        .join(Need, Need.id == Proposal.need_id)
+        .join(Offer, Offer.id == Proposal.offer_id)
+        .where(
+            Proposal.rank <= PROPOSAL_RANKS,
+            Need.status.in_([NeedStatus.OPEN, NeedStatus.PARTLY_MET]),
+            Offer.status == OfferStatus.ACTIVE,
+            *filters.conditions(Proposal.need_id, Proposal.offer_id),
+        )
     )
 
 
@@ -119,45 +150,80 @@ def _python_key(sort: str):
 def _first_rows(query, sort: str, limit: int | None) -> list:
     """The first `limit` rows of one source in queue order: the database stops early using its indexes."""
     waiting = query.subquery()
-    ordered = select(waiting).order_by(*_order(waiting.c.score, waiting.c.since, waiting.c.needed_by,
-                                               waiting.c.kind, waiting.c.id, sort))
+    ordered = select(waiting).order_by(
+        *_order(waiting.c.score, waiting.c.since, waiting.c.needed_by, waiting.c.kind, waiting.c.id, sort)
+    )
     return db.session.execute(ordered.limit(limit) if limit is not None else ordered).all()
 
 
-def page_of_items(filters: QueueFilters, sort: str, page: int = 1,
-                  per_page: int | None = None) -> tuple[list[QueueItem], int]:
+def page_of_items(
+    filters: QueueFilters, sort: str, page: int = 1, per_page: int | None = None
+) -> tuple[list[QueueItem], int]:
     """One page of the queue, sorted, and how many are waiting in all (per_page=None: everything).
 
     Pledges and proposals are two sources: each gives its first (page x per_page) rows in queue order, and the
     two short lists are merged here, so a page never loads the whole queue (tens of thousands of proposals).
     """
-    total = sum(db.session.scalar(select(func.count()).select_from(source.subquery()))
-                for source in (_pledges(filters), _proposals(filters)))
+    total = sum(
+        db.session.scalar(select(func.count()).select_from(source.subquery()))
+        for source in (_pledges(filters), _proposals(filters))
+    )
     limit = page * per_page if per_page is not None else None
-    rows = sorted([*_first_rows(_pledges(filters), sort, limit), *_first_rows(_proposals(filters), sort, limit)],
-                  key=_python_key(sort))
+    rows = sorted(
+        [*_first_rows(_pledges(filters), sort, limit), *_first_rows(_proposals(filters), sort, limit)],
+        key=_python_key(sort),
+    )
     if per_page is not None:
-        rows = rows[(page - 1) * per_page: page * per_page]
+        rows = rows[(page - 1) * per_page : page * per_page]
     pledge_ids = [row.id for row in rows if row.kind == "pledge"]
     proposal_ids = [row.id for row in rows if row.kind == "proposal"]
-    pledges = {p.id: p for p in db.session.scalars(
-        select(Pledge).where(Pledge.id.in_(pledge_ids))
-        .options(joinedload(Pledge.need).options(*_NEED), joinedload(Pledge.offer).options(*_OFFER)))} \
-        if pledge_ids else {}
-    proposals = {p.id: p for p in db.session.scalars(
-        select(Proposal).where(Proposal.id.in_(proposal_ids))
-        .options(joinedload(Proposal.need).options(*_NEED), joinedload(Proposal.offer).options(*_OFFER)))} \
-        if proposal_ids else {}
+    pledges = (
+        {
+            p.id: p
+            for p in db.session.scalars(
+                select(Pledge)
+                .where(Pledge.id.in_(pledge_ids))
+                .options(joinedload(Pledge.need).options(*_NEED), joinedload(Pledge.offer).options(*_OFFER))
+            )
+        }
+        if pledge_ids
+        else {}
+    )
+    proposals = (
+        {
+            p.id: p
+            for p in db.session.scalars(
+                select(Proposal)
+                .where(Proposal.id.in_(proposal_ids))
+                .options(joinedload(Proposal.need).options(*_NEED), joinedload(Proposal.offer).options(*_OFFER))
+            )
+        }
+        if proposal_ids
+        else {}
+    )
     found = []
     for row in rows:
         if row.kind == "pledge":
             p = pledges[row.id]
-            found.append(QueueItem("pledge", p.id, p.need, p.offer, None, f"Pledged by {p.offer.supplier.name}"
-                                   + (f": “{p.note}”" if p.note else ""), p.created_at, p.amount))
+            found.append(
+                QueueItem(
+                    "pledge",
+                    p.id,
+                    p.need,
+                    p.offer,
+                    None,
+                    f"Pledged by {p.offer.supplier.name}" + (f": “{p.note}”" if p.note else ""),
+                    p.created_at,
+                    p.amount,
+                )
+            )
         else:
             p = proposals[row.id]
-            found.append(QueueItem("proposal", p.id, p.need, p.offer, p.score, p.reason, p.created_at,
-                                   p.need.amount or "Not given"))
+            found.append(
+                QueueItem(
+                    "proposal", p.id, p.need, p.offer, p.score, p.reason, p.created_at, p.need.amount or "Not given"
+                )
+            )
     return found, total
 
 
@@ -172,9 +238,15 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
     return {
         "priority": [(p.slug, p.short_title) for p in db.session.scalars(select(Priority).order_by(Priority.number))],
         "ward": [(w.ons_code, w.name) for w in db.session.scalars(select(Ward).order_by(Ward.name))],
-        "supplier": [(str(o.id), o.name) for o in db.session.scalars(
-            select(Organisation).where(Organisation.kind == OrganisationKind.SUPPLIER).order_by(Organisation.name))],
-        "support_type": [(t.slug, t.name) for t in db.session.scalars(select(SupportType).order_by(SupportType.position))],
+        "supplier": [
+            (str(o.id), o.name)
+            for o in db.session.scalars(
+                select(Organisation).where(Organisation.kind == OrganisationKind.SUPPLIER).order_by(Organisation.name)
+            )
+        ],
+        "support_type": [
+            (t.slug, t.name) for t in db.session.scalars(select(SupportType).order_by(SupportType.position))
+        ],
     }
 
 

@@ -52,17 +52,21 @@ def load_reference_data(seeds_dir: Path = SEEDS_DIR) -> LoadSummary:
     }
     ward_rows = _rows(seeds_dir / "wards.csv")
     for row in ward_rows:
-        _upsert(Ward, "ons_code", {
-            "ons_code": row["ons_code"],
-            "name": row["ward_name_council"],
-            "ons_name": row["ward_name_ons"],
-            "latitude": float(row["lat"]),
-            "longitude": float(row["lon"]),
-            "area_km2": float(row["area_km2"]),
-            "population": int(row["population_census2021"]),
-            "other_boroughs_bordered": row["other_boroughs_bordered"],
-            "boundary": boundaries[row["ons_code"]],
-        })
+        _upsert(
+            Ward,
+            "ons_code",
+            {
+                "ons_code": row["ons_code"],
+                "name": row["ward_name_council"],
+                "ons_name": row["ward_name_ons"],
+                "latitude": float(row["lat"]),
+                "longitude": float(row["lon"]),
+                "area_km2": float(row["area_km2"]),
+                "population": int(row["population_census2021"]),
+                "other_boroughs_bordered": row["other_boroughs_bordered"],
+                "boundary": boundaries[row["ons_code"]],
+            },
+        )
     db.session.flush()
 
     # The adjacency file names wards by their ONS spelling.
@@ -85,16 +89,29 @@ def load_reference_data(seeds_dir: Path = SEEDS_DIR) -> LoadSummary:
 
     priority_rows = _rows(seeds_dir / "priorities.csv")
     for row in priority_rows:
-        _upsert(Priority, "slug", {
-            "slug": row["slug"], "number": int(row["number"]), "title": row["title"],
-            "short_title": row["short_title"], "summary": row["summary"],
-        })
+        _upsert(
+            Priority,
+            "slug",
+            {
+                "slug": row["slug"],
+                "number": int(row["number"]),
+                "title": row["title"],
+                "short_title": row["short_title"],
+                "summary": row["summary"],
+            },
+        )
     type_rows = _rows(seeds_dir / "support_types.csv")
     for row in type_rows:
-        _upsert(SupportType, "slug", {
-            "slug": row["slug"], "name": row["name"], "description": row["description"],
-            "position": int(row["position"]),
-        })
+        _upsert(
+            SupportType,
+            "slug",
+            {
+                "slug": row["slug"],
+                "name": row["name"],
+                "description": row["description"],
+                "position": int(row["position"]),
+            },
+        )
     db.session.flush()
     return LoadSummary(len(ward_rows), len(wanted) // 2, len(priority_rows), len(type_rows))
 

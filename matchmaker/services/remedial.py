@@ -55,14 +55,20 @@ def _state(contract: Contract, today: date | None) -> str:
 
 
 def plan_in_force(contract: Contract) -> RemedialPlan | None:
-    return db.session.scalar(select(RemedialPlan).where(RemedialPlan.contract_id == contract.id,
-                                                        RemedialPlan.status != P.CLOSED))
+    return db.session.scalar(
+        select(RemedialPlan).where(RemedialPlan.contract_id == contract.id, RemedialPlan.status != P.CLOSED)
+    )
 
 
 def plans_for(contract: Contract) -> list[RemedialPlan]:
     """Newest first: the plan in force (if any), then the closed ones."""
-    return list(db.session.scalars(select(RemedialPlan).where(RemedialPlan.contract_id == contract.id)
-                                   .order_by(RemedialPlan.created_at.desc(), RemedialPlan.id.desc())))
+    return list(
+        db.session.scalars(
+            select(RemedialPlan)
+            .where(RemedialPlan.contract_id == contract.id)
+            .order_by(RemedialPlan.created_at.desc(), RemedialPlan.id.desc())
+        )
+    )
 
 
 def can_open(contract: Contract, today: date | None = None) -> bool:
@@ -91,14 +97,16 @@ def _move(plan: RemedialPlan, to: PlanStatus, officer: User, note: str = "", det
     audit.record("remedial_plan.status", plan, officer, previous.value, to.value, note=note, detail=detail)
 
 
-def open_plan(contract: Contract, officer: User, problem: str, first_action: ActionDetails,
-              today: date | None = None) -> RemedialPlan:
+def open_plan(
+    contract: Contract, officer: User, problem: str, first_action: ActionDetails, today: date | None = None
+) -> RemedialPlan:
     _check_officer(officer)
     today = today or date.today()
     state = _state(contract, today)
     if state not in BEHIND:
-        raise NotAllowed(f"Contract {contract.ref} is {state.lower()}: a remedial plan is for a contract that is "
-                         "behind or at risk")
+        raise NotAllowed(
+            f"Contract {contract.ref} is {state.lower()}: a remedial plan is for a contract that is behind or at risk"
+        )
     if not (problem or "").strip():
         raise DomainError("Enter what is behind and why", field="problem")
     description, owner = _check_action(first_action, today)
@@ -111,8 +119,9 @@ def open_plan(contract: Contract, officer: User, problem: str, first_action: Act
             db.session.flush()
     except IntegrityError:
         raise NotAllowed(f"Contract {contract.ref} already has a remedial plan in force") from None
-    audit.record("remedial_plan.status", plan, officer, None, P.OPEN.value, note=plan.problem,
-                 detail={"contract_state": state})
+    audit.record(
+        "remedial_plan.status", plan, officer, None, P.OPEN.value, note=plan.problem, detail={"contract_state": state}
+    )
     _add(plan, officer, description, owner, first_action.due_on)
     return plan
 
@@ -121,9 +130,13 @@ def _add(plan: RemedialPlan, officer: User, description: str, owner: str, due_on
     action = RemedialAction(plan=plan, description=description, owner=owner, due_on=due_on)
     db.session.add(action)
     db.session.flush()
-    audit.record("remedial_plan.action_added", plan, officer,
-                 note=f"{description} (owner: {owner}; due {due_on:%-d %B %Y})",
-                 detail={"title": "Action added", "action_id": action.id})
+    audit.record(
+        "remedial_plan.action_added",
+        plan,
+        officer,
+        note=f"{description} (owner: {owner}; due {due_on:%-d %B %Y})",
+        detail={"title": "Action added", "action_id": action.id},
+    )
     return action
 
 
@@ -143,12 +156,23 @@ def mark_done(action: RemedialAction, officer: User) -> None:
         raise NotAllowed("This action is already done")
     action.done_at, action.done_by_id = utcnow(), officer.id
     db.session.flush()
-    audit.record("remedial_plan.action_done", action.plan, officer, note=action.description,
-                 detail={"title": "Action done", "action_id": action.id})
+    audit.record(
+        "remedial_plan.action_done",
+        action.plan,
+        officer,
+        note=action.description,
+        detail={"title": "Action done", "action_id": action.id},
+    )
 
 
-def escalate(plan: RemedialPlan, officer: User, level: EscalationLevel | None, escalated_to: str, reason: str,
-             today: date | None = None) -> Escalation:
+def escalate(
+    plan: RemedialPlan,
+    officer: User,
+    level: EscalationLevel | None,
+    escalated_to: str,
+    reason: str,
+    today: date | None = None,
+) -> Escalation:
     """Through the governance structure, one level higher each time, while the contract stays behind."""
     _check_officer(officer)
     if not plan.in_force:
@@ -159,18 +183,25 @@ def escalate(plan: RemedialPlan, officer: User, level: EscalationLevel | None, e
     if level is None:
         raise DomainError("Select the level it is escalated to", field="level")
     if plan.level is not None and level.rank <= plan.level.rank:
-        raise DomainError(f"The plan is already escalated to level {plan.level.rank}: select a higher level",
-                          field="level")
+        raise DomainError(
+            f"The plan is already escalated to level {plan.level.rank}: select a higher level", field="level"
+        )
     if not (escalated_to or "").strip():
         raise DomainError("Enter the name or role of who it is escalated to", field="escalated_to")
     if not (reason or "").strip():
         raise DomainError("Enter why it is being escalated", field="reason")
-    escalation = Escalation(plan=plan, level=level, escalated_to=escalated_to.strip(), reason=reason.strip(),
-                            escalated_by_id=officer.id)
+    escalation = Escalation(
+        plan=plan, level=level, escalated_to=escalated_to.strip(), reason=reason.strip(), escalated_by_id=officer.id
+    )
     db.session.add(escalation)
     db.session.flush()
-    _move(plan, P.ESCALATED, officer, note=f"To {escalation.escalated_to} ({level.label}): {escalation.reason}",
-          detail={"level": level.value, "contract_state": state})
+    _move(
+        plan,
+        P.ESCALATED,
+        officer,
+        note=f"To {escalation.escalated_to} ({level.label}): {escalation.reason}",
+        detail={"level": level.value, "contract_state": state},
+    )
     return escalation
 
 
@@ -179,15 +210,25 @@ def close(plan: RemedialPlan, officer: User, note: str = "", today: date | None 
     _check_officer(officer)
     state = _state(plan.contract, today)
     if plan.in_force and state != "On track":
-        raise NotAllowed(f"Contract {plan.contract.ref} is still {state.lower()}: close the plan once it is back "
-                         "on track")
-    _move(plan, P.CLOSED, officer, note=(note or "").strip() or "The contract is back on track",
-          detail={"contract_state": state})
+        raise NotAllowed(
+            f"Contract {plan.contract.ref} is still {state.lower()}: close the plan once it is back on track"
+        )
+    _move(
+        plan,
+        P.CLOSED,
+        officer,
+        note=(note or "").strip() or "The contract is back on track",
+        detail={"contract_state": state},
+    )
     plan.closing_note, plan.closed_at = (note or "").strip(), utcnow()
     db.session.flush()
 
 
 def timeline(plan: RemedialPlan) -> list[AuditEvent]:
-    return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.subject_type == SUBJECT, AuditEvent.subject_id == plan.id)
-        .order_by(AuditEvent.created_at, AuditEvent.id)))
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.subject_type == SUBJECT, AuditEvent.subject_id == plan.id)
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        )
+    )

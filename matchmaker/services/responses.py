@@ -85,14 +85,16 @@ def _overdue_before(today: date) -> datetime:
 
 def overdue_clause(today: date | None = None):
     """SQL: the match is introduced, a party has not responded, and its deadline has passed."""
-    return and_(Match.status == S.INTRODUCED, Match.introduced_at < _overdue_before(today or date.today()),
-                or_(Match.group_responded_at.is_(None), Match.supplier_responded_at.is_(None)))
+    return and_(
+        Match.status == S.INTRODUCED,
+        Match.introduced_at < _overdue_before(today or date.today()),
+        or_(Match.group_responded_at.is_(None), Match.supplier_responded_at.is_(None)),
+    )
 
 
 def overdue_matches(today: date | None = None) -> list[Match]:
     """Introduced matches where a party has not responded in time, oldest introduction first."""
-    return list(db.session.scalars(select(Match).where(overdue_clause(today))
-                                   .order_by(Match.introduced_at, Match.id)))
+    return list(db.session.scalars(select(Match).where(overdue_clause(today)).order_by(Match.introduced_at, Match.id)))
 
 
 def overdue_count(today: date | None = None, chased: bool | None = None) -> int:
@@ -104,8 +106,13 @@ def overdue_count(today: date | None = None, chased: bool | None = None) -> int:
 
 def to_chase(today: date | None = None) -> list[int]:
     """Ids of overdue matches the officers have not been alerted to yet, oldest first."""
-    return list(db.session.scalars(select(Match.id).where(overdue_clause(today), Match.chased_at.is_(None))
-                                   .order_by(Match.introduced_at, Match.id)))
+    return list(
+        db.session.scalars(
+            select(Match.id)
+            .where(overdue_clause(today), Match.chased_at.is_(None))
+            .order_by(Match.introduced_at, Match.id)
+        )
+    )
 
 
 def record_response(match: Match, side: str, actor: User | None, how: str) -> bool:
@@ -117,8 +124,13 @@ def record_response(match: Match, side: str, actor: User | None, how: str) -> bo
     else:
         match.supplier_responded_at = utcnow()
     db.session.flush()
-    audit.record("match.responded", match, actor, note=f"{party(match, side).name} {how}",
-                 detail={"title": "Responded to the introduction", "side": side})
+    audit.record(
+        "match.responded",
+        match,
+        actor,
+        note=f"{party(match, side).name} {how}",
+        detail={"title": "Responded to the introduction", "side": side},
+    )
     return True
 
 
@@ -135,10 +147,12 @@ def respond(match: Match, user: User) -> None:
 
 def officers_to_alert() -> list[User]:
     """Every active brokerage officer; administrators only if there are no officers."""
-    officers = db.session.scalars(select(User).where(User.role == Role.OFFICER, User.active.is_(True))
-                                  .order_by(User.id)).all()
-    return list(officers) or list(db.session.scalars(
-        select(User).where(User.role == Role.ADMIN, User.active.is_(True)).order_by(User.id)))
+    officers = db.session.scalars(
+        select(User).where(User.role == Role.OFFICER, User.active.is_(True)).order_by(User.id)
+    ).all()
+    return list(officers) or list(
+        db.session.scalars(select(User).where(User.role == Role.ADMIN, User.active.is_(True)).order_by(User.id))
+    )
 
 
 def mark_chased(match: Match) -> None:
@@ -146,15 +160,23 @@ def mark_chased(match: Match) -> None:
     match.chased_at = utcnow()
     names = waiting_names(match)
     db.session.flush()
-    audit.record("match.chased", match, None,
-                 note=f"No response from {names} within {response_days()} working days: officers alerted",
-                 detail={"title": "Officers alerted: no response", "waiting_on": waiting_on(match)})
+    audit.record(
+        "match.chased",
+        match,
+        None,
+        note=f"No response from {names} within {response_days()} working days: officers alerted",
+        detail={"title": "Officers alerted: no response", "waiting_on": waiting_on(match)},
+    )
 
 
 def can_ask_for_new_match(match: Match, user: User, today: date | None = None) -> bool:
     side = side_of(match, user)
-    return (side is not None and is_overdue(match, today) and responded_at(match, side) is not None
-            and other(side) in waiting_on(match))
+    return (
+        side is not None
+        and is_overdue(match, today)
+        and responded_at(match, side) is not None
+        and other(side) in waiting_on(match)
+    )
 
 
 def ask_for_new_match(match: Match, user: User, today: date | None = None) -> str:
@@ -173,7 +195,12 @@ def ask_for_new_match(match: Match, user: User, today: date | None = None) -> st
     silent = other(side)
     match.no_response_from = silent
     match.reason_text = f"No response from {party(match, silent).name}"
-    move(match, S.CANCELLED, user, note=f"{party(match, side).name} asked for a new match: no response from "
-                                        f"{party(match, silent).name} within {response_days()} working days")
+    move(
+        match,
+        S.CANCELLED,
+        user,
+        note=f"{party(match, side).name} asked for a new match: no response from "
+        f"{party(match, silent).name} within {response_days()} working days",
+    )
     release_unverified(match)
     return silent

@@ -38,7 +38,32 @@ PHRASE_CUTOFF = 90.0
 PHRASE_BONUS = 20.0
 
 # Words too common to tell needs apart; dropped from queries unless the query is nothing else.
-STOP_WORDS = frozenset("a an and are as at be by for from in into is it of on or our the to we with".split())
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "our",
+        "the",
+        "to",
+        "we",
+        "with",
+    ]
+)
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -80,8 +105,10 @@ def _matches(term: str, vocabulary: list[str]) -> dict[str, float]:
     """Every vocabulary word that matches the query word `term`, with its similarity."""
     if len(term) < SHORTEST_FUZZY_WORD:
         return {term: 100.0} if term in set(vocabulary) else {}
-    found = {word: score for word, score, _ in
-             process.extract(term, vocabulary, scorer=fuzz.ratio, score_cutoff=CUTOFF, limit=None)}
+    found = {
+        word: score
+        for word, score, _ in process.extract(term, vocabulary, scorer=fuzz.ratio, score_cutoff=CUTOFF, limit=None)
+    }
     for word in vocabulary:
         if word.startswith(term):
             found[word] = max(found.get(word, 0.0), PREFIX_SCORE)
@@ -117,8 +144,11 @@ class SearchIndex:
 
     def stale(self, versions: Iterable[tuple[int, object]]) -> list[int]:
         """The ids, of those given with their current version, that the index lacks or holds an older version of."""
-        return [doc_id for doc_id, version in versions
-                if (entry := self._entries.get(doc_id)) is None or entry.version != version]
+        return [
+            doc_id
+            for doc_id, version in versions
+            if (entry := self._entries.get(doc_id)) is None or entry.version != version
+        ]
 
     def add(self, doc_id: int, version: object, title: str, description: str | None) -> None:
         self.remove(doc_id)
@@ -170,8 +200,13 @@ class SearchIndex:
             for term in terms:
                 best, best_word = 0.0, ""
                 for word, similarity in matches[term].items():
-                    weighted = (similarity if word in entry.title_words
-                                else similarity * DESCRIPTION_WEIGHT if word in entry.description_words else 0.0)
+                    weighted = (
+                        similarity
+                        if word in entry.title_words
+                        else similarity * DESCRIPTION_WEIGHT
+                        if word in entry.description_words
+                        else 0.0
+                    )
                     if weighted > best:
                         best, best_word = weighted, word
                 if best:
@@ -184,10 +219,14 @@ class SearchIndex:
             # call. (partial_ratio aligns the shorter string within the longer, so a title shorter than the phrase
             # would otherwise count as holding it.)
             phrase = " ".join(terms)
-            titles = {doc_id: self._entries[doc_id].title_text for doc_id in scored
-                      if len(self._entries[doc_id].title_text) >= len(phrase)}
-            for _, _, doc_id in process.extract(phrase, titles, scorer=fuzz.partial_ratio,
-                                                score_cutoff=PHRASE_CUTOFF, limit=None):
+            titles = {
+                doc_id: self._entries[doc_id].title_text
+                for doc_id in scored
+                if len(self._entries[doc_id].title_text) >= len(phrase)
+            }
+            for _, _, doc_id in process.extract(
+                phrase, titles, scorer=fuzz.partial_ratio, score_cutoff=PHRASE_CUTOFF, limit=None
+            ):
                 score, matched = scored[doc_id]
                 scored[doc_id] = (score + PHRASE_BONUS, matched)
         ranked = sorted(scored.items(), key=lambda item: (-item[1][0], position[item[0]]))

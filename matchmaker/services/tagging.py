@@ -28,7 +28,9 @@ def apply_tags(record, tags: Tags) -> None:
     record.priorities = list(db.session.scalars(select(Priority).where(Priority.id.in_(tags.priority_ids))))
     record.borough_wide = tags.borough_wide
     record.wards = [] if tags.borough_wide else list(db.session.scalars(select(Ward).where(Ward.id.in_(tags.ward_ids))))
-    record.support_types = list(db.session.scalars(select(SupportType).where(SupportType.id.in_(tags.support_type_ids))))
+    record.support_types = list(
+        db.session.scalars(select(SupportType).where(SupportType.id.in_(tags.support_type_ids)))
+    )
 
 
 def describe_tags(record) -> dict[str, str]:

@@ -54,8 +54,11 @@ def parse(data: bytes, higher_means_more_need: bool) -> tuple[WardWeightsReport,
         name, raw = (row.get(headers["ward"]) or "").strip(), (row.get(headers["value"]) or "").strip()
         ward = index.get(ward_key(name)) if name else None
         if ward is None:
-            report.errors.append(f"row {number}, column ward: '{name}' is not a Brent ward" if name
-                                 else f"row {number}, column ward: the ward is missing")
+            report.errors.append(
+                f"row {number}, column ward: '{name}' is not a Brent ward"
+                if name
+                else f"row {number}, column ward: the ward is missing"
+            )
         elif ward.id in seen:
             report.errors.append(f"row {number}, column ward: {ward.name} is in the file twice")
         else:
@@ -101,5 +104,9 @@ def clear(officer: User, record: bool = True) -> None:
 
 def current() -> dict[str, float]:
     """ONS code -> weight, for the matching engine."""
-    return {code: weight for code, weight in db.session.execute(
-        select(Ward.ons_code, Ward.need_weight).where(Ward.need_weight.is_not(None)))}
+    return {
+        code: weight
+        for code, weight in db.session.execute(
+            select(Ward.ons_code, Ward.need_weight).where(Ward.need_weight.is_not(None))
+        )
+    }

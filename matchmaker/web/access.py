@@ -41,6 +41,7 @@ def _set(rule: AccessRule) -> Callable:
     def decorate(view: Callable) -> Callable:
         view.access_rule = rule  # type: ignore[attr-defined]
         return view
+
     return decorate
 
 

@@ -4,8 +4,8 @@ import re
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput,
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovPasswordInput,
     GovRadioInput,
     GovSubmitInput,
@@ -14,7 +14,17 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional, Regexp, StopValidation, URL, ValidationError
+from wtforms.validators import (
+    URL,
+    AnyOf,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 
 from matchmaker.models import OrganisationKind
 from matchmaker.services.passwords import password_problem
@@ -46,7 +56,11 @@ def max_length(label: str, limit: int) -> Length:
 
 def email_address(label: str = "Email address") -> list:
     return [
-        required(f"Enter {'an' if label[0].lower() in 'aeiou' else 'the'} {label.lower()}" if label != "Email address" else "Enter your email address"),
+        required(
+            f"Enter {'an' if label[0].lower() in 'aeiou' else 'the'} {label.lower()}"
+            if label != "Email address"
+            else "Enter your email address"
+        ),
         max_length(label, 254),
         Email(message="Enter an email address in the correct format, like name@example.com"),
     ]
@@ -86,62 +100,96 @@ class OrganisationFields(FlaskForm):
 
     kind = RadioField(
         "What type of organisation is it?",
-        choices=[SelectChoice(k.value, k.label) for k in OrganisationKind], validate_choice=False,
-        validators=[required("Select the type of organisation"),
-                    one_of([k.value for k in OrganisationKind], "Select the type of organisation")],
+        choices=[SelectChoice(k.value, k.label) for k in OrganisationKind],
+        validate_choice=False,
+        validators=[
+            required("Select the type of organisation"),
+            one_of([k.value for k in OrganisationKind], "Select the type of organisation"),
+        ],
         widget=GovRadioInput(),
     )
     name = StringField(
-        "Organisation name", filters=[strip],
+        "Organisation name",
+        filters=[strip],
         validators=[required("Enter the name of your organisation"), max_length("Organisation name", 160)],
         widget=GovTextInput(),
     )
     charity_number = StringField(
-        "Registered charity number (optional)", filters=[no_spaces_upper],
-        validators=[Optional(), Regexp(r"^\d{6,8}(-\d{1,2})?$",
-                    message="Enter a registered charity number in the correct format, like 1123456")],
+        "Registered charity number (optional)",
+        filters=[no_spaces_upper],
+        validators=[
+            Optional(),
+            Regexp(
+                r"^\d{6,8}(-\d{1,2})?$", message="Enter a registered charity number in the correct format, like 1123456"
+            ),
+        ],
         widget=GovTextInput(),
     )
     company_number = StringField(
-        "Companies House number (optional)", filters=[no_spaces_upper],
-        validators=[Optional(), Regexp(r"^([0-9]{8}|[A-Z]{2}[0-9]{6})$",
-                    message="Enter a company number in the correct format, like 01234567 or SC123456")],
+        "Companies House number (optional)",
+        filters=[no_spaces_upper],
+        validators=[
+            Optional(),
+            Regexp(
+                r"^([0-9]{8}|[A-Z]{2}[0-9]{6})$",
+                message="Enter a company number in the correct format, like 01234567 or SC123456",
+            ),
+        ],
         widget=GovTextInput(),
     )
     wards = SelectMultipleField(
-        "Which wards do you serve?", choices=[],
+        "Which wards do you serve?",
+        choices=[],
         validators=[required("Select the wards you serve, or borough-wide")],
         widget=GovCheckboxesInput(),
     )
     description = TextAreaField(
-        "What does your organisation do? (optional)", filters=[strip],
-        validators=[Optional(), max_length("Description", 2000)], widget=GovTextArea(),
+        "What does your organisation do? (optional)",
+        filters=[strip],
+        validators=[Optional(), max_length("Description", 2000)],
+        widget=GovTextArea(),
     )
     website = StringField(
-        "Website (optional)", filters=[strip],
-        validators=[Optional(), max_length("Website", 200),
-                    URL(require_tld=True, message="Enter a website address in the correct format, like https://www.example.org")],
+        "Website (optional)",
+        filters=[strip],
+        validators=[
+            Optional(),
+            max_length("Website", 200),
+            URL(
+                require_tld=True, message="Enter a website address in the correct format, like https://www.example.org"
+            ),
+        ],
         widget=GovTextInput(),
     )
     contact_name = StringField(
-        "Contact name", filters=[strip],
+        "Contact name",
+        filters=[strip],
         validators=[required("Enter the name of the contact for your organisation"), max_length("Contact name", 120)],
         widget=GovTextInput(),
     )
     contact_email = StringField(
-        "Contact email address", filters=[strip],
-        validators=[required("Enter the contact email address"), max_length("Contact email address", 254),
-                    Email(message="Enter a contact email address in the correct format, like name@example.com")],
+        "Contact email address",
+        filters=[strip],
+        validators=[
+            required("Enter the contact email address"),
+            max_length("Contact email address", 254),
+            Email(message="Enter a contact email address in the correct format, like name@example.com"),
+        ],
         widget=GovTextInput(),
     )
     contact_phone = StringField(
-        "Contact telephone number (optional)", filters=[strip],
-        validators=[Optional(), Regexp(r"^\+?[0-9 ()\-]{10,20}$",
-                    message="Enter a telephone number, like 020 8937 1234 or 07700 900 982")],
+        "Contact telephone number (optional)",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Regexp(r"^\+?[0-9 ()\-]{10,20}$", message="Enter a telephone number, like 020 8937 1234 or 07700 900 982"),
+        ],
         widget=GovTextInput(),
     )
     address = TextAreaField(
-        "Address (optional)", filters=[strip], validators=[Optional(), max_length("Address", 300)],
+        "Address (optional)",
+        filters=[strip],
+        validators=[Optional(), max_length("Address", 300)],
         widget=GovTextArea(),
     )
 
@@ -156,19 +204,26 @@ class OrganisationFields(FlaskForm):
 
 def organisation_details(form: OrganisationFields):
     """The organisation part of a submitted form, as the service wants it."""
+    from sqlalchemy import select
+
+    from matchmaker.extensions import db
     from matchmaker.models import Ward
     from matchmaker.services.organisations import OrganisationDetails
-    from matchmaker.extensions import db
-    from sqlalchemy import select
 
     codes = [c for c in form.wards.data or [] if c != BOROUGH_WIDE]
     ward_ids = tuple(db.session.scalars(select(Ward.id).where(Ward.ons_code.in_(codes)))) if codes else ()
     return OrganisationDetails(
-        name=form.name.data, kind=OrganisationKind(form.kind.data), contact_name=form.contact_name.data,
-        contact_email=form.contact_email.data, contact_phone=form.contact_phone.data or None,
-        charity_number=form.charity_number.data or None, company_number=form.company_number.data or None,
-        website=form.website.data or None, address=form.address.data or None,
-        description=form.description.data or "", borough_wide=BOROUGH_WIDE in (form.wards.data or []),
+        name=form.name.data,
+        kind=OrganisationKind(form.kind.data),
+        contact_name=form.contact_name.data,
+        contact_email=form.contact_email.data,
+        contact_phone=form.contact_phone.data or None,
+        charity_number=form.charity_number.data or None,
+        company_number=form.company_number.data or None,
+        website=form.website.data or None,
+        address=form.address.data or None,
+        description=form.description.data or "",
+        borough_wide=BOROUGH_WIDE in (form.wards.data or []),
         ward_ids=ward_ids,
     )
 
@@ -176,15 +231,37 @@ def organisation_details(form: OrganisationFields):
 def organisation_form_data(org) -> dict:
     """Pre-fill for the profile form."""
     return {
-        "kind": org.kind.value, "name": org.name, "charity_number": org.charity_number or "",
-        "company_number": org.company_number or "", "description": org.description, "website": org.website or "",
-        "contact_name": org.contact_name, "contact_email": org.contact_email, "contact_phone": org.contact_phone or "",
-        "address": org.address or "", "wards": [BOROUGH_WIDE] if org.borough_wide else [w.ons_code for w in org.wards],
+        "kind": org.kind.value,
+        "name": org.name,
+        "charity_number": org.charity_number or "",
+        "company_number": org.company_number or "",
+        "description": org.description,
+        "website": org.website or "",
+        "contact_name": org.contact_name,
+        "contact_email": org.contact_email,
+        "contact_phone": org.contact_phone or "",
+        "address": org.address or "",
+        "wards": [BOROUGH_WIDE] if org.borough_wide else [w.ons_code for w in org.wards],
     }
 
 
 __all__ = [
-    "BOROUGH_WIDE", "GovCheckboxInput", "GovCheckboxesInput", "SelectChoice", "GovPasswordInput", "GovRadioInput", "GovSubmitInput", "GovTextArea",
-    "GovTextInput", "NewPassword", "OrganisationFields", "SameAs", "one_of", "SubmitField", "email_address", "max_length",
-    "required", "strip",
+    "BOROUGH_WIDE",
+    "GovCheckboxInput",
+    "GovCheckboxesInput",
+    "SelectChoice",
+    "GovPasswordInput",
+    "GovRadioInput",
+    "GovSubmitInput",
+    "GovTextArea",
+    "GovTextInput",
+    "NewPassword",
+    "OrganisationFields",
+    "SameAs",
+    "one_of",
+    "SubmitField",
+    "email_address",
+    "max_length",
+    "required",
+    "strip",
 ]

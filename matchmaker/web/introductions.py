@@ -20,12 +20,31 @@ def introduce(match: Match, officer: User, *, tell_user: bool = True) -> bool:
     group, supplier = need.organisation, offer.supplier
     days = response_service.response_days()
     respond_by = {"days": days, "deadline": add_working_days(date.today(), days)}
-    sent = send_to_members("introduction", group.members, f"Introducing {supplier.name}: {need.title}",
-                           tell_user=tell_user, match=match, other=supplier, side="group", **respond_by,
-                           link=external_url("groups.need", need_id=need.id))
-    sent = send_to_members("introduction", supplier.members, f"Introducing {group.name}: {need.title}",
-                           tell_user=tell_user, match=match, other=group, side="supplier", **respond_by,
-                           link=external_url("suppliers.match", match_id=match.id)) and sent
+    sent = send_to_members(
+        "introduction",
+        group.members,
+        f"Introducing {supplier.name}: {need.title}",
+        tell_user=tell_user,
+        match=match,
+        other=supplier,
+        side="group",
+        **respond_by,
+        link=external_url("groups.need", need_id=need.id),
+    )
+    sent = (
+        send_to_members(
+            "introduction",
+            supplier.members,
+            f"Introducing {group.name}: {need.title}",
+            tell_user=tell_user,
+            match=match,
+            other=group,
+            side="supplier",
+            **respond_by,
+            link=external_url("suppliers.match", match_id=match.id),
+        )
+        and sent
+    )
     if sent:
         brokerage.move(match, MatchStatus.INTRODUCED, officer, note="Introduction emails sent")
         db.session.commit()

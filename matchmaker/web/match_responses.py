@@ -43,13 +43,28 @@ def ask_for_new_match(match: Match, back: str):
         db.session.rollback()
         flash(error.message)
         return redirect(back)
-    released = match.offer.unit.format(match.quantity) if match.quantity is not None and match.offer.unit else "its help"
+    released = (
+        match.offer.unit.format(match.quantity) if match.quantity is not None and match.offer.unit else "its help"
+    )
     db.session.commit()
-    flash("This match has ended. The brokerage team have been told and will look for a new match"
-          + (": your need is open for other offers." if side == "group" else "; what you allocated is back on "
-             "your offer for someone else."), "success")
+    flash(
+        "This match has ended. The brokerage team have been told and will look for a new match"
+        + (
+            ": your need is open for other offers."
+            if side == "group"
+            else "; what you allocated is back on your offer for someone else."
+        ),
+        "success",
+    )
     asker, quiet = responses.party(match, side), responses.party(match, silent)
-    send_to_members("match_new_match_requested", responses.officers_to_alert(),
-                    f"New match asked for: no response from {quiet.name}", match=match, asker=asker, silent=quiet,
-                    released=released, days=responses.response_days())
+    send_to_members(
+        "match_new_match_requested",
+        responses.officers_to_alert(),
+        f"New match asked for: no response from {quiet.name}",
+        match=match,
+        asker=asker,
+        silent=quiet,
+        released=released,
+        days=responses.response_days(),
+    )
     return redirect(back)

@@ -7,8 +7,10 @@ from flask import current_app, flash
 from matchmaker import email
 from matchmaker.models import User
 
-FAILURE_MESSAGE = ("The change was saved, but the email about it could not be sent. Tell the people concerned "
-                   "directly; the failure has been logged for the service's administrators.")
+FAILURE_MESSAGE = (
+    "The change was saved, but the email about it could not be sent. Tell the people concerned "
+    "directly; the failure has been logged for the service's administrators."
+)
 
 
 def _deliver(messages: list, template: str, tell_user: bool) -> bool:

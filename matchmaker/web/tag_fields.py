@@ -86,15 +86,21 @@ class TagFields(FlaskForm):
     """Priorities, area and support types, which needs and offers share."""
 
     priorities = SelectMultipleField(
-        "Which of Brent's priorities does it support?", choices=[],
-        validators=[required("Select at least one priority")], widget=GovCheckboxesInput(),
+        "Which of Brent's priorities does it support?",
+        choices=[],
+        validators=[required("Select at least one priority")],
+        widget=GovCheckboxesInput(),
     )
     wards = SelectMultipleField(
-        "Where?", choices=[], validators=[required("Select at least one ward, or borough-wide")],
+        "Where?",
+        choices=[],
+        validators=[required("Select at least one ward, or borough-wide")],
         widget=GovCheckboxesInput(),
     )
     support_types = SelectMultipleField(
-        "What kind of support?", choices=[], validators=[required("Select at least one type of support")],
+        "What kind of support?",
+        choices=[],
+        validators=[required("Select at least one type of support")],
         widget=GovCheckboxesInput(),
     )
     # No Optional() on these two: it would stop validation when either is empty, skipping validate_unit and
@@ -113,7 +119,8 @@ class TagFields(FlaskForm):
             self._fields = {name: self._fields[name] for name in first + [n for n in self._fields if n not in first]}
         self.priorities.choices = [SelectChoice(p.slug, p.title) for p in all_priorities()]
         self.wards.choices = [SelectChoice(BOROUGH_WIDE, "Borough-wide: all of Brent")] + [
-            SelectChoice(w.ons_code, w.name) for w in all_wards()]
+            SelectChoice(w.ons_code, w.name) for w in all_wards()
+        ]
         types = db.session.scalars(select(SupportType).order_by(SupportType.position))
         self.support_types.choices = [SelectChoice(t.slug, t.name) for t in types]
         self.unit.choices = unit_choices()
@@ -135,11 +142,14 @@ class TagFields(FlaskForm):
     def tags(self) -> Tags:
         codes = [c for c in self.wards.data or [] if c != BOROUGH_WIDE]
         return Tags(
-            priority_ids=tuple(db.session.scalars(select(Priority.id).where(Priority.slug.in_(self.priorities.data or [])))),
+            priority_ids=tuple(
+                db.session.scalars(select(Priority.id).where(Priority.slug.in_(self.priorities.data or [])))
+            ),
             ward_ids=tuple(db.session.scalars(select(Ward.id).where(Ward.ons_code.in_(codes)))) if codes else (),
             borough_wide=BOROUGH_WIDE in (self.wards.data or []),
-            support_type_ids=tuple(db.session.scalars(
-                select(SupportType.id).where(SupportType.slug.in_(self.support_types.data or [])))),
+            support_type_ids=tuple(
+                db.session.scalars(select(SupportType.id).where(SupportType.slug.in_(self.support_types.data or [])))
+            ),
         )
 
     def unit_value(self) -> Unit | None:

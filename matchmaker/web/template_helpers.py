@@ -21,7 +21,11 @@ def format_date(value: datetime | date | None) -> str:
 
 
 def format_datetime(value: datetime | None) -> str:
-    return value.astimezone(LONDON).strftime("%-d %B %Y at %-I:%M%p").replace("AM", "am").replace("PM", "pm") if value else ""
+    return (
+        value.astimezone(LONDON).strftime("%-d %B %Y at %-I:%M%p").replace("AM", "am").replace("PM", "pm")
+        if value
+        else ""
+    )
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -88,21 +92,33 @@ SECTION_OF = {
     "officers.need_review": "officers.needs_queue",
     "officers.unmatched": "officers.matching",
     "officers.ward_weights": "officers.matching",
-    "officers.decision": "officers.queue", "officers.match": "officers.queue",
+    "officers.decision": "officers.queue",
+    "officers.match": "officers.queue",
     "officers.pledges_queue": "officers.queue",
     "officers.matches": "officers.matching",
-    "remedial.plan": "remedial.contracts", "remedial.open_plan": "remedial.contracts",
+    "remedial.plan": "remedial.contracts",
+    "remedial.open_plan": "remedial.contracts",
     "admin.new_user": "admin.users",
-    "groups.need": "groups.needs", "groups.new_need": "groups.needs", "groups.edit_need": "groups.needs",
-    "suppliers.contract": "suppliers.contracts", "suppliers.new_contract": "suppliers.contracts",
-    "suppliers.edit_contract": "suppliers.contracts", "suppliers.new_offer": "suppliers.contracts",
-    "suppliers.edit_offer": "suppliers.contracts", "suppliers.pledge": "suppliers.pledges",
+    "groups.need": "groups.needs",
+    "groups.new_need": "groups.needs",
+    "groups.edit_need": "groups.needs",
+    "suppliers.contract": "suppliers.contracts",
+    "suppliers.new_contract": "suppliers.contracts",
+    "suppliers.edit_contract": "suppliers.contracts",
+    "suppliers.new_offer": "suppliers.contracts",
+    "suppliers.edit_offer": "suppliers.contracts",
+    "suppliers.pledge": "suppliers.pledges",
     "suppliers.match": "suppliers.matches",
-    "account.details": "account.overview", "account.change_password": "account.overview",
-    "account.edit_organisation": "account.organisation", "account.api_tokens_page": "account.overview",
-    "browse.need": "browse.needs", "browse.offer": "browse.offers",
-    "digest.preview": "digest.overview", "digest.subscription": "account.overview",
-    "impact.open_data": "impact.dashboard", "impact.annual_report": "impact.dashboard",
+    "account.details": "account.overview",
+    "account.change_password": "account.overview",
+    "account.edit_organisation": "account.organisation",
+    "account.api_tokens_page": "account.overview",
+    "browse.need": "browse.needs",
+    "browse.offer": "browse.offers",
+    "digest.preview": "digest.overview",
+    "digest.subscription": "account.overview",
+    "impact.open_data": "impact.dashboard",
+    "impact.annual_report": "impact.dashboard",
     "impact.measures": "impact.dashboard",
 }
 

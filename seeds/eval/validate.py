@@ -21,8 +21,18 @@ HERE = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else Path(__file__).reso
 PRIORITIES = {"good-jobs", "inclusive-economy", "reducing-inequalities", "environment", "vcse-capacity"}
 SUPPORT = {"volunteering", "skills", "in-kind", "donation", "employment", "space"}
 UNITS = {"hours", "people", "items", "pounds", "days", "places"}
-NEED_COLS = "ref,title,description,priorities,wards,support_types,quantity,unit,needed_by_days".split(",")
-OFFER_COLS = "ref,title,description,priorities,wards,support_types,quantity,unit,supplier".split(",")
+NEED_COLS = [
+    "ref",
+    "title",
+    "description",
+    "priorities",
+    "wards",
+    "support_types",
+    "quantity",
+    "unit",
+    "needed_by_days",
+]
+OFFER_COLS = ["ref", "title", "description", "priorities", "wards", "support_types", "quantity", "unit", "supplier"]
 LABEL_COLS = ["need_ref", "best_offer_ref", "also_good"]
 
 errors = []
@@ -130,43 +140,44 @@ def main():
 
     need_by = {r["ref"]: r for r in needs}
     offer_by = {r["ref"]: r for r in offers}
-    labelled = Counter(l["need_ref"] for l in labels)
+    labelled = Counter(label["need_ref"] for label in labels)
     for ref in need_by:
         if labelled[ref] != 1:
             err(f"need {ref}: {labelled[ref]} label rows (want exactly 1)")
-    for l in labels:
-        n = need_by.get(l["need_ref"])
+    for label in labels:
+        n = need_by.get(label["need_ref"])
         if n is None:
-            err(f"label for unknown need {l['need_ref']}")
+            err(f"label for unknown need {label['need_ref']}")
             continue
-        goods = [l["best_offer_ref"]] + split(l["also_good"])
+        goods = [label["best_offer_ref"]] + split(label["also_good"])
         if len(set(goods)) != len(goods):
-            err(f"label {l['need_ref']}: best offer repeated in also_good")
+            err(f"label {label['need_ref']}: best offer repeated in also_good")
         for o in goods:
             if o not in offer_by:
-                err(f"label {l['need_ref']}: unknown offer {o}")
+                err(f"label {label['need_ref']}: unknown offer {o}")
             elif not set(split(n["support_types"])) & set(split(offer_by[o]["support_types"])):
-                err(f"label {l['need_ref']}: offer {o} shares no support type with the need")
+                err(f"label {label['need_ref']}: offer {o} shares no support type with the need")
 
-    best_count = Counter(l["best_offer_ref"] for l in labels)
+    best_count = Counter(label["best_offer_ref"] for label in labels)
     print(f"needs: {len(needs)}  offers: {len(offers)}  labels: {len(labels)}")
     print(f"offers used as best: {len(best_count)}  most shared best: {best_count.most_common(3)}")
-    print(f"needs with also_good: {sum(1 for l in labels if split(l['also_good']))}")
+    print(f"needs with also_good: {sum(1 for label in labels if split(label['also_good']))}")
     print(f"borough-wide offers: {sum(1 for o in offers if o['wards'] == 'borough-wide')}")
 
     tiers = Counter()
     print("\nneed  best  tier  offers sharing a support type in a better tier (must be unfit for purpose)")
-    for l in labels:
-        n = need_by.get(l["need_ref"])
-        b = offer_by.get(l["best_offer_ref"])
+    for label in labels:
+        n = need_by.get(label["need_ref"])
+        b = offer_by.get(label["best_offer_ref"])
         if n is None or b is None:
             continue
         nw, nt = split(n["wards"]), set(split(n["support_types"]))
         t = tier(nw, split(b["wards"]), adj)
         tiers[t] += 1
-        better = [o["ref"] for o in offers
-                  if nt & set(split(o["support_types"])) and tier(nw, split(o["wards"]), adj) < t]
-        print(f"{l['need_ref']:<5} {b['ref']:<5} {t:<5} {' '.join(better)}")
+        better = [
+            o["ref"] for o in offers if nt & set(split(o["support_types"])) and tier(nw, split(o["wards"]), adj) < t
+        ]
+        print(f"{label['need_ref']:<5} {b['ref']:<5} {t:<5} {' '.join(better)}")
     print(f"\nbest-offer location tiers: {dict(sorted(tiers.items()))}  (0 same, 1 neighbour, 2 borough-wide, 3 far)")
 
     if errors:

@@ -51,7 +51,9 @@ def live_server(app) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is not installed, so the browser (e2e) tests cannot run. Install Debian's chromium package."
+        message = (
+            f"{CHROMIUM} is not installed, so the browser (e2e) tests cannot run. Install Debian's chromium package."
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(message + " (CI=true, so this is a failure, not a skip.)", pytrace=False)
         pytest.skip(message)
@@ -87,6 +89,12 @@ def page_problems(page) -> list[str]:
     """Uncaught script errors and Content Security Policy violations on `page`, as they happen."""
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on("console", lambda message: problems.append(f"console error: {message.text}")
-            if message.type == "error" and "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console error: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     return problems

@@ -60,8 +60,18 @@ def success_banner(page: Page):
     return page.get_by_role("alert").filter(has_text="Success")
 
 
-def fill_registration(page: Page, *, kind: str, name: str, wards: list[str], full_name: str, email: str,
-                      password: str, description: str = "", contact_email: str | None = None) -> None:
+def fill_registration(
+    page: Page,
+    *,
+    kind: str,
+    name: str,
+    wards: list[str],
+    full_name: str,
+    email: str,
+    password: str,
+    description: str = "",
+    contact_email: str | None = None,
+) -> None:
     """Fill the register form from its labels, as someone reading the page would."""
     page.get_by_label(kind, exact=True).check()
     page.get_by_label("Organisation name", exact=True).fill(name)

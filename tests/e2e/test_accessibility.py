@@ -33,7 +33,15 @@ from matchmaker.services import offers as offer_service
 from matchmaker.services.accounts import make_password_token
 from matchmaker.services.tagging import Tags
 from tests.e2e.support import assert_accessible, fill_registration, heading, sign_in, submit_registration
-from tests.helpers.builders import make_admin, make_contract, make_need, make_offer, make_officer, make_organisation, make_user
+from tests.helpers.builders import (
+    make_admin,
+    make_contract,
+    make_need,
+    make_offer,
+    make_officer,
+    make_organisation,
+    make_user,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -56,6 +64,7 @@ def case(name: str, endpoint: str | None, h1: str, status: int = 200):
         assert name not in CASES, f"two cases are called {name}"
         CASES[name] = Case(endpoint, h1, open_page, status)
         return open_page
+
     return register
 
 
@@ -82,8 +91,9 @@ def organisations_in_every_state(app: Flask) -> dict[OrganisationStatus, int]:
         }
         # A pending organisation whose name is close to an approved one, so its review page shows the warning.
         make_organisation("Brent Food Bank")
-        ids["duplicate"] = make_organisation("Brent Foodbank", status=OrganisationStatus.PENDING,
-                                             kind=OrganisationKind.SUPPLIER).id
+        ids["duplicate"] = make_organisation(
+            "Brent Foodbank", status=OrganisationStatus.PENDING, kind=OrganisationKind.SUPPLIER
+        ).id
         return ids
 
 
@@ -93,8 +103,13 @@ simple("home", "public.home", "/", "Connecting council suppliers' social value w
 simple("sign-in", "auth.sign_in", "/sign-in", "Sign in")
 simple("register", "auth.register", "/register", "Register your organisation")
 simple("forgot-password", "auth.forgot_password", "/forgot-password", "Reset your password")
-simple("reset-link-invalid", "auth.reset_password", "/reset-password/not-a-real-token",
-       "This link has expired or has already been used", status=400)
+simple(
+    "reset-link-invalid",
+    "auth.reset_password",
+    "/reset-password/not-a-real-token",
+    "This link has expired or has already been used",
+    status=400,
+)
 simple("accessibility-statement", "public.accessibility", "/accessibility", "Accessibility statement")
 simple("privacy-notice", "public.privacy", "/privacy", "Privacy notice")
 simple("not-found", None, "/no-such-page", "Page not found", status=404)
@@ -121,8 +136,15 @@ def _(page, app):
     with app.app_context():
         make_organisation("Brent Food Bank")
     page.goto("/register")
-    fill_registration(page, kind="VCSE or community group", name="Brent Foodbank", wards=["Borough-wide: all of Brent"],
-                      full_name="Ola Bello", email="ola@example.org", password=PASSWORD_FOR_NEW_ACCOUNTS)
+    fill_registration(
+        page,
+        kind="VCSE or community group",
+        name="Brent Foodbank",
+        wards=["Borough-wide: all of Brent"],
+        full_name="Ola Bello",
+        email="ola@example.org",
+        password=PASSWORD_FOR_NEW_ACCOUNTS,
+    )
     submit_registration(page)
     expect(page.get_by_role("heading", name="Is your organisation already registered?")).to_be_visible()
 
@@ -159,6 +181,7 @@ def _(page, app):
 
 
 # Members of an organisation ------------------------------------------------------------------------------
+
 
 @case("account", "account.overview", "Your account")
 def _(page, app):
@@ -304,6 +327,7 @@ def _(page, app):
 
 # Brokerage officers --------------------------------------------------------------------------------------
 
+
 def _queue(status: OrganisationStatus):
     @case(f"officer-queue-{status.value}", "officers.organisations", "Organisations")
     def _(page, app):
@@ -371,6 +395,7 @@ def _(page, app):
 
 # Administrators ------------------------------------------------------------------------------------------
 
+
 def admin(app: Flask) -> str:
     with app.app_context():
         make_officer(email="officer@example.org")
@@ -413,13 +438,22 @@ def _(page, app):
 
 # Browsing needs and offers ----------------------------------------------------------------------------------
 
+
 def some_needs(app: Flask, count: int = 25) -> int:
     """Enough open needs for two pages of results; returns the id of one with every detail filled in."""
     with app.app_context():
         org = make_organisation("Kilburn Youth Choir", wards=("Kilburn", "Queens Park"))
-        first = make_need(org, title="English lessons for adults", description="Conversation practice.\n\nTuesdays.",
-                          priorities=("good-jobs", "vcse-capacity"), wards=("Kilburn", "Queens Park"),
-                          support_types=("volunteering", "skills"), quantity=40, unit=Unit.HOURS, recurring=True)
+        first = make_need(
+            org,
+            title="English lessons for adults",
+            description="Conversation practice.\n\nTuesdays.",
+            priorities=("good-jobs", "vcse-capacity"),
+            wards=("Kilburn", "Queens Park"),
+            support_types=("volunteering", "skills"),
+            quantity=40,
+            unit=Unit.HOURS,
+            recurring=True,
+        )
         for n in range(count - 1):
             make_need(org, title=f"Need number {n}", borough_wide=n % 3 == 0)
         return first.id
@@ -428,7 +462,9 @@ def some_needs(app: Flask, count: int = 25) -> int:
 def some_offers(app: Flask) -> int:
     with app.app_context():
         contract = make_contract(make_organisation("Northway Construction Ltd", kind=OrganisationKind.SUPPLIER))
-        first = make_offer(contract, title="Volunteer days", allocated=80, available_until=date.today() + timedelta(days=90))
+        first = make_offer(
+            contract, title="Volunteer days", allocated=80, available_until=date.today() + timedelta(days=90)
+        )
         make_offer(contract, title="Laptops", quantity=None, support_types=("in-kind",), borough_wide=True)
         return first.id
 
@@ -485,12 +521,24 @@ def _(page, app):
 
 # A group's own needs ----------------------------------------------------------------------------------------
 
+
 def _same_details(need: Need, **changes) -> need_service.NeedDetails:
     """The need's details as the edit form would send them back, with `changes`."""
-    tags = Tags(priority_ids=tuple(p.id for p in need.priorities), ward_ids=tuple(w.id for w in need.wards),
-                borough_wide=need.borough_wide, support_type_ids=tuple(t.id for t in need.support_types))
-    details = dict(title=need.title, description=need.description, tags=tags, quantity=need.quantity, unit=need.unit,
-                   needed_by=need.needed_by, recurring=need.recurring)
+    tags = Tags(
+        priority_ids=tuple(p.id for p in need.priorities),
+        ward_ids=tuple(w.id for w in need.wards),
+        borough_wide=need.borough_wide,
+        support_type_ids=tuple(t.id for t in need.support_types),
+    )
+    details = dict(
+        title=need.title,
+        description=need.description,
+        tags=tags,
+        quantity=need.quantity,
+        unit=need.unit,
+        needed_by=need.needed_by,
+        recurring=need.recurring,
+    )
     return need_service.NeedDetails(**{**details, **changes})
 
 
@@ -501,18 +549,32 @@ def group_with_needs(app: Flask) -> tuple[str, dict[str, int]]:
         org = make_organisation("Roundwood Community Garden", wards=("Harlesden and Kensal Green",))
         user = make_user(Role.GROUP_MEMBER, org, full_name="Grace Mensah")
         officer_ = make_officer()
-        draft = make_need(org, NeedStatus.DRAFT, title="Seeds and compost for the spring planting",
-                          support_types=("in-kind",), needed_by=None)
+        draft = make_need(
+            org,
+            NeedStatus.DRAFT,
+            title="Seeds and compost for the spring planting",
+            support_types=("in-kind",),
+            needed_by=None,
+        )
         returned = make_need(org, NeedStatus.DRAFT, title="A gazebo for the summer fair", support_types=("in-kind",))
         need_service.submit_need(returned, user)
         need_service.return_need(returned, officer_, "Say which Saturday the fair is, so suppliers can plan.")
-        open_ = make_need(org, NeedStatus.DRAFT, title="Help building raised beds", quantity=40, unit=Unit.HOURS,
-                          priorities=("environment", "reducing-inequalities"), recurring=True)
+        open_ = make_need(
+            org,
+            NeedStatus.DRAFT,
+            title="Help building raised beds",
+            quantity=40,
+            unit=Unit.HOURS,
+            priorities=("environment", "reducing-inequalities"),
+            recurring=True,
+        )
         need_service.submit_need(open_, user)
         need_service.publish_need(open_, officer_)
         need_service.update_need(open_, user, _same_details(open_, quantity=60))
-        offer = make_offer(supplier=make_organisation("Northway Construction Ltd", kind=OrganisationKind.SUPPLIER),
-                           title="Volunteer days")
+        offer = make_offer(
+            supplier=make_organisation("Northway Construction Ltd", kind=OrganisationKind.SUPPLIER),
+            title="Volunteer days",
+        )
         supplier_member = make_user(Role.SUPPLIER_MEMBER, offer.contract.supplier)
         offer_service.pledge(offer, open_, supplier_member, Decimal(20), "Our site team can come on a Saturday.")
         closed = make_need(org, title="Gardening tools")
@@ -598,6 +660,7 @@ def _(page, app):
 
 # Suppliers' contracts, offers and pledges -------------------------------------------------------------------
 
+
 def supplier_with_contracts(app: Flask) -> tuple[str, dict[str, int]]:
     """A supplier member with a contract that meets its tier (one offer) and one that does not (no offers)."""
     with app.app_context():
@@ -605,7 +668,9 @@ def supplier_with_contracts(app: Flask) -> tuple[str, dict[str, int]]:
         email = make_user(Role.SUPPLIER_MEMBER, org, full_name="Sam Okafor").email
         meets = make_contract(org, ref="BC-2026-0142", title="Highways maintenance", value=800_000)
         offer = make_offer(meets, title="Volunteer days", allocated=40, priorities=("good-jobs", "environment"))
-        make_offer(meets, title="Laptops for a youth club", quantity=None, support_types=("in-kind",), borough_wide=True)
+        make_offer(
+            meets, title="Laptops for a youth club", quantity=None, support_types=("in-kind",), borough_wide=True
+        )
         short = make_contract(org, ref="BC-2026-0077", title="Housing repairs", value=6_000_000)
         return email, {"meets": meets.id, "short": short.id, "offer": offer.id}
 
@@ -731,8 +796,12 @@ def _(page, app):
     email, ids = supplier_with_contracts(app)
     need_id = open_need(app)
     with app.app_context():
-        offer_service.pledge(db.session.get(Offer, ids["offer"]), db.session.get(Need, need_id),
-                             db.session.scalar(select(User).where(User.email == email)), Decimal(20))
+        offer_service.pledge(
+            db.session.get(Offer, ids["offer"]),
+            db.session.get(Need, need_id),
+            db.session.scalar(select(User).where(User.email == email)),
+            Decimal(20),
+        )
         db.session.commit()
     sign_in(page, email)
     page.goto("/my-pledges")
@@ -801,6 +870,7 @@ def _(page, app):
 
 
 # Responses to introductions, and remedial plans --------------------------------------------------------------
+
 
 def introduction_unanswered(app: Flask) -> tuple[dict[str, str], int, int]:
     """An introduction three weeks old that the group answered and the supplier did not."""
@@ -883,22 +953,38 @@ def contract_behind(app: Flask, with_plan: bool = True) -> tuple[dict[str, str],
         org = make_organisation("Northway Construction Ltd", kind=OrganisationKind.SUPPLIER)
         supplier = make_user(Role.SUPPLIER_MEMBER, org, full_name="Sam Okafor").email
         start = date.today() - _days(days=183)
-        contract = make_contract(org, ref="BC-2026-0500", title="Housing repairs", start_date=start,
-                                 end_date=start + _days(days=366))
+        contract = make_contract(
+            org, ref="BC-2026-0500", title="Housing repairs", start_date=start, end_date=start + _days(days=366)
+        )
         make_offer(contract, title="Volunteer days", quantity=100)
         officer_user = make_officer()
         ids = {"contract": contract.id}
         if with_plan:
-            plan = remedial.open_plan(contract, officer_user, "No volunteering delivered in six months.",
-                                      remedial.ActionDetails("Agree a volunteering calendar", "Sam Okafor",
-                                                             date.today() + _days(days=14)))
-            remedial.add_action(plan, officer_user, remedial.ActionDetails("Send the site rota", "Site manager",
-                                                                           date.today()))
+            plan = remedial.open_plan(
+                contract,
+                officer_user,
+                "No volunteering delivered in six months.",
+                remedial.ActionDetails("Agree a volunteering calendar", "Sam Okafor", date.today() + _days(days=14)),
+            )
+            remedial.add_action(
+                plan, officer_user, remedial.ActionDetails("Send the site rota", "Site manager", date.today())
+            )
             remedial.mark_done(plan.actions[-1], officer_user)
-            db.session.add(RemedialAction(plan=plan, description="Name a volunteering lead", owner="Sam Okafor",
-                                          due_on=date.today() - _days(days=3)))
-            remedial.escalate(plan, officer_user, EscalationLevel.HEAD_OF_SERVICE, "Priya Shah, Head of Housing",
-                              "No dates agreed after four weeks")
+            db.session.add(
+                RemedialAction(
+                    plan=plan,
+                    description="Name a volunteering lead",
+                    owner="Sam Okafor",
+                    due_on=date.today() - _days(days=3),
+                )
+            )
+            remedial.escalate(
+                plan,
+                officer_user,
+                EscalationLevel.HEAD_OF_SERVICE,
+                "Priya Shah, Head of Housing",
+                "No dates agreed after four weeks",
+            )
             ids["plan"] = plan.id
         db.session.commit()
         return {"supplier": supplier, "officer": officer_user.email}, ids
@@ -969,6 +1055,7 @@ def _(page, app):
 
 # Brokerage officers: needs, pledges, matches, imports and downloads --------------------------------------------
 
+
 def officers_work(app: Flask) -> tuple[str, dict[str, int]]:
     """An officer, a need waiting for approval, open needs with and without proposals, and a pledge waiting."""
     with app.app_context():
@@ -977,13 +1064,24 @@ def officers_work(app: Flask) -> tuple[str, dict[str, int]]:
         member_ = make_user(Role.GROUP_MEMBER, org, full_name="Grace Mensah")
         waiting = make_need(org, NeedStatus.DRAFT, title="A gazebo for the summer fair", support_types=("in-kind",))
         need_service.submit_need(waiting, member_)
-        matched = make_need(org, title="Help building raised beds", description="Volunteers to build raised beds.",
-                            priorities=("environment",), wards=("Harlesden and Kensal Green",), quantity=40,
-                            unit=Unit.HOURS)
+        matched = make_need(
+            org,
+            title="Help building raised beds",
+            description="Volunteers to build raised beds.",
+            priorities=("environment",),
+            wards=("Harlesden and Kensal Green",),
+            quantity=40,
+            unit=Unit.HOURS,
+        )
         make_need(org, title="A room for our Tuesday club", support_types=("space",), borough_wide=True)
         supplier = make_organisation("Northway Construction Ltd", kind=OrganisationKind.SUPPLIER)
-        offer = make_offer(supplier=supplier, title="Volunteer days", description="Our staff can build and garden.",
-                           priorities=("environment",), wards=("Harlesden and Kensal Green",))
+        offer = make_offer(
+            supplier=supplier,
+            title="Volunteer days",
+            description="Our staff can build and garden.",
+            priorities=("environment",),
+            wards=("Harlesden and Kensal Green",),
+        )
         offer_service.pledge(offer, matched, make_user(Role.SUPPLIER_MEMBER, supplier), Decimal(20))
         matching.refresh_all()
         db.session.commit()
@@ -1102,7 +1200,8 @@ def upload(page: Page, kind: str, csv: str, check_only: bool = False) -> None:
     page.goto("/officers/import")
     page.get_by_label(kind, exact=True).check()
     page.get_by_label("CSV file", exact=True).set_input_files(
-        {"name": "needs.csv", "mimeType": "text/csv", "buffer": csv.encode()})
+        {"name": "needs.csv", "mimeType": "text/csv", "buffer": csv.encode()}
+    )
     if check_only:
         page.get_by_label("Check only (dry run): show what would change, without saving anything").check()
     page.get_by_role("button", name="Import file").click()
@@ -1120,9 +1219,13 @@ def _(page, app):
 @case("officer-import-with-errors", "imports.upload", "Import needs or offers")
 def _(page, app):
     sign_in(page, officer(app))
-    upload(page, "Needs of VCSEs and community groups", NEEDS_CSV_HEADER
-           + "N-1,Roundwood Community Garden,Raised beds,Help building beds,not-a-priority,Kilburn,volunteering\n"
-           + "N-2,Roundwood Community Garden,,Help with the larder,good-jobs,Atlantis,volunteering\n")
+    upload(
+        page,
+        "Needs of VCSEs and community groups",
+        NEEDS_CSV_HEADER
+        + "N-1,Roundwood Community Garden,Raised beds,Help building beds,not-a-priority,Kilburn,volunteering\n"
+        + "N-2,Roundwood Community Garden,,Help with the larder,good-jobs,Atlantis,volunteering\n",
+    )
     expect(page.get_by_role("alert")).to_contain_text("nothing was imported")
     expect(page.get_by_role("table", name="Problems found in the file")).to_be_visible()
 
@@ -1130,9 +1233,13 @@ def _(page, app):
 @case("officer-import-checked", "imports.upload", "Import needs or offers")
 def _(page, app):
     sign_in(page, officer(app))
-    upload(page, "Needs of VCSEs and community groups", NEEDS_CSV_HEADER
-           + "N-1,Roundwood Community Garden,Raised beds,Help building beds,environment,Kilburn,volunteering\n",
-           check_only=True)
+    upload(
+        page,
+        "Needs of VCSEs and community groups",
+        NEEDS_CSV_HEADER
+        + "N-1,Roundwood Community Garden,Raised beds,Help building beds,environment,Kilburn,volunteering\n",
+        check_only=True,
+    )
     expect(page.get_by_role("alert").filter(has_text="Checked")).to_contain_text("1 to create")
 
 
@@ -1145,7 +1252,8 @@ def _(page, app):
 def upload_ward_weights(page: Page, csv: str) -> None:
     page.goto("/officers/ward-weights")
     page.get_by_label("Ward-level index (CSV)", exact=True).set_input_files(
-        {"name": "index.csv", "mimeType": "text/csv", "buffer": csv.encode()})
+        {"name": "index.csv", "mimeType": "text/csv", "buffer": csv.encode()}
+    )
     page.get_by_label("More need (for example a deprivation score)", exact=True).check()
     page.get_by_role("button", name="Upload ward weights").click()
 
@@ -1173,6 +1281,7 @@ def _(page, app):
 
 # The partner digest -------------------------------------------------------------------------------------
 
+
 def digest_partner(app: Flask, with_news: bool = True) -> tuple[int, str]:
     """A supplier's member; with_news adds a borough-wide need published in October 2026, so their digest has content."""
     from datetime import UTC, datetime
@@ -1183,11 +1292,24 @@ def digest_partner(app: Flask, with_news: bool = True) -> tuple[int, str]:
         org = make_organisation("Northway Construction Ltd", kind=OrganisationKind.SUPPLIER)
         user = make_user(Role.SUPPLIER_MEMBER, org, full_name="Sam Patel")
         if with_news:
-            make_need(title="Kitchen porters for a lunch club", borough_wide=True, quantity=30, unit=Unit.HOURS,
-                      published_at=datetime(2026, 10, 14, 10, tzinfo=UTC))
+            make_need(
+                title="Kitchen porters for a lunch club",
+                borough_wide=True,
+                quantity=30,
+                unit=Unit.HOURS,
+                published_at=datetime(2026, 10, 14, 10, tzinfo=UTC),
+            )
             refused = make_user(Role.GROUP_MEMBER, full_name="Pat Lee")
-            db.session.add(DigestDelivery(user_id=refused.id, period="2026-10", status=DigestStatus.FAILED,
-                                          email=refused.email, attempts=1, error="550 5.1.1 No such mailbox"))
+            db.session.add(
+                DigestDelivery(
+                    user_id=refused.id,
+                    period="2026-10",
+                    status=DigestStatus.FAILED,
+                    email=refused.email,
+                    attempts=1,
+                    error="550 5.1.1 No such mailbox",
+                )
+            )
             db.session.commit()
         return user.id, user.email
 
@@ -1217,8 +1339,13 @@ def _(page, app):
     page.get_by_role("button", name="Unsubscribe").click()
 
 
-simple("digest-unsubscribe-invalid", "digest.unsubscribe", "/digest/unsubscribe/not-a-real-token",
-       "This unsubscribe link is not valid", status=400)
+simple(
+    "digest-unsubscribe-invalid",
+    "digest.unsubscribe",
+    "/digest/unsubscribe/not-a-real-token",
+    "This unsubscribe link is not valid",
+    status=400,
+)
 
 
 @case("officer-digest", "digest.overview", "Partner digest")
@@ -1256,6 +1383,7 @@ def _(page, app):
 
 
 # Impact reporting ----------------------------------------------------------------------------------------
+
 
 def impact_borough(app: Flask) -> dict:
     from tests.helpers import impact_data
@@ -1317,8 +1445,12 @@ def _(page, app):
     sign_in(page, officer(app))
     page.goto("/officers/measures")
     page.get_by_label("CSV file of measures", exact=True).set_input_files(
-        {"name": "measures.csv", "mimeType": "text/csv",
-         "buffer": b"code,name,unit,priority,proxy_value\nA1,Hours,weeks,9,\nA2,Donations,pounds,5,10\n"})
+        {
+            "name": "measures.csv",
+            "mimeType": "text/csv",
+            "buffer": b"code,name,unit,priority,proxy_value\nA1,Hours,weeks,9,\nA2,Donations,pounds,5,10\n",
+        }
+    )
     page.get_by_role("button", name="Upload measures").click()
     expect(page.get_by_role("alert")).to_contain_text("nothing was saved")
 
@@ -1328,13 +1460,18 @@ def _(page, app):
     sign_in(page, officer(app))
     page.goto("/officers/measures")
     page.get_by_label("CSV file of measures", exact=True).set_input_files(
-        {"name": "measures.csv", "mimeType": "text/csv",
-         "buffer": b"code,name,unit,priority,proxy_value\nA1,Volunteer hours,hours,3,\nA2,Donations,pounds,5,1\n"})
+        {
+            "name": "measures.csv",
+            "mimeType": "text/csv",
+            "buffer": b"code,name,unit,priority,proxy_value\nA1,Volunteer hours,hours,3,\nA2,Donations,pounds,5,1\n",
+        }
+    )
     page.get_by_role("button", name="Upload measures").click()
     expect(page.get_by_role("main")).to_contain_text("A2")
 
 
 # The checks ----------------------------------------------------------------------------------------------
+
 
 def _open(name: str, app: Flask, page: Page) -> None:
     """Open the case's page and check it is the page the case means, answered with the status it expects."""
@@ -1379,8 +1516,18 @@ def assert_error_links_lead_to_fields(page: Page, name: str) -> None:
 
 # On a phone-sized screen the service navigation folds into a "Menu" button, and 320 CSS pixels is the width
 # WCAG 1.4.10 (reflow) asks pages to work at. A sample of page types, with the menu opened.
-NARROW_SCREEN = ["home", "register-with-errors", "account", "officer-review-reject-without-reason", "admin-new-user",
-                 "browse-needs", "browse-needs-filtered", "my-needs-new", "impact-dashboard", "impact-annual-report"]
+NARROW_SCREEN = [
+    "home",
+    "register-with-errors",
+    "account",
+    "officer-review-reject-without-reason",
+    "admin-new-user",
+    "browse-needs",
+    "browse-needs-filtered",
+    "my-needs-new",
+    "impact-dashboard",
+    "impact-annual-report",
+]
 
 
 @pytest.mark.parametrize("name", NARROW_SCREEN)
@@ -1400,7 +1547,10 @@ def test_every_page_has_a_case(app):
     """Every page a browser can GET has at least one accessibility case."""
     from tests.integration.test_page_structure import NOT_PAGES
 
-    pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods and rule.endpoint not in NOT_PAGES
-             and not rule.rule.startswith("/api/")}  # the API answers JSON
+    pages = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint not in NOT_PAGES and not rule.rule.startswith("/api/")
+    }  # the API answers JSON
     covered = {c.endpoint for c in CASES.values()}
     assert pages - covered == set(), "add an accessibility case for these pages"

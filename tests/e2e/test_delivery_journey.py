@@ -19,13 +19,22 @@ NEED = "Help building raised beds"
 
 def test_from_pledge_to_verified_delivery(app, page, page_problems):
     with app.app_context():
-        garden = make_organisation("Roundwood Community Garden", wards=("Harlesden and Kensal Green",),
-                                   contact_email="garden@example.org")
+        garden = make_organisation(
+            "Roundwood Community Garden", wards=("Harlesden and Kensal Green",), contact_email="garden@example.org"
+        )
         group_email = make_user(Role.GROUP_MEMBER, garden, full_name="Grace Mensah").email
-        make_need(garden, title=NEED, description="Volunteers to build six raised beds.", quantity=40, unit=Unit.HOURS,
-                  wards=("Harlesden and Kensal Green",), priorities=("environment",))
-        northway = make_organisation("Northway Construction Ltd", kind=OrganisationKind.SUPPLIER,
-                                     contact_email="sv@northway.example.org")
+        make_need(
+            garden,
+            title=NEED,
+            description="Volunteers to build six raised beds.",
+            quantity=40,
+            unit=Unit.HOURS,
+            wards=("Harlesden and Kensal Green",),
+            priorities=("environment",),
+        )
+        northway = make_organisation(
+            "Northway Construction Ltd", kind=OrganisationKind.SUPPLIER, contact_email="sv@northway.example.org"
+        )
         supplier_email = make_user(Role.SUPPLIER_MEMBER, northway, full_name="Sam Okafor").email
         contract = make_contract(northway, ref="BC-2026-0142", title="Highways maintenance")
         make_offer(contract, title="Volunteer days", quantity=200)

@@ -26,8 +26,14 @@ def test_an_officer_opens_and_escalates_a_remedial_plan_and_the_supplier_reads_i
         supplier = make_organisation("Brentside Builders Ltd", kind=OrganisationKind.SUPPLIER)
         supplier_email = make_user(Role.SUPPLIER_MEMBER, supplier).email
         start = date.today() - timedelta(days=183)  # half its time gone, nothing delivered: at risk
-        contract = make_contract(supplier, ref="BC-2026-0777", title="Housing repairs", start_date=start,
-                                 end_date=start + timedelta(days=366), manager_email="jo.manager@brent.example.org")
+        contract = make_contract(
+            supplier,
+            ref="BC-2026-0777",
+            title="Housing repairs",
+            start_date=start,
+            end_date=start + timedelta(days=366),
+            manager_email="jo.manager@brent.example.org",
+        )
         make_offer(contract, title="Staff volunteering", quantity=100)
         officer_email = make_officer().email
         contract_id = contract.id
@@ -81,8 +87,13 @@ def test_an_officer_opens_and_escalates_a_remedial_plan_and_the_supplier_reads_i
 def test_a_supplier_whose_group_went_quiet_asks_for_a_new_match(app, page, page_problems):
     with app.app_context():
         group = make_organisation("Kilburn Larder", contact_email="larder@example.org")
-        need = make_need(group, title="Volunteers for our larder", description="Volunteers to sort food", quantity=10,
-                         unit=Unit.HOURS)
+        need = make_need(
+            group,
+            title="Volunteers for our larder",
+            description="Volunteers to sort food",
+            quantity=10,
+            unit=Unit.HOURS,
+        )
         supplier = make_organisation("Brentside Builders Ltd", kind=OrganisationKind.SUPPLIER)
         supplier_email = make_user(Role.SUPPLIER_MEMBER, supplier).email
         offer = make_offer(supplier=supplier, title="Staff volunteering", quantity=40, borough_wide=True)

@@ -21,11 +21,19 @@ def test_a_supplier_pledges_to_a_need_and_the_officer_and_the_group_see_it(app, 
     with app.app_context():
         garden = make_organisation(GROUP, wards=("Harlesden and Kensal Green",))
         group_email = make_user(Role.GROUP_MEMBER, garden, full_name="Grace Mensah").email
-        need = make_need(garden, title=NEED, description="Volunteers to build six raised beds for older residents.",
-                         priorities=("environment",), wards=("Harlesden and Kensal Green",), quantity=40,
-                         unit=Unit.HOURS)
+        need = make_need(
+            garden,
+            title=NEED,
+            description="Volunteers to build six raised beds for older residents.",
+            priorities=("environment",),
+            wards=("Harlesden and Kensal Green",),
+            quantity=40,
+            unit=Unit.HOURS,
+        )
         make_need(garden, title="Seeds and compost", support_types=("in-kind",))
-        make_need(make_organisation("Kilburn Youth Choir"), title="A minibus for a choir trip", support_types=("in-kind",))
+        make_need(
+            make_organisation("Kilburn Youth Choir"), title="A minibus for a choir trip", support_types=("in-kind",)
+        )
         northway = make_organisation(SUPPLIER, kind=OrganisationKind.SUPPLIER)
         supplier_email = make_user(Role.SUPPLIER_MEMBER, northway, full_name="Sam Okafor").email
         contract = make_contract(northway, ref="BC-2026-0142", title="Highways maintenance")
@@ -53,15 +61,18 @@ def test_a_supplier_pledges_to_a_need_and_the_officer_and_the_group_see_it(app, 
     expect(offers.get_by_role("radio")).to_have_count(1)  # the used-up offer is not offered
     offers.get_by_label("Volunteer days (160 hours left to pledge)", exact=True).check()
     page.get_by_label("How much are you pledging?", exact=True).fill("25")
-    page.get_by_label("Message to the brokerage team (optional)", exact=True).fill("Our site team can come on Saturdays.")
+    page.get_by_label("Message to the brokerage team (optional)", exact=True).fill(
+        "Our site team can come on Saturdays."
+    )
     page.get_by_role("button", name="Pledge", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/my-pledges$"))
     expect(success_banner(page)).to_contain_text("Thank you. Your pledge has gone to the brokerage team")
     expect(heading(page)).to_have_text("Your pledges")
     row = page.get_by_role("table").get_by_role("row").filter(has_text=NEED)
-    expect(row.get_by_role("cell")).to_have_text([NEED, GROUP, "Volunteer days", "25 hours", "Waiting for an officer",
-                                                   re.compile(r"\d{1,2} \w+ \d{4}")])
+    expect(row.get_by_role("cell")).to_have_text(
+        [NEED, GROUP, "Volunteer days", "25 hours", "Waiting for an officer", re.compile(r"\d{1,2} \w+ \d{4}")]
+    )
     sign_out(page)
 
     # An officer sees it waiting in the brokerage queue.

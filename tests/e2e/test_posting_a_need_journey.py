@@ -16,8 +16,11 @@ pytestmark = pytest.mark.e2e
 
 NEED = "Volunteers for our Saturday food larder"
 GROUP = "Stonebridge Tenants Association"
-CONTACT = {"contact_name": "Femi Ade", "contact_email": "femi.ade@stonebridge.example.org",
-           "contact_phone": "020 8937 4455"}
+CONTACT = {
+    "contact_name": "Femi Ade",
+    "contact_email": "femi.ade@stonebridge.example.org",
+    "contact_phone": "020 8937 4455",
+}
 
 
 def test_a_group_posts_a_need_an_officer_publishes_it_and_the_public_sees_it(app, page, page_problems):
@@ -35,10 +38,12 @@ def test_a_group_posts_a_need_an_officer_publishes_it_and_the_public_sees_it(app
     expect(heading(page)).to_have_text("Post a need")
     page.get_by_label("Title", exact=True).fill(NEED)
     page.get_by_label("Describe what you need", exact=True).fill(
-        "Two or three people to help sort and hand out food.\n\nEvery Saturday, 10am to 1pm.")
+        "Two or three people to help sort and hand out food.\n\nEvery Saturday, 10am to 1pm."
+    )
     priorities = page.get_by_role("group", name="Which of Brent's priorities does it support?")
-    priorities.get_by_label("Reducing inequalities and strengthening community wellbeing, resilience, and participation",
-                            exact=True).check()
+    priorities.get_by_label(
+        "Reducing inequalities and strengthening community wellbeing, resilience, and participation", exact=True
+    ).check()
     priorities.get_by_label("Good jobs and fair work", exact=True).check()
     wards = page.get_by_role("group", name="Which wards is it for?")
     wards.get_by_label("Stonebridge", exact=True).check()

@@ -33,8 +33,13 @@ def test_a_group_registers_is_approved_by_an_officer_and_sees_it(app, page, page
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Register").click()
     expect(heading(page)).to_have_text("Register your organisation")
     fill_registration(
-        page, kind="VCSE or community group", name=ORGANISATION, wards=["Stonebridge", "Harlesden and Kensal Green"],
-        description="Residents working together.", full_name="Femi Ade", email=MEMBER_EMAIL,
+        page,
+        kind="VCSE or community group",
+        name=ORGANISATION,
+        wards=["Stonebridge", "Harlesden and Kensal Green"],
+        description="Residents working together.",
+        full_name="Femi Ade",
+        email=MEMBER_EMAIL,
         password=MEMBER_PASSWORD,
     )
     submit_registration(page)
@@ -81,8 +86,15 @@ def test_a_name_close_to_an_existing_organisation_is_questioned_before_registeri
         make_organisation("Brent Food Bank", wards=("Kilburn",))
 
     page.goto("/register")
-    fill_registration(page, kind="VCSE or community group", name="Brent Foodbank CIC", wards=["Kilburn"],
-                      full_name="Ola Bello", email="ola@example.org", password=MEMBER_PASSWORD)
+    fill_registration(
+        page,
+        kind="VCSE or community group",
+        name="Brent Foodbank CIC",
+        wards=["Kilburn"],
+        full_name="Ola Bello",
+        email="ola@example.org",
+        password=MEMBER_PASSWORD,
+    )
     submit_registration(page)
 
     warning = page.locator("#similar-organisations")

@@ -66,11 +66,11 @@ def make_user(
 ) -> User:
     number = next(_numbers)
     if organisation is None and role in (Role.GROUP_MEMBER, Role.SUPPLIER_MEMBER, Role.PARTNER_MEMBER):
-        kind = {Role.GROUP_MEMBER: OrganisationKind.VCSE, Role.SUPPLIER_MEMBER: OrganisationKind.SUPPLIER}.get(role, OrganisationKind.PARTNER)
+        kind = {Role.GROUP_MEMBER: OrganisationKind.VCSE, Role.SUPPLIER_MEMBER: OrganisationKind.SUPPLIER}.get(
+            role, OrganisationKind.PARTNER
+        )
         organisation = make_organisation(kind=kind)
-    user = User(
-        email=email or f"user{number}@example.org", full_name=full_name, role=role, organisation=organisation
-    )
+    user = User(email=email or f"user{number}@example.org", full_name=full_name, role=role, organisation=organisation)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()

@@ -7,10 +7,17 @@ from tests.helpers.builders import make_organisation, make_user
 from tests.helpers.web import sign_in
 
 PERSONAS = ("anonymous", "group", "supplier", "partner", "officer", "admin", "other_group", "other_supplier")
-ROLE_OF = {"anonymous": None, "group": Role.GROUP_MEMBER, "supplier": Role.SUPPLIER_MEMBER,
-           "partner": Role.PARTNER_MEMBER, "officer": Role.OFFICER, "admin": Role.ADMIN,
-           # Members of other approved organisations: the right role, but none of the objects in url_values are theirs.
-           "other_group": Role.GROUP_MEMBER, "other_supplier": Role.SUPPLIER_MEMBER}
+ROLE_OF = {
+    "anonymous": None,
+    "group": Role.GROUP_MEMBER,
+    "supplier": Role.SUPPLIER_MEMBER,
+    "partner": Role.PARTNER_MEMBER,
+    "officer": Role.OFFICER,
+    "admin": Role.ADMIN,
+    # Members of other approved organisations: the right role, but none of the objects in url_values are theirs.
+    "other_group": Role.GROUP_MEMBER,
+    "other_supplier": Role.SUPPLIER_MEMBER,
+}
 # The organisation whose objects fill url_values, for each member persona.
 OWNER_OF_OBJECTS = {"group", "supplier"}
 
@@ -36,15 +43,36 @@ def _need_contract_and_offer(group_org, supplier_org):
 
     priority = db.session.scalar(db.select(Priority).where(Priority.slug == "vcse-capacity"))
     skills = db.session.scalar(db.select(SupportType).where(SupportType.slug == "skills"))
-    need = Need(organisation=group_org, title="Trustees with finance skills", description="Two new trustees.",
-                status=NeedStatus.OPEN, needed_by=date.today() + timedelta(days=60), priorities=[priority],
-                wards=[ward("Roundwood")], support_types=[skills])
-    contract = Contract(supplier=supplier_org, ref="BC-TEST-1", title="Housing repairs", value=Decimal("2500000"),
-                        start_date=date.today(), end_date=date.today() + timedelta(days=365),
-                        manager_email="manager@brent.example.org")
-    offer = Offer(contract=contract, title="Board mentoring", description="Finance staff as trustees.",
-                  quantity=Decimal(40), unit=Unit.HOURS, allocated=Decimal(0), borough_wide=True,
-                  priorities=[priority], support_types=[skills])
+    need = Need(
+        organisation=group_org,
+        title="Trustees with finance skills",
+        description="Two new trustees.",
+        status=NeedStatus.OPEN,
+        needed_by=date.today() + timedelta(days=60),
+        priorities=[priority],
+        wards=[ward("Roundwood")],
+        support_types=[skills],
+    )
+    contract = Contract(
+        supplier=supplier_org,
+        ref="BC-TEST-1",
+        title="Housing repairs",
+        value=Decimal("2500000"),
+        start_date=date.today(),
+        end_date=date.today() + timedelta(days=365),
+        manager_email="manager@brent.example.org",
+    )
+    offer = Offer(
+        contract=contract,
+        title="Board mentoring",
+        description="Finance staff as trustees.",
+        quantity=Decimal(40),
+        unit=Unit.HOURS,
+        allocated=Decimal(0),
+        borough_wide=True,
+        priorities=[priority],
+        support_types=[skills],
+    )
     db.session.add_all([need, contract, offer])
     db.session.commit()
     return need, contract, offer
@@ -88,8 +116,9 @@ def _remedial_plan(contract):
     from matchmaker.models import RemedialAction, RemedialPlan
 
     plan = RemedialPlan(contract=contract, problem="Volunteering is behind.", state_when_opened="Behind")
-    action = RemedialAction(plan=plan, description="Agree dates", owner="Site manager",
-                            due_on=date.today() + timedelta(days=14))
+    action = RemedialAction(
+        plan=plan, description="Agree dates", owner="Site manager", due_on=date.today() + timedelta(days=14)
+    )
     db.session.add_all([plan, action])
     db.session.commit()
     return plan, action
@@ -111,8 +140,9 @@ def build_world(app) -> World:
             "officer": make_user(Role.OFFICER),
             "admin": make_user(Role.ADMIN),
             "other_group": make_user(Role.GROUP_MEMBER, make_organisation("Tokyngton Tenants Association")),
-            "other_supplier": make_user(Role.SUPPLIER_MEMBER,
-                                        make_organisation("Alperton Facilities plc", kind=OrganisationKind.SUPPLIER)),
+            "other_supplier": make_user(
+                Role.SUPPLIER_MEMBER, make_organisation("Alperton Facilities plc", kind=OrganisationKind.SUPPLIER)
+            ),
         }
         bystander = make_user(Role.GROUP_MEMBER, group_org, full_name="Someone Else")
         need, contract, offer = _need_contract_and_offer(group_org, supplier_org)
@@ -124,11 +154,23 @@ def build_world(app) -> World:
             api_headers[persona] = {"Authorization": f"Bearer {api_tokens.create_token(user, 'Scan', None)[1]}"}
         spare, _ = api_tokens.create_token(users["admin"], "Spare", None)  # to be revoked by the scans
         db.session.commit()
-        url_values = {"org_id": pending.id, "token": "not-a-real-token", "need_id": need.id,
-                      "contract_id": contract.id, "offer_id": offer.id, "kind": "pledge", "item_id": pledge.id,
-                      "match_id": match.id, "delivery_id": delivery.id, "token_id": spare.id,
-                      "proposal_id": proposal.id, "partner_id": users["supplier"].id,
-                      "user_id": bystander.id, "plan_id": plan.id, "action_id": action.id}
+        url_values = {
+            "org_id": pending.id,
+            "token": "not-a-real-token",
+            "need_id": need.id,
+            "contract_id": contract.id,
+            "offer_id": offer.id,
+            "kind": "pledge",
+            "item_id": pledge.id,
+            "match_id": match.id,
+            "delivery_id": delivery.id,
+            "token_id": spare.id,
+            "proposal_id": proposal.id,
+            "partner_id": users["supplier"].id,
+            "user_id": bystander.id,
+            "plan_id": plan.id,
+            "action_id": action.id,
+        }
         emails = {persona: user.email for persona, user in users.items()}
     clients = {"anonymous": app.test_client()}
     for number, (persona, email) in enumerate(emails.items(), start=1):

@@ -87,8 +87,12 @@ def test_every_route_refuses_the_wrong_people(app):
 def test_members_cannot_reach_officer_or_admin_pages(app, persona):
     world = build_world(app)
     client = world.clients[persona]
-    for url in ("/officers/organisations", f"/officers/organisations/{world.url_values['org_id']}", "/admin/users",
-                "/admin/users/new"):
+    for url in (
+        "/officers/organisations",
+        f"/officers/organisations/{world.url_values['org_id']}",
+        "/admin/users",
+        "/admin/users/new",
+    ):
         assert client.get(url).status_code == 403, url
 
 
@@ -142,9 +146,18 @@ def test_members_of_another_organisation_get_not_found_for_every_object_that_is_
                 # The owner can open it, so a 404 for the stranger is about ownership, not a bad URL.
                 assert world.clients[owner].get(url).status_code == 200, f"{url} as {owner}"
             else:
-                response = client.post(url, data={"csrf_token": _token(client, stranger), "quantity": "1",
-                                                  "delivered_on": ["1", "1", "2026"], "title": "Taken over",
-                                                  "description": "x", "received_quantity": "1", "note": "x"})
+                response = client.post(
+                    url,
+                    data={
+                        "csrf_token": _token(client, stranger),
+                        "quantity": "1",
+                        "delivered_on": ["1", "1", "2026"],
+                        "title": "Taken over",
+                        "description": "x",
+                        "received_quantity": "1",
+                        "note": "x",
+                    },
+                )
             assert response.status_code in (403, 404), f"{method} {url} as {stranger}: {response.status_code}"
             checked += 1
     assert checked >= 15
@@ -168,15 +181,32 @@ def test_a_group_cannot_edit_another_groups_need(app):
     edit = f"/my-needs/{world.url_values['need_id']}/edit"
     assert world.clients["other_group"].get(edit).status_code == 404
     client = world.clients["other_group"]
-    response = client.post(edit, data={"csrf_token": _token(client, "other_group"), "title": "Taken over",
-                                       "description": "Ours now", "save_draft": "Save as draft"})
+    response = client.post(
+        edit,
+        data={
+            "csrf_token": _token(client, "other_group"),
+            "title": "Taken over",
+            "description": "Ours now",
+            "save_draft": "Save as draft",
+        },
+    )
     assert response.status_code == 404
     with app.app_context():
         assert db.session.get(Need, world.url_values["need_id"]).title == "Trustees with finance skills"
     # The owner can (so the request above was well formed enough to matter).
-    owner = post_form(world.clients["group"], edit, {"title": "Trustees wanted", "description": "Two new trustees.",
-                                                     "priorities": "vcse-capacity", "support_types": "skills",
-                                                     "wards": "E05013515", "needed_by-day": "1",
-                                                     "needed_by-month": "1", "needed_by-year": "2030",
-                                                     "save_draft": "Save as draft"})
+    owner = post_form(
+        world.clients["group"],
+        edit,
+        {
+            "title": "Trustees wanted",
+            "description": "Two new trustees.",
+            "priorities": "vcse-capacity",
+            "support_types": "skills",
+            "wards": "E05013515",
+            "needed_by-day": "1",
+            "needed_by-month": "1",
+            "needed_by-year": "2030",
+            "save_draft": "Save as draft",
+        },
+    )
     assert owner.status_code in (200, 302)

@@ -29,7 +29,9 @@ def test_the_details_form_is_filled_in_with_what_we_have(app, client):
 
 def test_changing_name_and_email(app, client):
     me = _signed_in_member(app, client)
-    response = post_form(client, "/account/details", {"full_name": "  Ada Okafor ", "email": " Ada.Okafor@Example.ORG "})
+    response = post_form(
+        client, "/account/details", {"full_name": "  Ada Okafor ", "email": " Ada.Okafor@Example.ORG "}
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/account"
     page = text_of(client.get("/account"))
     assert "Your details have been saved." in page
@@ -69,7 +71,9 @@ def test_details_must_be_given_and_well_formed(app, client):
     _signed_in_member(app, client)
     response = post_form(client, "/account/details", {"full_name": "", "email": "not an email"})
     assert error_messages(response) == [
-        "Enter your full name", "Enter an email address in the correct format, like name@example.com"]
+        "Enter your full name",
+        "Enter an email address in the correct format, like name@example.com",
+    ]
     assert 'value="not an email"' in response.get_data(as_text=True)
 
 
@@ -77,8 +81,11 @@ def test_details_must_be_given_and_well_formed(app, client):
 
 
 def _change_password(client, current, new, confirm=None):
-    return post_form(client, "/account/password",
-                     {"current_password": current, "password": new, "confirm_password": new if confirm is None else confirm})
+    return post_form(
+        client,
+        "/account/password",
+        {"current_password": current, "password": new, "confirm_password": new if confirm is None else confirm},
+    )
 
 
 def test_changing_password(app, client):
@@ -134,9 +141,16 @@ def test_password_fields_are_never_echoed_back(app, client):
 
 def _profile(**changes) -> dict:
     data = {
-        "kind": "vcse", "name": "Harlesden Community Kitchen", "charity_number": "1123456", "company_number": "",
-        "wards": ["E05013510"], "description": "Hot meals on Fridays.", "website": "https://kitchen.example.org",
-        "contact_name": "Dee Contact", "contact_email": "Kitchen@Example.org", "contact_phone": "020 8937 1234",
+        "kind": "vcse",
+        "name": "Harlesden Community Kitchen",
+        "charity_number": "1123456",
+        "company_number": "",
+        "wards": ["E05013510"],
+        "description": "Hot meals on Fridays.",
+        "website": "https://kitchen.example.org",
+        "contact_name": "Dee Contact",
+        "contact_email": "Kitchen@Example.org",
+        "contact_phone": "020 8937 1234",
         "address": "1 High Street, NW10",
     }
     return {**data, **changes}
@@ -165,7 +179,10 @@ def test_a_member_edits_their_organisations_profile(app, client):
         org = db.session.get(Organisation, me["org_id"])
         assert sorted(w.name for w in org.wards) == ["Harlesden and Kensal Green", "Stonebridge"]
         assert (org.contact_name, org.contact_email, org.contact_phone) == (
-            "Dee Contact", "kitchen@example.org", "020 8937 1234")
+            "Dee Contact",
+            "kitchen@example.org",
+            "020 8937 1234",
+        )
         assert (org.kind, org.status) == (OrganisationKind.VCSE, OrganisationStatus.APPROVED)
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.updated"))
         assert (event.subject_id, event.actor_id) == (me["org_id"], me["user_id"])
@@ -193,8 +210,11 @@ def test_validation_errors_keep_what_was_typed_and_save_nothing(app, client):
     me = _signed_in_member(app, client)
     with app.app_context():
         before = db.session.get(Organisation, me["org_id"]).contact_email
-    response = post_form(client, "/organisation/edit", _profile(
-        name="Renamed Kitchen", contact_email="kitchen at example", contact_phone="ring me", wards=[]))
+    response = post_form(
+        client,
+        "/organisation/edit",
+        _profile(name="Renamed Kitchen", contact_email="kitchen at example", contact_phone="ring me", wards=[]),
+    )
     assert response.status_code == 200
     assert set(error_messages(response)) == {
         "Enter a contact email address in the correct format, like name@example.com",

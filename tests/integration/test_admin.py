@@ -107,7 +107,9 @@ def test_a_duplicate_email_is_refused(app, client, admin):
 def test_the_form_explains_what_is_missing(client, admin):
     response = post_form(client, "/admin/users/new", {"full_name": "", "email": "nadia", "role": "officer"})
     assert error_messages(response) == [
-        "Enter their full name", "Enter an email address in the correct format, like name@example.com"]
+        "Enter their full name",
+        "Enter an email address in the correct format, like name@example.com",
+    ]
 
 
 def test_the_users_list_shows_everyone(app, client, admin):

@@ -9,9 +9,16 @@ from matchmaker.models import AuditEvent, Need, NeedStatus, Organisation, Organi
 from tests.helpers.api import bearer
 from tests.helpers.builders import make_need, make_officer, make_organisation, make_user
 
-NEW_NEED = {"title": "Volunteers for our Saturday larder", "description": "Four people to sort and hand out food.",
-            "priorities": ["reducing-inequalities"], "wards": ["E05013499"], "support_types": ["volunteering"],
-            "quantity": 16, "unit": "hours", "needed_by": (date.today() + timedelta(days=30)).isoformat()}
+NEW_NEED = {
+    "title": "Volunteers for our Saturday larder",
+    "description": "Four people to sort and hand out food.",
+    "priorities": ["reducing-inequalities"],
+    "wards": ["E05013499"],
+    "support_types": ["volunteering"],
+    "quantity": 16,
+    "unit": "hours",
+    "needed_by": (date.today() + timedelta(days=30)).isoformat(),
+}
 
 
 def _group(app, **org):
@@ -25,8 +32,11 @@ def test_needs_are_listed_a_page_at_a_time_with_the_browse_filters(app, client):
     org_id, headers = _group(app)
     with app.app_context():
         for n in range(23):
-            make_need(title=f"Help with cooking {n}", needed_by=date.today() + timedelta(days=n + 1),
-                      priorities=("good-jobs",) if n % 2 else ("environment",))
+            make_need(
+                title=f"Help with cooking {n}",
+                needed_by=date.today() + timedelta(days=n + 1),
+                priorities=("good-jobs",) if n % 2 else ("environment",),
+            )
         make_need(status=NeedStatus.DRAFT, title="A draft nobody else sees")
         make_need(title="Gardening tools for the allotment", priorities=("environment",))
     first = client.get("/api/v1/needs?per_page=10", headers=headers).get_json()
@@ -67,8 +77,9 @@ def test_a_group_posts_a_need_through_the_same_rules_as_the_form(app, client):
     with app.app_context():
         need = db.session.get(Need, body["id"])
         assert need.organisation_id == org_id
-        actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.subject_id == need.id,
-                                                                     AuditEvent.subject_type == "need")).all()
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.subject_id == need.id, AuditEvent.subject_type == "need")
+        ).all()
         assert actions == ["need.created", "need.status"]
     draft = client.post("/api/v1/needs", json=NEW_NEED, headers=headers).get_json()
     assert draft["status"] == "draft"

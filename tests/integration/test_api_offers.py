@@ -9,9 +9,15 @@ from matchmaker.models import Contract, Offer, OfferStatus, OrganisationKind, Pr
 from tests.helpers.api import bearer
 from tests.helpers.builders import make_contract, make_need, make_offer, make_officer, make_organisation, make_user
 
-NEW_OFFER = {"title": "Mock interviews", "description": "Our HR team runs practice interviews.",
-             "priorities": ["good-jobs"], "borough_wide": True, "support_types": ["skills"],
-             "quantity": 30, "unit": "hours"}
+NEW_OFFER = {
+    "title": "Mock interviews",
+    "description": "Our HR team runs practice interviews.",
+    "priorities": ["good-jobs"],
+    "borough_wide": True,
+    "support_types": ["skills"],
+    "quantity": 30,
+    "unit": "hours",
+}
 
 
 def _supplier(app):
@@ -44,8 +50,12 @@ def test_offers_are_listed_without_another_suppliers_contract_or_contacts(app, c
 def test_a_supplier_posts_an_offer_under_its_own_contract(app, client):
     org_id, contract_id, headers = _supplier(app)
     with app.app_context():
-        make_need(title="Practice interviews for young people", priorities=("good-jobs",), support_types=("skills",),
-                  borough_wide=True)
+        make_need(
+            title="Practice interviews for young people",
+            priorities=("good-jobs",),
+            support_types=("skills",),
+            borough_wide=True,
+        )
     response = client.post("/api/v1/offers", json={**NEW_OFFER, "contract_id": contract_id}, headers=headers)
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -64,8 +74,10 @@ def test_a_supplier_cannot_post_under_another_suppliers_contract(app, client):
         assert response.get_json()["errors"] == {"contract_id": ["Choose one of your organisation's contracts"]}
     with app.app_context():
         group = bearer(make_user(Role.GROUP_MEMBER))
-    assert client.post("/api/v1/offers", json={**NEW_OFFER, "contract_id": their_contract},
-                       headers=group).status_code == 403
+    assert (
+        client.post("/api/v1/offers", json={**NEW_OFFER, "contract_id": their_contract}, headers=group).status_code
+        == 403
+    )
     with app.app_context():
         assert db.session.scalar(select(Offer)) is None
 
@@ -73,20 +85,25 @@ def test_a_supplier_cannot_post_under_another_suppliers_contract(app, client):
 def test_a_supplier_changes_its_own_offer_within_the_services_rules(app, client):
     _, contract_id, headers = _supplier(app)
     with app.app_context():
-        offer_id = make_offer(contract=db.session.get(Contract, contract_id), quantity=40,
-                              allocated=25).id
-    changed = client.patch(f"/api/v1/offers/{offer_id}", json={"quantity": 50, "title": "Board mentoring"},
-                           headers=headers)
+        offer_id = make_offer(contract=db.session.get(Contract, contract_id), quantity=40, allocated=25).id
+    changed = client.patch(
+        f"/api/v1/offers/{offer_id}", json={"quantity": 50, "title": "Board mentoring"}, headers=headers
+    )
     assert changed.status_code == 200
     assert (changed.get_json()["title"], changed.get_json()["remaining"]) == ("Board mentoring", 25.0)
     too_little = client.patch(f"/api/v1/offers/{offer_id}", json={"quantity": 20}, headers=headers)
     assert too_little.status_code == 422
     assert too_little.get_json()["errors"] == {
-        "quantity": ["Committed quantity cannot be less than the 25 hours already allocated"]}
-    backwards = client.patch(f"/api/v1/offers/{offer_id}",
-                             json={"available_from": "2027-05-01", "available_until": "2027-04-01"}, headers=headers)
+        "quantity": ["Committed quantity cannot be less than the 25 hours already allocated"]
+    }
+    backwards = client.patch(
+        f"/api/v1/offers/{offer_id}",
+        json={"available_from": "2027-05-01", "available_until": "2027-04-01"},
+        headers=headers,
+    )
     assert backwards.get_json()["errors"] == {
-        "available_until": ["The end of the period must be the same as or after its start"]}
+        "available_until": ["The end of the period must be the same as or after its start"]
+    }
     with app.app_context():
         assert db.session.get(Offer, offer_id).quantity == Decimal(50)
 

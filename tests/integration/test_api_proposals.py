@@ -24,8 +24,12 @@ def _proposals(app, quantity=10):
         offer = make_offer(supplier=supplier, quantity=quantity)
         first = make_need(organisation=group, title="Homework club helpers", quantity=8, unit=Unit.HOURS)
         second = make_need(title="Reading buddies", quantity=5, unit=Unit.HOURS)
-        proposals = [Proposal(need=need, offer=offer, rank=1, score=score, components={"text": score},
-                              reason="Same ward and type") for need, score in ((first, 0.9), (second, 0.7))]
+        proposals = [
+            Proposal(
+                need=need, offer=offer, rank=1, score=score, components={"text": score}, reason="Same ward and type"
+            )
+            for need, score in ((first, 0.9), (second, 0.7))
+        ]
         db.session.add_all(proposals)
         db.session.commit()
         return [p.id for p in proposals], offer.id, bearer(make_officer())
@@ -49,8 +53,9 @@ def test_members_cannot_read_or_decide_proposals(app, client):
         group, supplier = bearer(make_user(Role.GROUP_MEMBER)), bearer(make_user(Role.SUPPLIER_MEMBER))
     for headers in (group, supplier):
         assert client.get("/api/v1/proposals", headers=headers).status_code == 403
-        assert client.post(f"/api/v1/proposals/{first}/approve", json={"quantity": 1},
-                           headers=headers).status_code == 403
+        assert (
+            client.post(f"/api/v1/proposals/{first}/approve", json={"quantity": 1}, headers=headers).status_code == 403
+        )
     assert client.get("/api/v1/proposals").status_code == 401
 
 
@@ -81,8 +86,7 @@ def test_approving_more_than_is_left_is_a_conflict(app, client):
     no_amount = client.post(f"/api/v1/proposals/{second}/approve", json={}, headers=headers)
     assert no_amount.status_code == 422
     assert no_amount.get_json()["errors"] == {"quantity": ["Enter how much of the offer to allocate, in hours"]}
-    assert client.post(f"/api/v1/proposals/{second}/approve", json={"quantity": -1},
-                       headers=headers).status_code == 422
+    assert client.post(f"/api/v1/proposals/{second}/approve", json={"quantity": -1}, headers=headers).status_code == 422
 
 
 def test_an_officer_rejects_a_proposal_with_a_reason(app, client):
@@ -156,14 +160,18 @@ def test_report_figures_for_last_year_are_empty(app, client):
     client.post(f"/api/v1/proposals/{first}/approve", json={"quantity": 8}, headers=headers)
     year = date.today().year - 1
     figures = _summary(client, headers, date(year, 1, 1), date(year, 12, 31))
-    assert figures["period"] == {"start": f"{year}-01-01", "end": f"{year}-12-31",
-                                 "label": f"1 January {year} to 31 December {year}"}
+    assert figures["period"] == {
+        "start": f"{year}-01-01",
+        "end": f"{year}-12-31",
+        "label": f"1 January {year} to 31 December {year}",
+    }
     # Open needs without a match are counted as they are today, whatever the period.
     assert figures["needs"] == {"posted": 0, "matched": 0, "met": 0, "open_without_a_match": 1}
     assert all(block["count"] == 0 and block["by_unit"] == {} for block in figures["offers"].values())
     assert figures["median_days_to_first_match"] is None
-    assert {(row["needs_posted"], row["matches_approved"], row["value_pounds"])
-            for row in figures["by_priority"]} == {(0, 0, 0)}
+    assert {(row["needs_posted"], row["matches_approved"], row["value_pounds"]) for row in figures["by_priority"]} == {
+        (0, 0, 0)
+    }
 
 
 def test_report_figures_need_a_sensible_period_and_an_officer(app, client):
@@ -175,8 +183,10 @@ def test_report_figures_need_a_sensible_period_and_an_officer(app, client):
     assert set(missing.get_json()["errors"]) == {"start", "end"}
     far = client.get("/api/v1/reports/summary?start=1999-12-31&end=9999-12-31", headers=headers)
     assert far.status_code == 422
-    assert far.get_json()["errors"] == {"start": ["Enter a date from 2000 to 2100"],
-                                        "end": ["Enter a date from 2000 to 2100"]}
+    assert far.get_json()["errors"] == {
+        "start": ["Enter a date from 2000 to 2100"],
+        "end": ["Enter a date from 2000 to 2100"],
+    }
     with app.app_context():
         group = bearer(make_user(Role.GROUP_MEMBER))
     assert client.get("/api/v1/reports/summary?start=2026-01-01&end=2026-02-01", headers=group).status_code == 403

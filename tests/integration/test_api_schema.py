@@ -21,8 +21,13 @@ from matchmaker.web.access import rule_for
 from tests.helpers.personas import ROLE_OF, build_world
 
 MAX_EXAMPLES = 25
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 
 
 def _persona_for(app, method: str, path: str) -> str:
@@ -50,8 +55,14 @@ def test_the_api_keeps_to_its_openapi_document(app):
                 strategy = operation.as_strategy(mode, path_parameters=ids, headers=world.api_headers[persona])
 
                 @given(case=strategy)
-                @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-                          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+                @settings(
+                    max_examples=MAX_EXAMPLES,
+                    deadline=None,
+                    derandomize=True,
+                    database=None,
+                    phases=[Phase.explicit, Phase.generate],
+                    suppress_health_check=list(HealthCheck),
+                )
                 def check(case):
                     case.call_and_validate(checks=CHECKS)
 
@@ -67,11 +78,21 @@ def test_the_api_keeps_to_its_openapi_document(app):
 def test_the_document_describes_every_api_route(app, client):
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
-    documented = {(method.upper(), "/api/v1" + path.removeprefix("/api/v1")) for path, item in document["paths"].items()
-                  for method in item if method in ("get", "post", "patch", "put", "delete")}
-    routes = {(method, rule.rule.replace("<int(max=2147483647):", "{").replace(">", "}"))
-              for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    documented = {
+        (method.upper(), "/api/v1" + path.removeprefix("/api/v1"))
+        for path, item in document["paths"].items()
+        for method in item
+        if method in ("get", "post", "patch", "put", "delete")
+    }
+    routes = {
+        (method, rule.rule.replace("<int(max=2147483647):", "{").replace(">", "}"))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     assert routes == documented
     assert document["components"]["securitySchemes"]["token"] == {
-        "type": "http", "scheme": "bearer", "description": "A personal API token"}
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A personal API token",
+    }

@@ -64,8 +64,9 @@ def test_a_revoked_token_no_longer_works(app, client):
     assert client.get("/api/v1/offers", headers=headers).status_code == 200
     with app.app_context():
         token_id = db.session.scalar(select(ApiToken.id))
-    response = post_form(client, f"/account/api-tokens/{token_id}/revoke", {}, form_url="/account/api-tokens",
-                         follow_redirects=True)
+    response = post_form(
+        client, f"/account/api-tokens/{token_id}/revoke", {}, form_url="/account/api-tokens", follow_redirects=True
+    )
     assert "The token ‘Old laptop’ has been revoked" in text_of(response)
     assert "You have no API tokens" in text_of(response)
     refused = client.get("/api/v1/offers", headers=headers)
@@ -114,7 +115,8 @@ def test_the_token_form_explains_its_mistakes(app, client):
     assert error_messages(_create(client, name="")) == ["Enter a name for the token"]
     assert error_messages(_create(client, expires_on=date.today())) == ["The expiry date must be in the future"]
     assert error_messages(_create(client, expires_on=date.today() + timedelta(days=400))) == [
-        "The expiry date must be within a year"]
+        "The expiry date must be within a year"
+    ]
     with app.app_context():
         assert db.session.scalar(select(ApiToken)) is None
 
@@ -138,14 +140,21 @@ def test_only_a_bearer_token_gets_in_never_the_session_cookie(app, client):
         email = user.email
     sign_in(client, email)
     assert client.get("/officers/queue").status_code == 200  # the cookie works for pages...
-    for headers in ({}, {"Authorization": "Basic b2ZmaWNlcjpwYXNzd29yZA=="}, {"Authorization": "Bearer mm_not-a-token"},
-                    {"Authorization": "Bearer"}):
+    for headers in (
+        {},
+        {"Authorization": "Basic b2ZmaWNlcjpwYXNzd29yZA=="},
+        {"Authorization": "Bearer mm_not-a-token"},
+        {"Authorization": "Bearer"},
+    ):
         response = client.get("/api/v1/proposals", headers=headers)  # ...but not for the API
         assert response.status_code == 401, headers
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
         assert response.get_json() == {
-            "type": "about:blank", "title": "Unauthorized", "status": 401,
-            "detail": "Send a personal API token in the Authorization header: Authorization: Bearer <token>"}
+            "type": "about:blank",
+            "title": "Unauthorized",
+            "status": 401,
+            "detail": "Send a personal API token in the Authorization header: Authorization: Bearer <token>",
+        }
     # No CSRF token is needed (or accepted as a credential): a cookie-only POST is refused for want of a token.
     assert client.post("/api/v1/needs", json={"title": "x"}).status_code == 401
 
@@ -182,8 +191,13 @@ def test_each_token_has_its_own_rate_limit(app, client):
 def test_the_api_never_answers_with_an_html_page(app, client):
     with app.app_context():
         headers = bearer(make_user(Role.GROUP_MEMBER))
-    for method, url in (("get", "/api/v1/no-such-thing"), ("delete", "/api/v1/needs"), ("get", "/api/v1/needs/0"),
-                        ("get", "/api/v1/needs/99999999999"), ("get", "/api/v1/needs?page=x")):
+    for method, url in (
+        ("get", "/api/v1/no-such-thing"),
+        ("delete", "/api/v1/needs"),
+        ("get", "/api/v1/needs/0"),
+        ("get", "/api/v1/needs/99999999999"),
+        ("get", "/api/v1/needs?page=x"),
+    ):
         response = getattr(client, method)(url, headers=headers)
         assert response.mimetype == "application/problem+json", url
         assert response.status_code in (404, 405, 422), url

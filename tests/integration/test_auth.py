@@ -151,16 +151,26 @@ def test_a_protected_page_sends_you_to_sign_in_and_back_again(app, client):
     assert client.get("/account/details").status_code == 200
 
 
-@pytest.mark.parametrize("evil", [
-    "https://evil.example", "//evil.example", "/\\evil.example", "\\\\evil.example", "javascript:alert(1)",
-    "http:/evil.example", " //evil.example", "/\t/evil.example",
-])
+@pytest.mark.parametrize(
+    "evil",
+    [
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "http:/evil.example",
+        " //evil.example",
+        "/\t/evil.example",
+    ],
+)
 def test_next_never_leaves_the_site(app, client, evil):
     with app.app_context():
         email = make_officer().email
     token = csrf_token(client, "/sign-in")
-    response = client.post("/sign-in", query_string={"next": evil},
-                           data={"email": email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/sign-in", query_string={"next": evil}, data={"email": email, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/officers/organisations"
 
@@ -169,8 +179,11 @@ def test_a_local_next_with_a_query_string_is_kept(app, client):
     with app.app_context():
         email = make_officer().email
     token = csrf_token(client, "/sign-in")
-    response = client.post("/sign-in", query_string={"next": "/officers/organisations?status=approved"},
-                           data={"email": email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/sign-in",
+        query_string={"next": "/officers/organisations?status=approved"},
+        data={"email": email, "password": PASSWORD, "csrf_token": token},
+    )
     assert response.headers["Location"] == "/officers/organisations?status=approved"
 
 
@@ -280,8 +293,12 @@ def test_a_tampered_or_made_up_reset_link_is_refused(app, client):
         assert response.status_code == 400
         assert "This link has expired or has already been used" in text_of(response)
     # Posting a new password to a bad link changes nothing either.
-    response = post_form(client, f"/reset-password/{tampered}",
-                         {"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}, form_url="/sign-in")
+    response = post_form(
+        client,
+        f"/reset-password/{tampered}",
+        {"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
+        form_url="/sign-in",
+    )
     assert response.status_code == 400
     assert _sign_in_as(client, email, PASSWORD).status_code == 302
 
@@ -304,8 +321,9 @@ def test_the_reset_link_points_at_the_configured_site_not_the_host_the_request_n
     _, email = _member(app)
     page = client.get("/forgot-password", base_url="http://evil.example")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    response = client.post("/forgot-password", base_url="http://evil.example",
-                           data={"email": email, "csrf_token": token})
+    response = client.post(
+        "/forgot-password", base_url="http://evil.example", data={"email": email, "csrf_token": token}
+    )
     assert response.status_code == 200
     [message] = mailbox(app)
     link = _reset_link(message)
@@ -319,16 +337,21 @@ def test_an_old_reset_link_dies_when_the_password_changes_another_way(app, clien
     post_form(client, "/forgot-password", {"email": email})
     path = urlsplit(_reset_link(mailbox(app)[0])).path
     _sign_in_as(client, email)
-    changed = post_form(client, "/account/password", {
-        "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    changed = post_form(
+        client,
+        "/account/password",
+        {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
+    )
     assert changed.status_code == 302
     assert client.get(path).status_code == 400
 
 
 def test_forgot_password_is_rate_limited_too(app, client):
     token = csrf_token(client, "/forgot-password")
-    statuses = [client.post("/forgot-password", data={"email": f"p{n}@example.org", "csrf_token": token}).status_code
-                for n in range(6)]
+    statuses = [
+        client.post("/forgot-password", data={"email": f"p{n}@example.org", "csrf_token": token}).status_code
+        for n in range(6)
+    ]
     assert statuses == [200] * 5 + [429]
 
 
@@ -343,8 +366,11 @@ def test_changing_password_signs_out_other_sessions_but_not_this_one(app):
     sign_in(browser_a, email)
     assert _signed_in(browser_a) and _signed_in(browser_b)
 
-    response = post_form(browser_a, "/account/password", {
-        "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    response = post_form(
+        browser_a,
+        "/account/password",
+        {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/account"
     page = browser_a.get("/account")
     assert page.status_code == 200

@@ -27,8 +27,9 @@ def _pair(app, quantity=40):
     with app.app_context():
         group = make_organisation("Kilburn Larder", contact_email="larder@example.org", contact_phone="020 7000 0001")
         make_user(Role.GROUP_MEMBER, group, email="grace@example.org")
-        supplier = make_organisation("Brentside Builders Ltd", kind=OrganisationKind.SUPPLIER,
-                                     contact_email="sv@brentside.example.org")
+        supplier = make_organisation(
+            "Brentside Builders Ltd", kind=OrganisationKind.SUPPLIER, contact_email="sv@brentside.example.org"
+        )
         make_user(Role.SUPPLIER_MEMBER, supplier, email="lucy@example.org")
         need = make_need(organisation=group, title="Volunteers for our larder", quantity=10, unit=Unit.HOURS)
         offer = make_offer(supplier=supplier, title="Staff volunteering", quantity=quantity, borough_wide=True)
@@ -52,8 +53,13 @@ def test_approving_a_pledge_allocates_it_and_introduces_both_sides(app, client):
     page = text_of(client.get(f"/officers/queue/pledge/{pledge_id}"))
     assert "Pledge from Brentside Builders Ltd" in page and "40 hours of 40 hours" in page
 
-    response = post_form(client, f"/officers/queue/pledge/{pledge_id}/approve", {"quantity": "8"},
-                         form_url=f"/officers/queue/pledge/{pledge_id}", follow_redirects=True)
+    response = post_form(
+        client,
+        f"/officers/queue/pledge/{pledge_id}/approve",
+        {"quantity": "8"},
+        form_url=f"/officers/queue/pledge/{pledge_id}",
+        follow_redirects=True,
+    )
     page = text_of(response)
     assert "Approved. Kilburn Larder and Brentside Builders Ltd have been introduced by email." in page
     assert "Introduced" in page and "Approved → introduced" in page
@@ -73,8 +79,12 @@ def test_an_approval_bigger_than_what_is_left_is_refused_and_changes_nothing(app
     need_id, offer_id, officer = _pair(app, quantity=5)
     pledge_id = _pledge(app, need_id, offer_id, amount=5)
     sign_in(client, officer)
-    response = post_form(client, f"/officers/queue/pledge/{pledge_id}/approve", {"quantity": "6"},
-                         form_url=f"/officers/queue/pledge/{pledge_id}")
+    response = post_form(
+        client,
+        f"/officers/queue/pledge/{pledge_id}/approve",
+        {"quantity": "6"},
+        form_url=f"/officers/queue/pledge/{pledge_id}",
+    )
     assert error_messages(response) == ["Only 5 hours left of this offer: approve that much or less"]
     with app.app_context():
         assert db.session.get(Offer, offer_id).allocated == 0
@@ -88,11 +98,20 @@ def test_a_rejected_proposal_is_not_proposed_again_unless_something_changes(app,
     with app.app_context():
         proposal_id = db.session.scalar(select(Proposal.id).where(Proposal.need_id == need_id))
     sign_in(client, officer)
-    missing = post_form(client, f"/officers/queue/proposal/{proposal_id}/reject", {"reason": "other"},
-                        form_url=f"/officers/queue/proposal/{proposal_id}")
+    missing = post_form(
+        client,
+        f"/officers/queue/proposal/{proposal_id}/reject",
+        {"reason": "other"},
+        form_url=f"/officers/queue/proposal/{proposal_id}",
+    )
     assert error_messages(missing) == ["Enter the reason"]
-    response = post_form(client, f"/officers/queue/proposal/{proposal_id}/reject", {"reason": "wrong_ward"},
-                         form_url=f"/officers/queue/proposal/{proposal_id}", follow_redirects=True)
+    response = post_form(
+        client,
+        f"/officers/queue/proposal/{proposal_id}/reject",
+        {"reason": "wrong_ward"},
+        form_url=f"/officers/queue/proposal/{proposal_id}",
+        follow_redirects=True,
+    )
     assert "It will not be proposed again unless one of them changes." in text_of(response)
     runner.invoke(args=["propose"])
     with app.app_context():
@@ -121,12 +140,18 @@ def test_a_decided_pledge_cannot_be_decided_again(app, client):
     need_id, offer_id, officer = _pair(app)
     pledge_id = _pledge(app, need_id, offer_id)
     sign_in(client, officer)
-    post_form(client, f"/officers/queue/pledge/{pledge_id}/approve", {"quantity": "8"},
-              form_url=f"/officers/queue/pledge/{pledge_id}")
+    post_form(
+        client,
+        f"/officers/queue/pledge/{pledge_id}/approve",
+        {"quantity": "8"},
+        form_url=f"/officers/queue/pledge/{pledge_id}",
+    )
     assert client.get(f"/officers/queue/pledge/{pledge_id}").status_code == 404
     with app.app_context():
-        assert db.session.scalar(select(db.func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.subject_type == "match")) == 2  # approved, then introduced
+        assert (
+            db.session.scalar(select(db.func.count()).select_from(AuditEvent).where(AuditEvent.subject_type == "match"))
+            == 2
+        )  # approved, then introduced
 
 
 def test_clear_cases_can_be_approved_together_and_unclear_ones_are_left(app, client, runner):
@@ -138,9 +163,13 @@ def test_clear_cases_can_be_approved_together_and_unclear_ones_are_left(app, cli
     with app.app_context():
         unclear = db.session.scalar(select(Proposal.id).where(Proposal.need_id == unclear_need))
     sign_in(client, officer)
-    response = post_form(client, "/officers/queue/approve",
-                         {"selected": [f"pledge:{pledge_id}", f"proposal:{unclear}", "nonsense", "proposal:99999"]},
-                         form_url="/officers/queue", follow_redirects=True)
+    response = post_form(
+        client,
+        "/officers/queue/approve",
+        {"selected": [f"pledge:{pledge_id}", f"proposal:{unclear}", "nonsense", "proposal:99999"]},
+        form_url="/officers/queue",
+        follow_redirects=True,
+    )
     page = text_of(response)
     assert "1 approved and introduced." in page
     assert "Not approved: Staff volunteering for Volunteers, amount not given: choose the amount on its page" in page

@@ -41,15 +41,30 @@ def test_only_open_and_partly_met_needs_are_listed(app, client):
 def test_a_result_shows_what_the_need_is(app, client):
     with app.app_context():
         org = make_organisation("Kilburn Youth Choir")
-        need = make_need(org, title="Music teachers", priorities=("good-jobs", "vcse-capacity"),
-                         wards=("Kilburn", "Queens Park"), support_types=("skills", "volunteering"),
-                         quantity=40, unit=Unit.HOURS, needed_by=date(2030, 3, 5))
+        need = make_need(
+            org,
+            title="Music teachers",
+            priorities=("good-jobs", "vcse-capacity"),
+            wards=("Kilburn", "Queens Park"),
+            support_types=("skills", "volunteering"),
+            quantity=40,
+            unit=Unit.HOURS,
+            needed_by=date(2030, 3, 5),
+        )
         need_id = need.id
     response = client.get("/needs")
     page = text_of(response)
     assert f'href="/needs/{need_id}">Music teachers</a>' in response.get_data(as_text=True)
-    for shown in ("1 need", "Kilburn Youth Choir", "Good jobs", "VCSE capacity", "Kilburn, Queens Park",
-                  "Volunteering, Skills and expertise", "40 hours", "5 March 2030"):
+    for shown in (
+        "1 need",
+        "Kilburn Youth Choir",
+        "Good jobs",
+        "VCSE capacity",
+        "Kilburn, Queens Park",
+        "Volunteering, Skills and expertise",
+        "40 hours",
+        "5 March 2030",
+    ):
         assert shown in page, shown
 
 
@@ -64,27 +79,35 @@ def tagged(app):
     """Four needs, A to D, tagged differently."""
     with app.app_context():
         make_need(title="A", priorities=("good-jobs",), wards=("Kilburn",), support_types=("volunteering",))
-        make_need(title="B", priorities=("environment",), wards=("Harlesden and Kensal Green",),
-                  support_types=("in-kind",))
+        make_need(
+            title="B", priorities=("environment",), wards=("Harlesden and Kensal Green",), support_types=("in-kind",)
+        )
         make_need(title="C", priorities=("good-jobs", "environment"), borough_wide=True, support_types=("skills",))
-        make_need(title="D", priorities=("vcse-capacity",), wards=("Kilburn", "Roundwood"),
-                  support_types=("volunteering", "space"))
+        make_need(
+            title="D",
+            priorities=("vcse-capacity",),
+            wards=("Kilburn", "Roundwood"),
+            support_types=("volunteering", "space"),
+        )
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("", "ABCD"),
-    ("priority=good-jobs", "AC"),
-    ("priority=environment", "BC"),
-    ("priority=good-jobs&priority=vcse-capacity", "ACD"),  # any of the chosen priorities
-    ("type=volunteering", "AD"),
-    ("type=in-kind&type=space", "BD"),
-    (f"ward={KILBURN}", "ACD"),  # C is borough-wide
-    (f"ward={HARLESDEN}", "BC"),
-    (f"ward={ROUNDWOOD}&ward={HARLESDEN}", "BCD"),
-    (f"priority=good-jobs&ward={KILBURN}", "AC"),  # every filter must be met
-    (f"priority=good-jobs&ward={KILBURN}&type=volunteering", "A"),
-    ("priority=inclusive-economy", ""),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("", "ABCD"),
+        ("priority=good-jobs", "AC"),
+        ("priority=environment", "BC"),
+        ("priority=good-jobs&priority=vcse-capacity", "ACD"),  # any of the chosen priorities
+        ("type=volunteering", "AD"),
+        ("type=in-kind&type=space", "BD"),
+        (f"ward={KILBURN}", "ACD"),  # C is borough-wide
+        (f"ward={HARLESDEN}", "BC"),
+        (f"ward={ROUNDWOOD}&ward={HARLESDEN}", "BCD"),
+        (f"priority=good-jobs&ward={KILBURN}", "AC"),  # every filter must be met
+        (f"priority=good-jobs&ward={KILBURN}&type=volunteering", "A"),
+        ("priority=inclusive-economy", ""),
+    ],
+)
 def test_filters(client, tagged, query, expected):
     response = client.get(f"/needs?{query}")
     assert response.status_code == 200
@@ -113,11 +136,25 @@ def test_the_form_shows_the_filters_in_use(client, tagged):
     assert "Apply filters" in html and 'href="/needs">Clear filters</a>' in html
 
 
-@pytest.mark.parametrize("query", [
-    "priority=no-such-priority", "ward=E99999999", "ward=Kilburn", "type=", "priority=good-jobs&priority=nope",
-    "page=abc", "page=0", "page=-3", "page=1.5", "page=%C2%B2", "page=99999999999999999999", "q=" + "x" * 5000,
-    "q=%00", "q=%F0%9F%8C%B3",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "priority=no-such-priority",
+        "ward=E99999999",
+        "ward=Kilburn",
+        "type=",
+        "priority=good-jobs&priority=nope",
+        "page=abc",
+        "page=0",
+        "page=-3",
+        "page=1.5",
+        "page=%C2%B2",
+        "page=99999999999999999999",
+        "q=" + "x" * 5000,
+        "q=%00",
+        "q=%F0%9F%8C%B3",
+    ],
+)
 def test_odd_values_never_break_the_page(client, tagged, query):
     response = client.get(f"/needs?{query}")
     assert response.status_code == 200, query
@@ -184,11 +221,14 @@ def test_a_long_run_of_pages_is_shortened_with_ellipses(app, client):
     assert 'aria-current="page"' in html
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("Englsh lesons", "English lessons for adults"),
-    ("wheelchiar ramp", "Wheelchair ramp for the community hall"),
-    ("laptop", "Laptops for the homework club"),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("Englsh lesons", "English lessons for adults"),
+        ("wheelchiar ramp", "Wheelchair ramp for the community hall"),
+        ("laptop", "Laptops for the homework club"),
+    ],
+)
 def test_search_tolerates_typos(app, client, query, expected):
     with app.app_context():
         make_need(title="English lessons for adults", description="Conversation practice.")
@@ -227,8 +267,11 @@ def test_search_sees_needs_posted_edited_closed_or_deleted_since_the_last_search
         closed = make_need(title="English homework help").id
         deleted = make_need(title="English books for the library").id
     assert sorted(titles(client.get("/needs?q=english"))) == [
-        "English books for the library", "English conversation club", "English homework help",
-        "English lessons for adults"]
+        "English books for the library",
+        "English conversation club",
+        "English homework help",
+        "English lessons for adults",
+    ]
 
     with app.app_context():
         db.session.get(Need, renamed).title = "Football coaching"
@@ -236,8 +279,10 @@ def test_search_sees_needs_posted_edited_closed_or_deleted_since_the_last_search
         db.session.delete(db.session.get(Need, deleted))
         make_need(title="English tutors for refugee families")
         db.session.commit()
-    assert sorted(titles(client.get("/needs?q=englsh"))) == ["English lessons for adults",
-                                                             "English tutors for refugee families"]
+    assert sorted(titles(client.get("/needs?q=englsh"))) == [
+        "English lessons for adults",
+        "English tutors for refugee families",
+    ]
     assert titles(client.get("/needs?q=footbal")) == ["Football coaching"]
 
     with app.app_context():
@@ -248,8 +293,12 @@ def test_search_sees_needs_posted_edited_closed_or_deleted_since_the_last_search
 
 # A need's page ------------------------------------------------------------------------------------------------
 
-SECRETS = {"contact_name": "Priya Hiddenname", "contact_email": "priya.private@larder.example.org",
-           "contact_phone": "020 7946 0999", "address": "12 Secret Street, London NW10 1AA"}
+SECRETS = {
+    "contact_name": "Priya Hiddenname",
+    "contact_email": "priya.private@larder.example.org",
+    "contact_phone": "020 7946 0999",
+    "address": "12 Secret Street, London NW10 1AA",
+}
 
 
 def _secrets_absent(response) -> None:
@@ -278,18 +327,37 @@ def test_no_contact_details_on_the_list_or_the_need_page(app, client):
 def test_the_need_page_shows_the_need_in_full(app, client):
     with app.app_context():
         org = make_organisation("Harlesden Tenants Association", wards=("Harlesden and Kensal Green", "Stonebridge"))
-        need = make_need(org, title="Laptops for homework club", description="Ten laptops.\n\nWindows or Chromebooks.",
-                         priorities=("reducing-inequalities",), wards=("Stonebridge",), support_types=("in-kind",),
-                         quantity=10, unit=Unit.ITEMS, needed_by=date(2031, 1, 9), recurring=True)
+        need = make_need(
+            org,
+            title="Laptops for homework club",
+            description="Ten laptops.\n\nWindows or Chromebooks.",
+            priorities=("reducing-inequalities",),
+            wards=("Stonebridge",),
+            support_types=("in-kind",),
+            quantity=10,
+            unit=Unit.ITEMS,
+            needed_by=date(2031, 1, 9),
+            recurring=True,
+        )
         need_id = need.id
     response = client.get(f"/needs/{need_id}")
     assert response.status_code == 200
     page = text_of(response)
-    for shown in ("Laptops for homework club", "Ten laptops.", "Windows or Chromebooks.",
-                  "Harlesden Tenants Association", "Harlesden and Kensal Green, Stonebridge",
-                  "Reducing inequalities and strengthening community wellbeing, resilience, and participation",
-                  "Where Stonebridge", "Equipment and goods", "10 items", "9 January 2031", "Regular need Yes",
-                  "Status Open", "Posted"):
+    for shown in (
+        "Laptops for homework club",
+        "Ten laptops.",
+        "Windows or Chromebooks.",
+        "Harlesden Tenants Association",
+        "Harlesden and Kensal Green, Stonebridge",
+        "Reducing inequalities and strengthening community wellbeing, resilience, and participation",
+        "Where Stonebridge",
+        "Equipment and goods",
+        "10 items",
+        "9 January 2031",
+        "Regular need Yes",
+        "Status Open",
+        "Posted",
+    ):
         assert shown in page, shown
     assert "<title>Laptops for homework club –" in response.get_data(as_text=True)
 
@@ -372,8 +440,9 @@ def test_officers_can_download_the_filtered_results(app):
         html = client.get(f"/needs?priority=good-jobs&ward={KILBURN}&q=paint").get_data(as_text=True)
         href = unescape(re.search(r'href="([^"]+)">Download these results as CSV</a>', html).group(1))
         with other.test_request_context():
-            expected = url_for("imports.export", kind="needs", fmt="csv", priority=["good-jobs"], ward=[KILBURN],
-                               q="paint")
+            expected = url_for(
+                "imports.export", kind="needs", fmt="csv", priority=["good-jobs"], ward=[KILBURN], q="paint"
+            )
         assert href == expected
         for reader in (signed_in_client(other, group), other.test_client()):
             assert "Download these results" not in reader.get("/needs").get_data(as_text=True)

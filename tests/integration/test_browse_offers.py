@@ -18,7 +18,9 @@ KILBURN, ROUNDWOOD = "E05013503", "E05013509"
 
 def titles(response) -> list[str]:
     html = response.get_data(as_text=True)
-    found = re.findall(r'<h2 class="govuk-heading-m[^"]*"><a class="govuk-link" href="/offers/\d+">(.*?)</a></h2>', html)
+    found = re.findall(
+        r'<h2 class="govuk-heading-m[^"]*"><a class="govuk-link" href="/offers/\d+">(.*?)</a></h2>', html
+    )
     return [unescape(title) for title in found]
 
 
@@ -42,24 +44,53 @@ def test_a_group_sees_active_offers_with_what_is_left(app, group_client):
     with app.app_context():
         supplier = make_organisation("Northway Construction Ltd", kind=OrganisationKind.SUPPLIER)
         contract = make_contract(supplier, ref="BC-SECRET-77", title="Highways maintenance", value=4_321_987)
-        offer_id = make_offer(contract, title="Volunteer days", quantity=200, unit=Unit.HOURS, allocated=80,
-                              priorities=("vcse-capacity",), wards=("Kilburn", "Roundwood"),
-                              support_types=("volunteering",), available_until=date(2031, 6, 30)).id
+        offer_id = make_offer(
+            contract,
+            title="Volunteer days",
+            quantity=200,
+            unit=Unit.HOURS,
+            allocated=80,
+            priorities=("vcse-capacity",),
+            wards=("Kilburn", "Roundwood"),
+            support_types=("volunteering",),
+            available_until=date(2031, 6, 30),
+        ).id
         make_offer(contract, title="Withdrawn days", status=OfferStatus.WITHDRAWN)
-        make_offer(contract, title="Donation", quantity=500, unit=Unit.POUNDS, allocated=200,
-                   support_types=("donation",), borough_wide=True)
+        make_offer(
+            contract,
+            title="Donation",
+            quantity=500,
+            unit=Unit.POUNDS,
+            allocated=200,
+            support_types=("donation",),
+            borough_wide=True,
+        )
     response = group_client.get("/offers")
     assert response.status_code == 200
     assert sorted(titles(response)) == ["Donation", "Volunteer days"]
     page = text_of(response)
-    for shown in ("2 offers", "Northway Construction Ltd", "VCSE capacity", "Kilburn, Roundwood", "Volunteering",
-                  "120 of 200 hours left", "£300 of £500 left", "Borough-wide", "30 June 2031"):
+    for shown in (
+        "2 offers",
+        "Northway Construction Ltd",
+        "VCSE capacity",
+        "Kilburn, Roundwood",
+        "Volunteering",
+        "120 of 200 hours left",
+        "£300 of £500 left",
+        "Borough-wide",
+        "30 June 2031",
+    ):
         assert shown in page, shown
 
     detail = group_client.get(f"/offers/{offer_id}")
     assert detail.status_code == 200
-    for shown in ("Volunteer days", "Northway Construction Ltd", "120 of 200 hours left", "30 June 2031",
-                  "Building community and voluntary sector capacity"):
+    for shown in (
+        "Volunteer days",
+        "Northway Construction Ltd",
+        "120 of 200 hours left",
+        "30 June 2031",
+        "Building community and voluntary sector capacity",
+    ):
         assert shown in text_of(detail), shown
     for private in ("BC-SECRET-77", "Highways maintenance", "4,321,987", "4321987", "contracts@brent.example.org"):
         for html in (response.get_data(as_text=True), detail.get_data(as_text=True)):
@@ -74,9 +105,14 @@ def test_an_offer_with_no_set_amount_says_so(app, group_client):
 
 def test_supplier_contact_details_are_not_shown(app, group_client):
     with app.app_context():
-        supplier = make_organisation("Acme Facilities", kind=OrganisationKind.SUPPLIER, contact_name="Sam Secretname",
-                                     contact_email="sam@acme.example.org", contact_phone="020 7946 0111",
-                                     address="1 Hidden Road, NW2")
+        supplier = make_organisation(
+            "Acme Facilities",
+            kind=OrganisationKind.SUPPLIER,
+            contact_name="Sam Secretname",
+            contact_email="sam@acme.example.org",
+            contact_phone="020 7946 0111",
+            address="1 Hidden Road, NW2",
+        )
         offer_id = make_offer(supplier=supplier).id
     for url in ("/offers", f"/offers/{offer_id}"):
         html = group_client.get(url).get_data(as_text=True)
@@ -90,18 +126,20 @@ def tagged(app):
     with app.app_context():
         make_offer(title="A", priorities=("good-jobs",), wards=("Kilburn",), support_types=("employment",))
         make_offer(title="B", priorities=("environment",), wards=("Roundwood",), support_types=("in-kind",))
-        make_offer(title="C", priorities=("environment", "vcse-capacity"), borough_wide=True,
-                   support_types=("skills",))
+        make_offer(title="C", priorities=("environment", "vcse-capacity"), borough_wide=True, support_types=("skills",))
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("", "ABC"),
-    ("priority=environment", "BC"),
-    ("type=employment&type=skills", "AC"),
-    (f"ward={KILBURN}", "AC"),
-    (f"ward={ROUNDWOOD}&priority=environment&type=in-kind", "B"),
-    ("priority=nonsense&ward=nowhere&page=abc", "ABC"),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("", "ABC"),
+        ("priority=environment", "BC"),
+        ("type=employment&type=skills", "AC"),
+        (f"ward={KILBURN}", "AC"),
+        (f"ward={ROUNDWOOD}&priority=environment&type=in-kind", "B"),
+        ("priority=nonsense&ward=nowhere&page=abc", "ABC"),
+    ],
+)
 def test_filters(group_client, tagged, query, expected):
     response = group_client.get(f"/offers?{query}")
     assert response.status_code == 200

@@ -47,15 +47,23 @@ def query_counts(app, clients: dict, urls: list[str]) -> dict[tuple[str, str], i
 def test_browsing_needs_runs_the_same_few_queries_with_60_or_10000_needs(app):
     with app.app_context():
         organisations = bulk_organisations(20)
-        need_id = make_need(title="English lessons for adults", priorities=("good-jobs",), wards=("Kilburn",),
-                            support_types=("volunteering",)).id
+        need_id = make_need(
+            title="English lessons for adults",
+            priorities=("good-jobs",),
+            wards=("Kilburn",),
+            support_types=("volunteering",),
+        ).id
         bulk_needs(59, organisations, seed=1)
         supplier = member(Role.SUPPLIER_MEMBER)
     clients = {"anonymous": app.test_client(), "supplier": signed_in_client(app, supplier)}
-    urls = ["/needs", "/needs?page=2", "/needs?q=englsh+lesons",
-            f"/needs?priority=good-jobs&ward={KILBURN}&type=volunteering&q=english",
-            f"/needs?priority=good-jobs&priority=environment&ward={KILBURN}&type=volunteering&page=2",
-            f"/needs/{need_id}"]
+    urls = [
+        "/needs",
+        "/needs?page=2",
+        "/needs?q=englsh+lesons",
+        f"/needs?priority=good-jobs&ward={KILBURN}&type=volunteering&q=english",
+        f"/needs?priority=good-jobs&priority=environment&ward={KILBURN}&type=volunteering&page=2",
+        f"/needs/{need_id}",
+    ]
 
     small = query_counts(app, clients, urls)
     assert max(small.values()) <= MOST_QUERIES, small
@@ -69,11 +77,27 @@ def test_browsing_needs_runs_the_same_few_queries_with_60_or_10000_needs(app):
 def test_browsing_offers_runs_a_few_queries(app):
     with app.app_context():
         contract = make_contract()
-        offer_ids = [make_offer(contract, title=f"Offer {n}", priorities=("good-jobs", "environment"),
-                                wards=("Kilburn", "Roundwood"), support_types=("skills", "space")).id
-                     for n in range(25)]
+        offer_ids = [
+            make_offer(
+                contract,
+                title=f"Offer {n}",
+                priorities=("good-jobs", "environment"),
+                wards=("Kilburn", "Roundwood"),
+                support_types=("skills", "space"),
+            ).id
+            for n in range(25)
+        ]
         group = member(Role.GROUP_MEMBER)
     client = signed_in_client(app, group)
-    counts = query_counts(app, {"group": client}, ["/offers", "/offers?q=offr", "/offers?page=2",
-                                                   f"/offers?ward={KILBURN}&type=skills", f"/offers/{offer_ids[0]}"])
+    counts = query_counts(
+        app,
+        {"group": client},
+        [
+            "/offers",
+            "/offers?q=offr",
+            "/offers?page=2",
+            f"/offers?ward={KILBURN}&type=skills",
+            f"/offers/{offer_ids[0]}",
+        ],
+    )
     assert max(counts.values()) <= MOST_QUERIES, counts

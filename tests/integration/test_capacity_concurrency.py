@@ -21,8 +21,9 @@ APPROVALS = 50
 
 def test_fifty_simultaneous_approvals_allocate_exactly_the_ten_units_there_are(app):
     # Its own app on the same database, with a connection for every request: 50 really at once.
-    busy = create_app({**app.config, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": APPROVALS + 5, "max_overflow": 0,
-                                                                  "pool_timeout": 60}})
+    busy = create_app(
+        {**app.config, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": APPROVALS + 5, "max_overflow": 0, "pool_timeout": 60}}
+    )
     with app.app_context():
         offer_id = make_offer(title="Volunteer hours", quantity=10, borough_wide=True).id
         need_ids = [make_need(title=f"Need {i}").id for i in range(APPROVALS)]
@@ -66,5 +67,7 @@ def test_fifty_simultaneous_approvals_allocate_exactly_the_ten_units_there_are(a
         matches = db.session.scalars(select(Match).where(Match.offer_id == offer_id)).all()
         assert len(matches) == 10 and all(m.status is MatchStatus.APPROVED and m.quantity == 1 for m in matches)
         # Nothing half-written: one audit record for each approval that happened, none for the refused.
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.action == "match.status")) == 10
+        assert (
+            db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "match.status"))
+            == 10
+        )

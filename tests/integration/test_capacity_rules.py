@@ -8,8 +8,13 @@ from tests.conftest import mailbox
 from tests.helpers.builders import make_need, make_offer, make_officer, make_organisation, make_user
 from tests.helpers.web import error_messages, post_form, sign_in, text_of
 
-OFFER_FORM = {"title": "Mentoring", "description": "Staff mentors.", "priorities": ["good-jobs"],
-              "wards": ["E05013503"], "support_types": ["volunteering"]}
+OFFER_FORM = {
+    "title": "Mentoring",
+    "description": "Staff mentors.",
+    "priorities": ["good-jobs"],
+    "wards": ["E05013503"],
+    "support_types": ["volunteering"],
+}
 
 
 def _supplier_with_offer(app, allocated: int = 0) -> tuple[str, int]:
@@ -26,7 +31,8 @@ def test_an_offer_with_allocations_keeps_its_amount_and_unit(app, client):
     for change in ({"quantity": "", "unit": ""}, {"quantity": "40", "unit": "pounds"}):
         response = post_form(client, f"/my-offers/{offer_id}/edit", {**OFFER_FORM, **change})
         assert "Keep the committed quantity in hours: some of this offer is already allocated" in error_messages(
-            response), change
+            response
+        ), change
     with app.app_context():
         offer = db.session.get(Offer, offer_id)
         assert (offer.quantity, offer.unit, offer.allocated) == (Decimal(40), Unit.HOURS, Decimal(10))
@@ -35,8 +41,12 @@ def test_an_offer_with_allocations_keeps_its_amount_and_unit(app, client):
 def test_an_offer_with_nothing_allocated_can_change_its_unit(app, client):
     email, offer_id = _supplier_with_offer(app)
     sign_in(client, email)
-    assert post_form(client, f"/my-offers/{offer_id}/edit", {**OFFER_FORM, "quantity": "500", "unit": "pounds"}
-                     ).status_code == 302
+    assert (
+        post_form(
+            client, f"/my-offers/{offer_id}/edit", {**OFFER_FORM, "quantity": "500", "unit": "pounds"}
+        ).status_code
+        == 302
+    )
     with app.app_context():
         assert db.session.get(Offer, offer_id).unit is Unit.POUNDS
 
@@ -52,7 +62,8 @@ def test_pledges_waiting_for_an_officer_count_against_what_is_left(app, client):
     refused = post_form(client, f"/needs/{second}/pledge", {"offer": str(offer_id), "quantity": "11"})
     assert error_messages(refused) == [
         "Amount must be 10 hours or less: that is what is left of this offer after the pledges waiting for the "
-        "brokerage team"]
+        "brokerage team"
+    ]
     assert post_form(client, f"/needs/{second}/pledge", {"offer": str(offer_id), "quantity": "10"}).status_code == 302
     with app.app_context():
         assert db.session.query(Pledge).filter_by(status=PledgeStatus.PENDING).count() == 2

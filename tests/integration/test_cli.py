@@ -82,8 +82,10 @@ def test_seed_demo_creates_the_demo_borough_once(app, runner, client):
     assert result.exit_code == 0, result.output
     needs, offers = len(demo["needs"]), sum(len(c["offers"]) for c in demo["contracts"])
     matches = len(demo["matches"])
-    assert (f"Demo data loaded: {organisations} organisations, {accounts} accounts, {needs} needs, {offers} offers "
-            f"and {matches} delivered match{'' if matches == 1 else 'es'} created, ") in result.output
+    assert (
+        f"Demo data loaded: {organisations} organisations, {accounts} accounts, {needs} needs, {offers} offers "
+        f"and {matches} delivered match{'' if matches == 1 else 'es'} created, "
+    ) in result.output
     with app.app_context():
         proposed = _count(Proposal)
     # The engine has run, so an officer signing in to the demo finds matches to decide on.
@@ -91,8 +93,9 @@ def test_seed_demo_creates_the_demo_borough_once(app, runner, client):
     assert f"Every demo account's password is '{DEMO_PASSWORD}'" in result.output
     with app.app_context():
         assert (_count(Organisation), _count(User)) == (organisations, accounts)
-        pending = db.session.scalar(select(func.count()).select_from(Organisation)
-                                    .where(Organisation.status == OrganisationStatus.PENDING))
+        pending = db.session.scalar(
+            select(func.count()).select_from(Organisation).where(Organisation.status == OrganisationStatus.PENDING)
+        )
         assert pending == sum(1 for o in demo["organisations"] if o["status"] == "pending")
         # Decided organisations were decided by an officer.
         for org in db.session.scalars(select(Organisation).where(Organisation.status != OrganisationStatus.PENDING)):
@@ -139,8 +142,10 @@ def test_seed_leaves_what_already_exists_alone(app, runner):
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.get(Organisation, existing_id).contact_email == "ours@example.org"
-        assert db.session.scalar(select(func.count()).select_from(Organisation)
-                                 .where(Organisation.name == first["name"])) == 1
+        assert (
+            db.session.scalar(select(func.count()).select_from(Organisation).where(Organisation.name == first["name"]))
+            == 1
+        )
 
 
 def test_seed_needs_to_be_told_what_to_seed(app, runner):
@@ -171,7 +176,11 @@ def test_create_admin_with_the_password_from_the_environment(app, runner, client
     with app.app_context():
         user = db.session.scalar(select(User))
         assert (user.email, user.full_name, user.role, user.active) == (
-            "chief@brent.example.org", "Chris Chief", Role.ADMIN, True)
+            "chief@brent.example.org",
+            "Chris Chief",
+            Role.ADMIN,
+            True,
+        )
         assert ADMIN_PASSWORD not in user.password_hash
         assert db.session.scalar(select(AuditEvent.action)) == "user.created"
     response = sign_in(client, "chief@brent.example.org", ADMIN_PASSWORD)
@@ -181,19 +190,24 @@ def test_create_admin_with_the_password_from_the_environment(app, runner, client
 
 def test_create_admin_asks_for_the_password_twice_when_it_is_not_in_the_environment(app, runner, monkeypatch):
     monkeypatch.delenv("MATCHMAKER_ADMIN_PASSWORD", raising=False)
-    result = runner.invoke(args=["create-admin", "--email", "chief@example.org", "--name", "Chris Chief"],
-                           input=f"{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n")
+    result = runner.invoke(
+        args=["create-admin", "--email", "chief@example.org", "--name", "Chris Chief"],
+        input=f"{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n",
+    )
     assert result.exit_code == 0, result.output
     assert ADMIN_PASSWORD not in result.output  # typed without echo
     with app.app_context():
         assert db.session.scalar(select(User)).check_password(ADMIN_PASSWORD)
 
 
-@pytest.mark.parametrize("password, message", [
-    ("short", "Password must be 12 characters or more"),
-    ("password123456", "Password is too easy to guess"),
-    ("chiefchief rules", "Password must not contain your email address"),
-])
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("short", "Password must be 12 characters or more"),
+        ("password123456", "Password is too easy to guess"),
+        ("chiefchief rules", "Password must not contain your email address"),
+    ],
+)
 def test_create_admin_refuses_a_weak_password_and_creates_nothing(app, runner, client, monkeypatch, password, message):
     monkeypatch.setenv("MATCHMAKER_ADMIN_PASSWORD", password)
     result = runner.invoke(args=["create-admin", "--email", "chiefchief@example.org", "--name", "Chris Chief"])
@@ -228,14 +242,24 @@ def _console_script() -> Path:
 def _script_env(tmp_path) -> dict:
     """A development environment that keeps everything (database, key) in tmp_path."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MATCHMAKER_", "SMTP_", "FLASK_"))}
-    env.update(MATCHMAKER_ENV="development", SECRET_KEY="console-script-test-key",
-               DATABASE_URL=f"sqlite:///{tmp_path / 'console.db'}", MATCHMAKER_OUTBOX_DIR=str(tmp_path / "outbox"))
+    env.update(
+        MATCHMAKER_ENV="development",
+        SECRET_KEY="console-script-test-key",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'console.db'}",
+        MATCHMAKER_OUTBOX_DIR=str(tmp_path / "outbox"),
+    )
     return env
 
 
 def test_the_console_script_lists_its_commands(tmp_path):
-    result = subprocess.run([str(_console_script()), "--help"], capture_output=True, text=True, timeout=60,
-                            env=_script_env(tmp_path), cwd=tmp_path)
+    result = subprocess.run(
+        [str(_console_script()), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_script_env(tmp_path),
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "Brent Social Value Matchmaker" in result.stdout
     commands = {line.split()[0] for line in result.stdout.split("Commands:", 1)[1].splitlines() if line.strip()}
@@ -244,13 +268,20 @@ def test_the_console_script_lists_its_commands(tmp_path):
 
 def test_the_console_script_sets_up_a_fresh_database(tmp_path):
     env = _script_env(tmp_path)
-    setup = subprocess.run([str(_console_script()), "setup"], capture_output=True, text=True, timeout=120,
-                           env=env, cwd=tmp_path)
+    setup = subprocess.run(
+        [str(_console_script()), "setup"], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path
+    )
     assert setup.returncode == 0, setup.stderr
     assert SETUP_SUMMARY in setup.stdout
     env["MATCHMAKER_ADMIN_PASSWORD"] = ADMIN_PASSWORD
-    admin = subprocess.run([str(_console_script()), "create-admin", "--email", "a@example.org", "--name", "A"],
-                           capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    admin = subprocess.run(
+        [str(_console_script()), "create-admin", "--email", "a@example.org", "--name", "A"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+    )
     assert admin.returncode == 0, admin.stderr
     assert "Administrator a@example.org created" in admin.stdout
     assert (tmp_path / "console.db").stat().st_size > 0

@@ -78,8 +78,12 @@ def rival(app) -> dict:
         return {"org_id": org.id, "contract_id": contract.id, "offer_id": offer.id}
 
 
-def _signed_in(app, role: Role, organisation_kind: OrganisationKind | None = None,
-               status: OrganisationStatus = OrganisationStatus.APPROVED):
+def _signed_in(
+    app,
+    role: Role,
+    organisation_kind: OrganisationKind | None = None,
+    status: OrganisationStatus = OrganisationStatus.APPROVED,
+):
     with app.app_context():
         org = make_organisation(kind=organisation_kind, status=status) if organisation_kind else None
         email = make_user(role, org).email  # a member without an organisation gets a new approved one
@@ -130,19 +134,32 @@ def test_a_supplier_records_a_contract_and_sees_what_its_tier_asks(app, client, 
     contract_id = _record(client)
     page = text_of(client.get(f"/contracts/{contract_id}"))
     assert "Contract BC-2026-0142 has been recorded. Now add the social value offers you committed to." in page
-    for shown in ("Brentside Builders Ltd", "Contract BC-2026-0142", "Housing repairs and maintenance",
-                  "£1,250,000.00", "1 April 2026 to 31 March 2029", "contracts.manager@brent.example.gov.uk",
-                  "£1m to £5m: Clear social value commitments with agreed KPIs.",
-                  "At least one commitment with a KPI: an offer with a committed quantity and unit", "No offers yet."):
+    for shown in (
+        "Brentside Builders Ltd",
+        "Contract BC-2026-0142",
+        "Housing repairs and maintenance",
+        "£1,250,000.00",
+        "1 April 2026 to 31 March 2029",
+        "contracts.manager@brent.example.gov.uk",
+        "£1m to £5m: Clear social value commitments with agreed KPIs.",
+        "At least one commitment with a KPI: an offer with a committed quantity and unit",
+        "No offers yet.",
+    ):
         assert shown in page, shown
 
     with app.app_context():
         contract = db.session.get(Contract, contract_id)
         assert (contract.supplier_id, contract.value, contract.start_date, contract.end_date) == (
-            supplier["org_id"], Decimal("1250000.00"), date(2026, 4, 1), date(2029, 3, 31))
+            supplier["org_id"],
+            Decimal("1250000.00"),
+            date(2026, 4, 1),
+            date(2029, 3, 31),
+        )
         assert contract.manager_email == "contracts.manager@brent.example.gov.uk"
-        assert db.session.scalar(select(AuditEvent.actor_id).where(AuditEvent.action == "contract.created")) == \
-            supplier["user_id"]
+        assert (
+            db.session.scalar(select(AuditEvent.actor_id).where(AuditEvent.action == "contract.created"))
+            == supplier["user_id"]
+        )
 
     listing = text_of(client.get("/contracts"))
     assert "BC-2026-0142 Housing repairs and maintenance £1,250,000 £1m to £5m Commitments missing" in listing
@@ -170,29 +187,45 @@ def test_a_contract_may_start_and_end_on_the_same_day(app, client, supplier):
 
 
 def test_an_empty_contract_form_says_what_is_missing(app, client, supplier):
-    response = post_form(client, "/contracts/new", {"ref": "", "title": "", "value": "", "start_date": ["", "", ""],
-                                                    "end_date": ["", "", ""], "manager_email": ""})
+    response = post_form(
+        client,
+        "/contracts/new",
+        {
+            "ref": "",
+            "title": "",
+            "value": "",
+            "start_date": ["", "", ""],
+            "end_date": ["", "", ""],
+            "manager_email": "",
+        },
+    )
     assert response.status_code == 200
     assert error_messages(response) == [
-        "Enter the council's reference for the contract", "Enter the contract's title",
-        "Enter the contract's value in pounds", "Enter the contract's start date", "Enter the contract's end date",
+        "Enter the council's reference for the contract",
+        "Enter the contract's title",
+        "Enter the contract's value in pounds",
+        "Enter the contract's start date",
+        "Enter the contract's end date",
         "Enter the contract manager's email address",
     ]
     assert _count(app, Contract) == 0
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"value": "lots"}, "Contract value must be an amount in pounds, like 250000"),
-    ({"value": "1.250.000"}, "Contract value must be an amount in pounds, like 250000"),
-    ({"value": "-5"}, "Contract value must be between £0 and £999,999,999,999"),
-    ({"value": "1000000000000"}, "Contract value must be between £0 and £999,999,999,999"),
-    # Rounds to a penny more than the column holds: PostgreSQL used to answer with a server error.
-    ({"value": "999999999999.995"}, "Contract value must be between £0 and £999,999,999,999"),
-    ({"end_date": ["31", "3", "2026"]}, "The end date must be the same as or after the start date"),
-    ({"start_date": ["30", "2", "2026"]}, "Start date must be a real date"),
-    ({"manager_email": "manager at brent"}, "Enter an email address in the correct format, like name@example.com"),
-    ({"ref": "x" * 61}, "Reference must be 60 characters or fewer"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"value": "lots"}, "Contract value must be an amount in pounds, like 250000"),
+        ({"value": "1.250.000"}, "Contract value must be an amount in pounds, like 250000"),
+        ({"value": "-5"}, "Contract value must be between £0 and £999,999,999,999"),
+        ({"value": "1000000000000"}, "Contract value must be between £0 and £999,999,999,999"),
+        # Rounds to a penny more than the column holds: PostgreSQL used to answer with a server error.
+        ({"value": "999999999999.995"}, "Contract value must be between £0 and £999,999,999,999"),
+        ({"end_date": ["31", "3", "2026"]}, "The end date must be the same as or after the start date"),
+        ({"start_date": ["30", "2", "2026"]}, "Start date must be a real date"),
+        ({"manager_email": "manager at brent"}, "Enter an email address in the correct format, like name@example.com"),
+        ({"ref": "x" * 61}, "Reference must be 60 characters or fewer"),
+    ],
+)
 def test_a_contract_with_a_mistake_is_refused_with_the_reason(app, client, supplier, changes, message):
     response = post_form(client, "/contracts/new", contract_form(**changes))
     assert response.status_code == 200
@@ -205,13 +238,20 @@ def test_a_contract_with_a_mistake_is_refused_with_the_reason(app, client, suppl
 
 def test_dates_in_the_wrong_order_are_reported_with_the_other_mistakes(app, client, supplier):
     response = post_form(client, "/contracts/new", contract_form(title="", end_date=["31", "3", "2026"]))
-    assert error_messages(response) == ["Enter the contract's title",
-                                        "The end date must be the same as or after the start date"]
+    assert error_messages(response) == [
+        "Enter the contract's title",
+        "The end date must be the same as or after the start date",
+    ]
     contract_id = _contract_of(app, supplier, 300_000)
-    response = post_form(client, f"/contracts/{contract_id}/offers/new",
-                         offer_form(title="", available_from=["1", "5", "2027"], available_until=["30", "4", "2027"]))
-    assert error_messages(response) == ["Enter a title for the offer",
-                                        "The end of the period must be the same as or after its start"]
+    response = post_form(
+        client,
+        f"/contracts/{contract_id}/offers/new",
+        offer_form(title="", available_from=["1", "5", "2027"], available_until=["30", "4", "2027"]),
+    )
+    assert error_messages(response) == [
+        "Enter a title for the offer",
+        "The end of the period must be the same as or after its start",
+    ]
 
 
 def test_a_contract_reference_can_be_recorded_only_once(app, client, supplier, rival):
@@ -230,8 +270,9 @@ def test_editing_a_contract_can_change_its_tier(app, client, supplier):
     assert 'value="1,250,000"' in html and 'value="BC-2026-0142"' in html  # starts with what is recorded
 
     # Keeping its own reference is not a duplicate.
-    response = post_form(client, f"/contracts/{contract_id}/edit", contract_form(value="214,999.99"),
-                         follow_redirects=True)
+    response = post_form(
+        client, f"/contracts/{contract_id}/edit", contract_form(value="214,999.99"), follow_redirects=True
+    )
     page = text_of(response)
     assert "The contract has been saved." in page
     assert "£214,999.99" in page and "Under £215k: No formal social value weighting required" in page
@@ -276,8 +317,9 @@ def test_a_supplier_adds_an_offer_and_sees_its_capacity(app, client, supplier):
 
     form_url = f"/contracts/{contract_id}/offers/new"
     assert "Contract BC-2026-0142 Add an offer" in text_of(client.get(form_url))
-    response = post_form(client, form_url, offer_form(available_from=["1", "5", "2026"],
-                                                      available_until=["30", "4", "2027"]))
+    response = post_form(
+        client, form_url, offer_form(available_from=["1", "5", "2026"], available_until=["30", "4", "2027"])
+    )
     assert response.status_code == 302 and response.headers["Location"] == f"/contracts/{contract_id}"
     page = text_of(client.get(f"/contracts/{contract_id}"))
     assert "Your offer ‘Board mentoring’ is now visible to community groups." in page
@@ -288,7 +330,12 @@ def test_a_supplier_adds_an_offer_and_sees_its_capacity(app, client, supplier):
     with app.app_context():
         offer = db.session.scalar(select(Offer))
         assert (offer.contract_id, offer.quantity, offer.unit, offer.allocated, offer.status) == (
-            contract_id, Decimal(40), Unit.HOURS, Decimal(0), OfferStatus.ACTIVE)
+            contract_id,
+            Decimal(40),
+            Unit.HOURS,
+            Decimal(0),
+            OfferStatus.ACTIVE,
+        )
         assert (offer.available_from, offer.available_until) == (date(2026, 5, 1), date(2027, 4, 30))
         assert offer.borough_wide and [p.slug for p in offer.priorities] == ["vcse-capacity"]
         assert [t.slug for t in offer.support_types] == ["skills"]
@@ -301,17 +348,22 @@ def test_an_offer_without_a_set_amount(app, client, supplier):
     assert "Kilburn No set amount Active" in page
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"title": ""}, "Enter a title for the offer"),
-    ({"priorities": []}, "Select at least one priority"),
-    ({"wards": []}, "Select at least one ward, or borough-wide"),
-    ({"support_types": []}, "Select at least one type of support"),
-    ({"quantity": "forty"}, "Quantity must be a number, like 20 or 7.5"),
-    ({"quantity": "40", "unit": ""}, "Select the unit of the quantity"),
-    ({"quantity": "", "unit": "hours"}, "Enter the quantity, or clear the unit"),
-    ({"available_from": ["1", "5", "2027"], "available_until": ["30", "4", "2027"]},
-     "The end of the period must be the same as or after its start"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"title": ""}, "Enter a title for the offer"),
+        ({"priorities": []}, "Select at least one priority"),
+        ({"wards": []}, "Select at least one ward, or borough-wide"),
+        ({"support_types": []}, "Select at least one type of support"),
+        ({"quantity": "forty"}, "Quantity must be a number, like 20 or 7.5"),
+        ({"quantity": "40", "unit": ""}, "Select the unit of the quantity"),
+        ({"quantity": "", "unit": "hours"}, "Enter the quantity, or clear the unit"),
+        (
+            {"available_from": ["1", "5", "2027"], "available_until": ["30", "4", "2027"]},
+            "The end of the period must be the same as or after its start",
+        ),
+    ],
+)
 def test_an_offer_with_a_mistake_is_refused_with_the_reason(app, client, supplier, changes, message):
     contract_id = _contract_of(app, supplier, 300_000)
     response = post_form(client, f"/contracts/{contract_id}/offers/new", offer_form(**changes))
@@ -338,7 +390,9 @@ def test_the_committed_quantity_cannot_go_below_what_is_allocated(app, client, s
     assert _offer(app, offer_id).quantity == Decimal(40)
 
     # Down to exactly what is allocated is allowed: nothing is left.
-    saved = post_form(client, edit_url, offer_form(quantity="30", title="Board mentoring (full)"), follow_redirects=True)
+    saved = post_form(
+        client, edit_url, offer_form(quantity="30", title="Board mentoring (full)"), follow_redirects=True
+    )
     page = text_of(saved)
     assert "Your offer has been saved." in page and "0 hours left of 30 hours" in page
     assert _offer(app, offer_id).quantity == Decimal(30)
@@ -352,8 +406,10 @@ def _offer_id(app) -> int:
 def test_the_database_itself_refuses_more_allocated_than_committed(app, ctx):
     """The CHECK constraints come from the migrations, so this holds on SQLite and PostgreSQL alike."""
     offer = make_offer(quantity=40)
-    for sql in ("UPDATE offer SET allocated = 40.01 WHERE id = :id",
-                "UPDATE offer SET allocated = quantity + 1 WHERE id = :id"):
+    for sql in (
+        "UPDATE offer SET allocated = 40.01 WHERE id = :id",
+        "UPDATE offer SET allocated = quantity + 1 WHERE id = :id",
+    ):
         with pytest.raises(IntegrityError) as refused:
             db.session.execute(text(sql), {"id": offer.id})
             db.session.flush()
@@ -387,7 +443,11 @@ def test_a_supplier_withdraws_an_offer(app, client, supplier):
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "offer.status"))
         assert (event.subject_id, event.from_state, event.to_state, event.actor_id) == (
-            offer_id, "active", "withdrawn", supplier["user_id"])
+            offer_id,
+            "active",
+            "withdrawn",
+            supplier["user_id"],
+        )
 
     assert "Withdraw this offer" not in text_of(client.get(edit_url))
     again = post_form(client, f"/my-offers/{offer_id}/withdraw", {}, form_url=edit_url, follow_redirects=True)
@@ -399,13 +459,19 @@ def test_a_supplier_withdraws_an_offer(app, client, supplier):
 
 def test_another_suppliers_contract_and_offers_do_not_exist_for_you(app, client, supplier, rival):
     contract, offer = rival["contract_id"], rival["offer_id"]
-    for url in (f"/contracts/{contract}", f"/contracts/{contract}/edit", f"/contracts/{contract}/offers/new",
-                f"/my-offers/{offer}/edit"):
+    for url in (
+        f"/contracts/{contract}",
+        f"/contracts/{contract}/edit",
+        f"/contracts/{contract}/offers/new",
+        f"/my-offers/{offer}/edit",
+    ):
         assert client.get(url).status_code == 404, url
-    for url, data in ((f"/contracts/{contract}/edit", contract_form(ref="BC-RIVAL-1", value="1")),
-                      (f"/contracts/{contract}/offers/new", offer_form(title="Planted offer")),
-                      (f"/my-offers/{offer}/edit", offer_form(title="Renamed")),
-                      (f"/my-offers/{offer}/withdraw", {})):
+    for url, data in (
+        (f"/contracts/{contract}/edit", contract_form(ref="BC-RIVAL-1", value="1")),
+        (f"/contracts/{contract}/offers/new", offer_form(title="Planted offer")),
+        (f"/my-offers/{offer}/edit", offer_form(title="Renamed")),
+        (f"/my-offers/{offer}/withdraw", {}),
+    ):
         assert post_form(client, url, data, form_url="/contracts/new").status_code == 404, url
 
     with app.app_context():
@@ -418,8 +484,12 @@ def test_another_suppliers_contract_and_offers_do_not_exist_for_you(app, client,
 
 def test_groups_have_no_contracts(app, rival):
     group = _signed_in(app, Role.GROUP_MEMBER)
-    for url in ("/contracts", "/contracts/new", f"/contracts/{rival['contract_id']}",
-                f"/my-offers/{rival['offer_id']}/edit"):
+    for url in (
+        "/contracts",
+        "/contracts/new",
+        f"/contracts/{rival['contract_id']}",
+        f"/my-offers/{rival['offer_id']}/edit",
+    ):
         assert group.get(url).status_code == 403, url
 
 
@@ -445,11 +515,23 @@ def test_officers_can_read_any_contract_but_not_change_it(app, rival):
     assert "Edit contract" not in page and "Add an offer" not in page
     assert f"/my-offers/{rival['offer_id']}/edit" not in response.get_data(as_text=True)
 
-    for url in (f"/contracts/{rival['contract_id']}/edit", f"/contracts/{rival['contract_id']}/offers/new",
-                f"/my-offers/{rival['offer_id']}/edit", "/contracts", "/contracts/new"):
+    for url in (
+        f"/contracts/{rival['contract_id']}/edit",
+        f"/contracts/{rival['contract_id']}/offers/new",
+        f"/my-offers/{rival['offer_id']}/edit",
+        "/contracts",
+        "/contracts/new",
+    ):
         assert officer.get(url).status_code == 403, url
     token_page = "/account/password"
-    assert post_form(officer, f"/contracts/{rival['contract_id']}/edit", contract_form(ref="BC-RIVAL-1", value="1"),
-                     form_url=token_page).status_code == 403
+    assert (
+        post_form(
+            officer,
+            f"/contracts/{rival['contract_id']}/edit",
+            contract_form(ref="BC-RIVAL-1", value="1"),
+            form_url=token_page,
+        ).status_code
+        == 403
+    )
     assert post_form(officer, f"/my-offers/{rival['offer_id']}/withdraw", {}, form_url=token_page).status_code == 403
     assert _offer(app, rival["offer_id"]).status is OfferStatus.ACTIVE

@@ -4,8 +4,8 @@ import csv
 import io
 import json
 import re
-from html import unescape
 from datetime import date, timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -36,22 +36,47 @@ def borough(app):
     """Needs and offers of every shape, built directly (so without refs), in several statuses."""
     with app.app_context():
         group = make_organisation("Kilburn Food Bank")
-        make_need(group, title="Sorting volunteers", priorities=("good-jobs", "environment"),
-                  wards=("Kilburn", "Cricklewood and Mapesbury"), support_types=("volunteering", "in-kind"),
-                  quantity=20, unit=Unit.HOURS)
-        make_need(group, title="=HYPERLINK(\"http://evil.example\")", description="- a list\n- of things",
-                  borough_wide=True, needed_by=None, support_types=("space",))
+        make_need(
+            group,
+            title="Sorting volunteers",
+            priorities=("good-jobs", "environment"),
+            wards=("Kilburn", "Cricklewood and Mapesbury"),
+            support_types=("volunteering", "in-kind"),
+            quantity=20,
+            unit=Unit.HOURS,
+        )
+        make_need(
+            group,
+            title='=HYPERLINK("http://evil.example")',
+            description="- a list\n- of things",
+            borough_wide=True,
+            needed_by=None,
+            support_types=("space",),
+        )
         make_need(group, title="A draft", status=NeedStatus.DRAFT, priorities=("vcse-capacity",))
         make_need(group, title="Long gone", status=NeedStatus.EXPIRED, needed_by=date(2024, 1, 1))
-        make_need(make_organisation("Café Harlesden"), title="Coffee for the lunch club", ref="N-CAFE",
-                  wards=("Harlesden and Kensal Green",), quantity=7.5, unit=Unit.ITEMS)
+        make_need(
+            make_organisation("Café Harlesden"),
+            title="Coffee for the lunch club",
+            ref="N-CAFE",
+            wards=("Harlesden and Kensal Green",),
+            quantity=7.5,
+            unit=Unit.ITEMS,
+        )
         builders = make_organisation("Brentside Builders Ltd", kind=OrganisationKind.SUPPLIER)
         contract = make_contract(builders, ref="BC-100", value=250000)
-        make_offer(contract, title="Staff volunteering", quantity=200, allocated=50,
-                   available_until=date.today() + timedelta(days=90), borough_wide=True)
+        make_offer(
+            contract,
+            title="Staff volunteering",
+            quantity=200,
+            allocated=50,
+            available_until=date.today() + timedelta(days=90),
+            borough_wide=True,
+        )
         make_offer(contract, title="Apprenticeships", quantity=None, ref="O-APP", support_types=("employment",))
-        make_offer(make_contract(builders, ref="BC-200", value=1500000.5), title="Withdrawn",
-                   status=OfferStatus.WITHDRAWN)
+        make_offer(
+            make_contract(builders, ref="BC-200", value=1500000.5), title="Withdrawn", status=OfferStatus.WITHDRAWN
+        )
 
 
 # The command line ------------------------------------------------------------------------------------------------
@@ -61,7 +86,10 @@ def borough(app):
 def test_a_csv_export_re_imports_unchanged(app, runner, tmp_path, borough, kind, model, total):
     path = tmp_path / f"{kind}.csv"
     result = export(runner, kind, "--output", str(path))
-    assert result.stderr.splitlines() == [f"  [{total}/{total}] rows exported", f"Exported {total} {kind} as CSV to {path}."]
+    assert result.stderr.splitlines() == [
+        f"  [{total}/{total}] rows exported",
+        f"Exported {total} {kind} as CSV to {path}.",
+    ]
     again = runner.invoke(args=["import", kind, str(path)])
     assert again.exit_code == 0, again.output
     assert again.stdout.splitlines() == [f"Imported {kind}: 0 created, 0 updated, {total} unchanged."]
@@ -76,31 +104,51 @@ def test_exported_needs_have_exactly_the_import_columns(app, runner, borough):
     with app.app_context():
         first = db.session.scalar(select(Need).where(Need.title == "Sorting volunteers"))
     assert rows["Sorting volunteers"] == {
-        "ref": str(first.id), "organisation": "Kilburn Food Bank", "title": "Sorting volunteers",
-        "description": "We would welcome help from a local business.", "priorities": "good-jobs;environment",
-        "wards": "E05013499;E05013503", "support_types": "volunteering;in-kind", "quantity": "20", "unit": "hours",
+        "ref": str(first.id),
+        "organisation": "Kilburn Food Bank",
+        "title": "Sorting volunteers",
+        "description": "We would welcome help from a local business.",
+        "priorities": "good-jobs;environment",
+        "wards": "E05013499;E05013503",
+        "support_types": "volunteering;in-kind",
+        "quantity": "20",
+        "unit": "hours",
         "needed_by": first.needed_by.isoformat(),
     }
     assert rows["Coffee for the lunch club"]["ref"] == "N-CAFE"
     assert rows["Coffee for the lunch club"]["quantity"] == "7.5"
     guarded = rows['=HYPERLINK("http://evil.example")']
-    assert guarded["title"] == "'=HYPERLINK(\"http://evil.example\")"  # a spreadsheet shows it as text
+    assert guarded["title"] == '\'=HYPERLINK("http://evil.example")'  # a spreadsheet shows it as text
     assert guarded["description"] == "'- a list\n- of things"
-    assert (guarded["wards"], guarded["needed_by"], guarded["quantity"], guarded["unit"]) == ("borough-wide", "", "", "")
+    assert (guarded["wards"], guarded["needed_by"], guarded["quantity"], guarded["unit"]) == (
+        "borough-wide",
+        "",
+        "",
+        "",
+    )
 
 
 def test_exported_offers_and_contracts(app, runner, borough):
     offers = rows_of(export(runner, "offers").stdout)
     assert list(offers[0]) == list(OFFERS.columns)
     apprenticeships = next(r for r in offers if r["title"] == "Apprenticeships")
-    assert {k: apprenticeships[k] for k in ("ref", "supplier", "contract_ref", "contract_value", "quantity", "unit")} == {
-        "ref": "O-APP", "supplier": "Brentside Builders Ltd", "contract_ref": "BC-100", "contract_value": "250000",
-        "quantity": "", "unit": ""}
+    assert {
+        k: apprenticeships[k] for k in ("ref", "supplier", "contract_ref", "contract_value", "quantity", "unit")
+    } == {
+        "ref": "O-APP",
+        "supplier": "Brentside Builders Ltd",
+        "contract_ref": "BC-100",
+        "contract_value": "250000",
+        "quantity": "",
+        "unit": "",
+    }
 
     contracts = rows_of(export(runner, "contracts").stdout)
     assert list(contracts[0]) == list(CONTRACTS.columns)
     assert [(c["ref"], c["supplier"], c["value"]) for c in contracts] == [
-        ("BC-100", "Brentside Builders Ltd", "250000"), ("BC-200", "Brentside Builders Ltd", "1500000.5")]
+        ("BC-100", "Brentside Builders Ltd", "250000"),
+        ("BC-200", "Brentside Builders Ltd", "1500000.5"),
+    ]
     assert contracts[0]["start_date"] == date.today().isoformat()
     assert contracts[0]["manager_email"] == "contracts@brent.example.org"
 
@@ -110,8 +158,9 @@ def test_json_is_a_list_of_objects_with_the_same_columns_and_values(app, runner,
     from_csv = rows_of(export(runner, "needs").stdout)
     assert [list(row) for row in listed] == [list(NEEDS.columns)] * 5
     # The same values; only the CSV guards cells a spreadsheet would take for formulas.
-    assert listed == [{k: v[1:] if v.startswith("'=") or v.startswith("'-") else v for k, v in row.items()}
-                      for row in from_csv]
+    assert listed == [
+        {k: v[1:] if v.startswith("'=") or v.startswith("'-") else v for k, v in row.items()} for row in from_csv
+    ]
 
 
 def test_export_filters_as_the_lists_do(app, runner, borough):
@@ -121,16 +170,21 @@ def test_export_filters_as_the_lists_do(app, runner, borough):
     assert titles("--status", "draft") == {"A draft"}
     assert titles("--priority", "5") == {"A draft"}
     assert titles("--status", "open", "--ward", "cricklewood & mapesbury") == {
-        "Sorting volunteers", "'=HYPERLINK(\"http://evil.example\")"}  # borough-wide is in every ward
+        "Sorting volunteers",
+        '\'=HYPERLINK("http://evil.example")',
+    }  # borough-wide is in every ward
     assert titles("--type", "in-kind", "--search", "sortng") == {"Sorting volunteers"}
 
 
-@pytest.mark.parametrize("options, message", [
-    (["needs", "--ward", "Camden"], "There is no Brent ward 'Camden'"),
-    (["needs", "--status", "lost"], "There is no need status 'lost'"),
-    (["offers", "--priority", "jobs"], "There is no priority 'jobs'"),
-    (["contracts", "--status", "open"], "Contracts are always exported whole: leave out the filters"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["needs", "--ward", "Camden"], "There is no Brent ward 'Camden'"),
+        (["needs", "--status", "lost"], "There is no need status 'lost'"),
+        (["offers", "--priority", "jobs"], "There is no priority 'jobs'"),
+        (["contracts", "--status", "open"], "Contracts are always exported whole: leave out the filters"),
+    ],
+)
 def test_export_refuses_unknown_filters(app, runner, options, message):
     result = runner.invoke(args=["export", *options])
     assert result.exit_code == 2 and message in result.stderr
@@ -160,7 +214,7 @@ def test_officers_download_what_the_lists_show(app, officer, borough):
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")  # so Excel reads UTF-8
     listed = {row["title"] for row in rows_of(text)}
-    assert listed == {"Sorting volunteers", "'=HYPERLINK(\"http://evil.example\")", "Coffee for the lunch club"}
+    assert listed == {"Sorting volunteers", '\'=HYPERLINK("http://evil.example")', "Coffee for the lunch club"}
 
     # The browse lists' own query arguments.
     filtered = officer.get("/officers/export?kind=needs&fmt=csv&priority=environment&ward=E05013503")
@@ -187,13 +241,17 @@ def test_the_download_page_lists_every_download(app, officer):
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "Download needs, offers and contracts" in text_of(page)
     html = page.get_data(as_text=True)
-    for link in ("kind=needs&amp;fmt=csv&amp;status=all", "kind=offers&amp;fmt=json&amp;status=all",
-                 "kind=contracts&amp;fmt=csv"):
+    for link in (
+        "kind=needs&amp;fmt=csv&amp;status=all",
+        "kind=offers&amp;fmt=json&amp;status=all",
+        "kind=contracts&amp;fmt=csv",
+    ):
         assert link in html
 
 
-@pytest.mark.parametrize("query, status", [("kind=pledges", 404), ("kind=needs&fmt=xml", 404),
-                                           ("kind=needs&status=lost", 400)])
+@pytest.mark.parametrize(
+    "query, status", [("kind=pledges", 404), ("kind=needs&fmt=xml", 404), ("kind=needs&status=lost", 400)]
+)
 def test_a_download_that_cannot_be_made(app, officer, query, status):
     assert officer.get(f"/officers/export?{query}").status_code == status
 

@@ -11,14 +11,24 @@ from werkzeug.test import encode_multipart
 
 from matchmaker.extensions import db
 from matchmaker.models import (
-    AuditEvent, Contract, Need, NeedStatus, Offer, Organisation, OrganisationKind, OrganisationStatus, Role,
+    AuditEvent,
+    Contract,
+    Need,
+    NeedStatus,
+    Offer,
+    Organisation,
+    OrganisationKind,
+    OrganisationStatus,
+    Role,
 )
 from tests.helpers.builders import make_contract, make_need, make_offer, make_organisation, make_user
 from tests.helpers.web import csrf_token, error_messages, post_form, sign_in, text_of
 
 NEED_HEADER = "ref,organisation,title,description,priorities,wards,support_types,quantity,unit,needed_by"
-OFFER_HEADER = ("ref,supplier,contract_ref,contract_value,title,description,priorities,wards,support_types,"
-                "quantity,unit,available_until")
+OFFER_HEADER = (
+    "ref,supplier,contract_ref,contract_value,title,description,priorities,wards,support_types,"
+    "quantity,unit,available_until"
+)
 LATER = (date.today() + timedelta(days=60)).isoformat()
 NEEDS_FILE = [
     f"N-1,kilburn food bank,Volunteers to sort food,Sorting donations on Saturdays,good-jobs;3,Kilburn,volunteering,20,hours,{LATER}",
@@ -64,16 +74,28 @@ def test_import_creates_open_needs_and_the_organisations_it_does_not_know(app, r
     ]
     with app.app_context():
         first, second = db.session.scalars(select(Need).order_by(Need.ref))
-        assert (first.ref, first.organisation_id, first.status, first.amount) == ("N-1", food_bank, NeedStatus.OPEN, "20 hours")
+        assert (first.ref, first.organisation_id, first.status, first.amount) == (
+            "N-1",
+            food_bank,
+            NeedStatus.OPEN,
+            "20 hours",
+        )
         assert [p.slug for p in first.priorities] == ["good-jobs", "reducing-inequalities"]
         assert first.published_at is not None and first.needed_by.isoformat() == LATER
         assert [w.name for w in second.wards] == ["Harlesden and Kensal Green"]
         hope = second.organisation
         assert (hope.name, hope.kind, hope.status, hope.borough_wide) == (
-            "Harlesden Hope", OrganisationKind.VCSE, OrganisationStatus.APPROVED, True)
+            "Harlesden Hope",
+            OrganisationKind.VCSE,
+            OrganisationStatus.APPROVED,
+            True,
+        )
         assert (hope.contact_name, hope.contact_email) == ("Imported", app.config["SUPPORT_EMAIL"])
-        moves = db.session.execute(select(AuditEvent.from_state, AuditEvent.to_state).where(
-            AuditEvent.action == "need.status", AuditEvent.subject_id == first.id).order_by(AuditEvent.id)).all()
+        moves = db.session.execute(
+            select(AuditEvent.from_state, AuditEvent.to_state)
+            .where(AuditEvent.action == "need.status", AuditEvent.subject_id == first.id)
+            .order_by(AuditEvent.id)
+        ).all()
         assert moves == [("draft", "awaiting_moderation"), ("awaiting_moderation", "open")]
 
 
@@ -89,7 +111,9 @@ def test_importing_again_updates_by_ref_and_never_duplicates(app, runner, tmp_pa
     assert again.exit_code == 0, again.output
     assert "Imported needs: 0 created, 0 updated, 2 unchanged." in again.stdout
 
-    changed = csv_file(tmp_path, NEED_HEADER, NEEDS_FILE[0].replace("Volunteers to sort food", "Sorters"), NEEDS_FILE[1])
+    changed = csv_file(
+        tmp_path, NEED_HEADER, NEEDS_FILE[0].replace("Volunteers to sort food", "Sorters"), NEEDS_FILE[1]
+    )
     result = run(runner, "needs", changed)
     assert "Imported needs: 0 created, 1 updated, 1 unchanged." in result.stdout
     with app.app_context():
@@ -102,18 +126,25 @@ def test_a_dry_run_checks_and_counts_but_writes_nothing(app, runner, tmp_path, f
     result = run(runner, "needs", csv_file(tmp_path, NEED_HEADER, *NEEDS_FILE), "--dry-run")
     assert result.exit_code == 0, result.output
     assert "organisation 'Harlesden Hope' is not registered: would be created" in result.stdout
-    assert result.stdout.splitlines()[-1] == "Checked needs (dry run, nothing written): 2 to create, 0 to update, 0 unchanged."
+    assert (
+        result.stdout.splitlines()[-1]
+        == "Checked needs (dry run, nothing written): 2 to create, 0 to update, 0 unchanged."
+    )
     assert "rows written" not in result.stdout
     with app.app_context():
         assert (count(Need), count(Organisation), count(AuditEvent)) == (0, 1, 0)
 
 
 def test_one_bad_row_stops_the_whole_file_and_every_error_is_listed(app, runner, tmp_path, food_bank):
-    path = csv_file(tmp_path, NEED_HEADER, NEEDS_FILE[0],
-                    "N-3,Kilburn Food Bank,,Text,jobs,Kilburn,volunteering,,,",
-                    "N-4,Kilburn Food Bank,Title,Text,good-jobs,Kilbrun,volunteering,5,,",
-                    NEEDS_FILE[1],
-                    "N-5,Kilburn Food Bank,Tins,Text,good-jobs,Kilburn,volunteering,,,2024-01-01")
+    path = csv_file(
+        tmp_path,
+        NEED_HEADER,
+        NEEDS_FILE[0],
+        "N-3,Kilburn Food Bank,,Text,jobs,Kilburn,volunteering,,,",
+        "N-4,Kilburn Food Bank,Title,Text,good-jobs,Kilbrun,volunteering,5,,",
+        NEEDS_FILE[1],
+        "N-5,Kilburn Food Bank,Tins,Text,good-jobs,Kilburn,volunteering,,,2024-01-01",
+    )
     result = run(runner, "needs", path)
     assert result.exit_code == 1
     assert result.stdout == ""
@@ -133,14 +164,22 @@ def test_one_bad_row_stops_the_whole_file_and_every_error_is_listed(app, runner,
 
 def test_needed_by_in_the_past_is_refused_unless_it_is_already_the_needs_date(app, runner, tmp_path, food_bank):
     with app.app_context():
-        make_need(db.session.get(Organisation, food_bank), status=NeedStatus.EXPIRED, ref="N-OLD",
-                  title="Old need", description="Long gone", needed_by=date(2024, 1, 1))
+        make_need(
+            db.session.get(Organisation, food_bank),
+            status=NeedStatus.EXPIRED,
+            ref="N-OLD",
+            title="Old need",
+            description="Long gone",
+            needed_by=date(2024, 1, 1),
+        )
     old = "N-OLD,Kilburn Food Bank,Old need,Long gone,good-jobs,Kilburn,volunteering,,,2024-01-01"
     result = run(runner, "needs", csv_file(tmp_path, NEED_HEADER, old, old.replace("N-OLD", "N-NEW")))
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == "row 3, column needed_by: 2024-01-01 is in the past"
-    assert "Imported needs: 0 created, 0 updated, 1 unchanged." in run(
-        runner, "needs", csv_file(tmp_path, NEED_HEADER, old)).stdout
+    assert (
+        "Imported needs: 0 created, 0 updated, 1 unchanged."
+        in run(runner, "needs", csv_file(tmp_path, NEED_HEADER, old)).stdout
+    )
 
 
 def test_a_close_name_is_matched_to_the_existing_organisation_and_reported(app, runner, tmp_path):
@@ -149,28 +188,47 @@ def test_a_close_name_is_matched_to_the_existing_organisation_and_reported(app, 
     line = "L-1,Kensal Rise Community Larder,Tins,Tinned food,good-jobs,Kilburn,in-kind,,,"
     result = run(runner, "needs", csv_file(tmp_path, NEED_HEADER, line))
     assert result.exit_code == 0, result.output
-    assert ("row 2: 'Kensal Rise Community Larder' matched to existing organisation 'Kensal Rise Community Larder CIC'"
-            in result.stdout.splitlines())
+    assert (
+        "row 2: 'Kensal Rise Community Larder' matched to existing organisation 'Kensal Rise Community Larder CIC'"
+        in result.stdout.splitlines()
+    )
     with app.app_context():
         assert db.session.scalar(select(Need.organisation_id)) == larder and count(Organisation) == 1
 
 
-@pytest.mark.parametrize("name, status, kind, message", [
-    ("Brentside Builders Ltd", OrganisationStatus.APPROVED, OrganisationKind.SUPPLIER,
-     "'Brentside Builders Ltd' is a supplier, not a VCSE or community group"),
-    ("Queensbury Carers Circle", OrganisationStatus.PENDING, OrganisationKind.VCSE,
-     "'Queensbury Carers Circle' is awaiting approval: approve it before importing its needs"),
-    ("Closed Club", OrganisationStatus.REJECTED, OrganisationKind.VCSE,
-     "'Closed Club' was rejected: correct the name, or ask an administrator"),
-])
+@pytest.mark.parametrize(
+    "name, status, kind, message",
+    [
+        (
+            "Brentside Builders Ltd",
+            OrganisationStatus.APPROVED,
+            OrganisationKind.SUPPLIER,
+            "'Brentside Builders Ltd' is a supplier, not a VCSE or community group",
+        ),
+        (
+            "Queensbury Carers Circle",
+            OrganisationStatus.PENDING,
+            OrganisationKind.VCSE,
+            "'Queensbury Carers Circle' is awaiting approval: approve it before importing its needs",
+        ),
+        (
+            "Closed Club",
+            OrganisationStatus.REJECTED,
+            OrganisationKind.VCSE,
+            "'Closed Club' was rejected: correct the name, or ask an administrator",
+        ),
+    ],
+)
 def test_an_organisation_that_cannot_have_needs_is_a_row_error(app, runner, tmp_path, name, status, kind, message):
     with app.app_context():
         make_organisation(name, kind=kind, status=status)
     line = f"N-1,{name},Help,Text,good-jobs,Kilburn,volunteering,,,"
     result = run(runner, "needs", csv_file(tmp_path, NEED_HEADER, line, line.replace("N-1", "N-2")))
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[:2] == [f"row 2, column organisation: {message}",
-                                              f"row 3, column organisation: {message}"]
+    assert result.stderr.splitlines()[:2] == [
+        f"row 2, column organisation: {message}",
+        f"row 3, column organisation: {message}",
+    ]
 
 
 def test_imports_are_not_held_to_the_live_needs_limit(app, runner, tmp_path, food_bank):
@@ -197,17 +255,23 @@ def test_a_ref_of_digits_finds_the_need_with_that_number_and_no_ref(app, runner,
 
     unknown = run(runner, "needs", csv_file(tmp_path, NEED_HEADER, line.replace(str(need_id), "999999", 1)))
     assert unknown.exit_code == 1
-    assert unknown.stderr.splitlines()[0] == ("row 2, column ref: there is no need number 999999: a new need's reference "
-                                              "must have a letter in it, like N-999999")
+    assert unknown.stderr.splitlines()[0] == (
+        "row 2, column ref: there is no need number 999999: a new need's reference "
+        "must have a letter in it, like N-999999"
+    )
 
 
 def test_a_need_cannot_move_to_another_organisation(app, runner, tmp_path, food_bank):
     path = csv_file(tmp_path, NEED_HEADER, NEEDS_FILE[0])
     assert run(runner, "needs", path).exit_code == 0
-    result = run(runner, "needs", csv_file(tmp_path, NEED_HEADER, NEEDS_FILE[0].replace("kilburn food bank", "Other Group")))
+    result = run(
+        runner, "needs", csv_file(tmp_path, NEED_HEADER, NEEDS_FILE[0].replace("kilburn food bank", "Other Group"))
+    )
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == ("row 2, column organisation: need N-1 belongs to 'Kilburn Food Bank': "
-                                             "a need cannot move to another organisation")
+    assert result.stderr.splitlines()[0] == (
+        "row 2, column organisation: need N-1 belongs to 'Kilburn Food Bank': "
+        "a need cannot move to another organisation"
+    )
     with app.app_context():
         assert count(Organisation) == 1
 
@@ -216,8 +280,12 @@ def test_long_imports_show_progress(app, runner, tmp_path, food_bank):
     lines = [f"N-{i},Kilburn Food Bank,Need {i},Text,good-jobs,Kilburn,volunteering,,," for i in range(250)]
     result = run(runner, "needs", csv_file(tmp_path, NEED_HEADER, *lines))
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == ["  [100/250] rows written", "  [200/250] rows written",
-                                          "  [250/250] rows written", "Imported needs: 250 created, 0 updated, 0 unchanged."]
+    assert result.stdout.splitlines() == [
+        "  [100/250] rows written",
+        "  [200/250] rows written",
+        "  [250/250] rows written",
+        "Imported needs: 250 created, 0 updated, 0 unchanged.",
+    ]
 
 
 # Files that cannot be read ----------------------------------------------------------------------------------
@@ -230,13 +298,18 @@ def _sparse(path, size: int):
     return path
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: csv_file(p, NEED_HEADER.replace(",title", ""), "x"), "The header is missing columns: title"),
-    (lambda p: csv_file(p, NEED_HEADER, NEEDS_FILE[0].replace("kilburn", "Café"), encoding="latin-1"),
-     "The file is not UTF-8 encoded: save it as 'CSV UTF-8' and try again"),
-    (lambda p: csv_file(p, ""), "The file is empty"),
-    (lambda p: _sparse(p / "big.csv", 50 * 1024 * 1024), "The file is larger than 10 MB"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: csv_file(p, NEED_HEADER.replace(",title", ""), "x"), "The header is missing columns: title"),
+        (
+            lambda p: csv_file(p, NEED_HEADER, NEEDS_FILE[0].replace("kilburn", "Café"), encoding="latin-1"),
+            "The file is not UTF-8 encoded: save it as 'CSV UTF-8' and try again",
+        ),
+        (lambda p: csv_file(p, ""), "The file is empty"),
+        (lambda p: _sparse(p / "big.csv", 50 * 1024 * 1024), "The file is larger than 10 MB"),
+    ],
+)
 def test_a_file_that_cannot_be_read_gets_a_clear_message(app, runner, tmp_path, make, message):
     result = run(runner, "needs", make(tmp_path))
     assert result.exit_code == 1
@@ -259,11 +332,17 @@ def test_offers_are_imported_under_a_contract_created_for_them(app, runner, tmp_
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1] == (
         f"row 2: contract BC-100 is not recorded: created for 'Brentside Builders Ltd', worth £250000, running for a "
-        f"year from today and managed by {app.config['SUPPORT_EMAIL']}: correct its title, dates and manager")
+        f"year from today and managed by {app.config['SUPPORT_EMAIL']}: correct its title, dates and manager"
+    )
     assert result.stdout.splitlines()[-1] == "Imported offers: 2 created, 0 updated, 0 unchanged."
     with app.app_context():
         contract = db.session.scalar(select(Contract))
-        assert (contract.ref, contract.title, contract.supplier_id, contract.value) == ("BC-100", "BC-100", builders, 250000)
+        assert (contract.ref, contract.title, contract.supplier_id, contract.value) == (
+            "BC-100",
+            "BC-100",
+            builders,
+            250000,
+        )
         assert (contract.start_date, contract.manager_email) == (date.today(), app.config["SUPPORT_EMAIL"])
         first, second = db.session.scalars(select(Offer).order_by(Offer.ref))
         assert (first.borough_wide, first.quantity, first.available_until.isoformat()) == (True, 200, LATER)
@@ -277,9 +356,11 @@ def test_a_new_contract_value_updates_the_contract(app, runner, tmp_path, builde
     assert run(runner, "offers", csv_file(tmp_path, OFFER_HEADER, *OFFERS_FILE)).exit_code == 0
     raised = [line.replace(",250000,", ",300000.50,") for line in OFFERS_FILE]
     result = run(runner, "offers", csv_file(tmp_path, OFFER_HEADER, *raised))
-    assert result.stdout.splitlines() == ["  [2/2] rows written",
-                                          "row 2: contract BC-100's value changed from £250000 to £300000.5",
-                                          "Imported offers: 0 created, 2 updated, 0 unchanged."]
+    assert result.stdout.splitlines() == [
+        "  [2/2] rows written",
+        "row 2: contract BC-100's value changed from £250000 to £300000.5",
+        "Imported offers: 0 created, 2 updated, 0 unchanged.",
+    ]
     with app.app_context():
         assert db.session.scalar(select(Contract.value)) == Decimal("300000.50") and count(Contract) == 1
 
@@ -289,8 +370,9 @@ def test_a_contract_held_by_another_supplier_is_a_row_error(app, runner, tmp_pat
         make_contract(make_organisation("Other Ltd", kind=OrganisationKind.SUPPLIER), ref="BC-100")
     result = run(runner, "offers", csv_file(tmp_path, OFFER_HEADER, OFFERS_FILE[0]))
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == ("row 2, column contract_ref: contract BC-100 is held by 'Other Ltd', "
-                                             "not 'Brentside Builders Ltd'")
+    assert result.stderr.splitlines()[0] == (
+        "row 2, column contract_ref: contract BC-100 is held by 'Other Ltd', not 'Brentside Builders Ltd'"
+    )
 
 
 def test_an_offer_cannot_promise_less_than_it_has_allocated(app, runner, tmp_path, builders):
@@ -299,15 +381,21 @@ def test_an_offer_cannot_promise_less_than_it_has_allocated(app, runner, tmp_pat
         make_offer(contract, ref="O-1", quantity=200, allocated=150)
     result = run(runner, "offers", csv_file(tmp_path, OFFER_HEADER, OFFERS_FILE[0].replace(",200,", ",100,")))
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == ("row 2, column quantity: 150 of offer O-1 is already allocated: the "
-                                             "quantity cannot be less than that")
+    assert result.stderr.splitlines()[0] == (
+        "row 2, column quantity: 150 of offer O-1 is already allocated: the quantity cannot be less than that"
+    )
 
 
 def test_a_vcse_named_as_a_supplier_is_a_row_error(app, runner, tmp_path, food_bank):
-    result = run(runner, "offers", csv_file(tmp_path, OFFER_HEADER, OFFERS_FILE[0].replace("Brentside Builders Ltd", "Kilburn Food Bank")))
+    result = run(
+        runner,
+        "offers",
+        csv_file(tmp_path, OFFER_HEADER, OFFERS_FILE[0].replace("Brentside Builders Ltd", "Kilburn Food Bank")),
+    )
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == ("row 2, column supplier: 'Kilburn Food Bank' is a VCSE or community group, "
-                                             "not a supplier")
+    assert result.stderr.splitlines()[0] == (
+        "row 2, column supplier: 'Kilburn Food Bank' is a VCSE or community group, not a supplier"
+    )
 
 
 # The upload page ---------------------------------------------------------------------------------------------
@@ -322,7 +410,9 @@ def officer(app, client):
 
 def post_file(client, data: bytes, fields: dict):
     """Posts a multipart form built in memory (the test client would spool a large one to an unclosed temp file)."""
-    boundary, body = encode_multipart({**fields, "file": FileStorage(io.BytesIO(data), "needs.csv", content_type="text/csv")})
+    boundary, body = encode_multipart(
+        {**fields, "file": FileStorage(io.BytesIO(data), "needs.csv", content_type="text/csv")}
+    )
     return client.post("/officers/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
@@ -352,7 +442,9 @@ def test_an_officer_imports_a_file_and_sees_what_happened(app, officer, food_ban
 
 
 def test_the_upload_page_lists_the_same_errors_and_imports_nothing(app, officer, food_bank):
-    response = upload(officer, _bytes(NEED_HEADER, NEEDS_FILE[0], "N-2,Kilburn Food Bank,,Text,jobs,Kilburn,volunteering,,,"))
+    response = upload(
+        officer, _bytes(NEED_HEADER, NEEDS_FILE[0], "N-2,Kilburn Food Bank,,Text,jobs,Kilburn,volunteering,,,")
+    )
     assert response.status_code == 200
     assert error_messages(response) == ["The file has 2 problems: nothing was imported"]
     text = text_of(response)
@@ -369,12 +461,20 @@ def test_the_upload_page_dry_run(app, officer, food_bank):
         assert count(Need) == 0
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "The file is empty"),
-    (_bytes(NEED_HEADER, NEEDS_FILE[0].replace("kilburn", "Café")).decode().encode("latin-1"),
-     "The file is not UTF-8 encoded: save it as 'CSV UTF-8' and try again"),
-    (_bytes("ref,title", "x,y"), "The header is missing columns: organisation, description, priorities, wards, support_types"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "The file is empty"),
+        (
+            _bytes(NEED_HEADER, NEEDS_FILE[0].replace("kilburn", "Café")).decode().encode("latin-1"),
+            "The file is not UTF-8 encoded: save it as 'CSV UTF-8' and try again",
+        ),
+        (
+            _bytes("ref,title", "x,y"),
+            "The header is missing columns: organisation, description, priorities, wards, support_types",
+        ),
+    ],
+)
 def test_the_upload_page_explains_a_file_it_cannot_read(app, officer, data, message):
     response = upload(officer, data)
     assert response.status_code == 200

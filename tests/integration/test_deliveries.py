@@ -12,7 +12,6 @@ from tests.helpers.builders import make_need, make_offer, make_officer, make_org
 from tests.helpers.web import error_messages, post_form, sign_in, text_of
 
 
-
 def _introduced_match(app, agreed=8, need_quantity=10) -> dict:
     with app.app_context():
         group = make_organisation("Kilburn Larder")
@@ -25,8 +24,14 @@ def _introduced_match(app, agreed=8, need_quantity=10) -> dict:
         match = brokerage.approve(need, offer, officer, Decimal(agreed))
         brokerage.move(match, MatchStatus.INTRODUCED, officer)
         db.session.commit()
-        return {"match": match.id, "need": need.id, "contract": offer.contract_id, "group": group_email,
-                "supplier": supplier_email, "officer": officer.email}
+        return {
+            "match": match.id,
+            "need": need.id,
+            "contract": offer.contract_id,
+            "group": group_email,
+            "supplier": supplier_email,
+            "officer": officer.email,
+        }
 
 
 def _report(client, match_id, amount, complete=False):
@@ -43,13 +48,21 @@ def _delivery_ids(app, match_id) -> list[int]:
 
 
 def _confirm(client, need_id, delivery_id, amount):
-    return post_form(client, f"/my-needs/{need_id}/deliveries/{delivery_id}/confirm",
-                     {f"delivery-{delivery_id}-received": str(amount)}, form_url=f"/my-needs/{need_id}")
+    return post_form(
+        client,
+        f"/my-needs/{need_id}/deliveries/{delivery_id}/confirm",
+        {f"delivery-{delivery_id}-received": str(amount)},
+        form_url=f"/my-needs/{need_id}",
+    )
 
 
 def _verify(client, match_id, delivery_id, amount):
-    return post_form(client, f"/officers/matches/{match_id}/deliveries/{delivery_id}/verify",
-                     {f"delivery-{delivery_id}-verified": str(amount)}, form_url=f"/officers/matches/{match_id}")
+    return post_form(
+        client,
+        f"/officers/matches/{match_id}/deliveries/{delivery_id}/verify",
+        {f"delivery-{delivery_id}-verified": str(amount)},
+        form_url=f"/officers/matches/{match_id}",
+    )
 
 
 def test_partial_then_complete_delivery_moves_the_need_and_the_contract(app):
@@ -95,7 +108,8 @@ def test_what_cannot_happen_is_refused_with_a_reason(app):
     supplier, group, officer = app.test_client(), app.test_client(), app.test_client()
     sign_in(supplier, ids["supplier"]), sign_in(group, ids["group"]), sign_in(officer, ids["officer"])
     assert error_messages(_report(supplier, ids["match"], 9)) == [
-        "Amount delivered cannot be more than the 8 hours still to deliver under this match"]
+        "Amount delivered cannot be more than the 8 hours still to deliver under this match"
+    ]
     _report(supplier, ids["match"], 4)
     [delivery] = _delivery_ids(app, ids["match"])
     # An officer cannot verify what the group has not confirmed (no button is offered; a hand-made request is told).
@@ -103,17 +117,20 @@ def test_what_cannot_happen_is_refused_with_a_reason(app):
     response = _verify(officer, ids["match"], delivery, 4)
     assert "The group has not confirmed this delivery yet" in text_of(response)
     assert error_messages(_confirm(group, ids["need"], delivery, 5)) == [
-        "Amount received cannot be more than the 4 hours reported"]
+        "Amount received cannot be more than the 4 hours reported"
+    ]
     _confirm(group, ids["need"], delivery, 4)
     assert error_messages(_verify(officer, ids["match"], delivery, 6)) == [
-        "Verified amount must be between 0 and the 4 hours the group received"]
+        "Verified amount must be between 0 and the 4 hours the group received"
+    ]
 
 
 def test_only_the_parties_can_report_or_confirm(app):
     ids = _introduced_match(app)
     with app.app_context():
-        other_supplier = make_user(Role.SUPPLIER_MEMBER,
-                                   make_organisation("Other Ltd", kind=OrganisationKind.SUPPLIER)).email
+        other_supplier = make_user(
+            Role.SUPPLIER_MEMBER, make_organisation("Other Ltd", kind=OrganisationKind.SUPPLIER)
+        ).email
         other_group = make_user(Role.GROUP_MEMBER, make_organisation("Other Group")).email
     stranger, outsider = app.test_client(), app.test_client()
     sign_in(stranger, other_supplier), sign_in(outsider, other_group)
@@ -122,8 +139,12 @@ def test_only_the_parties_can_report_or_confirm(app):
     sign_in(supplier, ids["supplier"])
     _report(supplier, ids["match"], 2)
     [delivery] = _delivery_ids(app, ids["match"])
-    response = post_form(outsider, f"/my-needs/{ids['need']}/deliveries/{delivery}/confirm",
-                         {f"delivery-{delivery}-received": "2"}, form_url="/my-needs")
+    response = post_form(
+        outsider,
+        f"/my-needs/{ids['need']}/deliveries/{delivery}/confirm",
+        {f"delivery-{delivery}-received": "2"},
+        form_url="/my-needs",
+    )
     assert response.status_code == 404
 
 
@@ -160,8 +181,9 @@ def test_ending_a_match_returns_what_was_not_delivered_to_the_offer(app):
 
     url, page = f"/officers/matches/{ids['match']}/end", f"/officers/matches/{ids['match']}"
     assert error_messages(post_form(officer, url, {"outcome": "failed"}, form_url=page)) == ["Enter the reason"]
-    response = post_form(officer, url, {"outcome": "failed", "reason": "Site team stood down"}, form_url=page,
-                         follow_redirects=True)
+    response = post_form(
+        officer, url, {"outcome": "failed", "reason": "Site team stood down"}, form_url=page, follow_redirects=True
+    )
     assert "The match is failed. 3 hours returned to the offer." in text_of(response)
     with app.app_context():
         match = db.session.get(Match, ids["match"])

@@ -42,8 +42,9 @@ def test_a_partner_chooses_how_often_and_what_the_digest_covers(app, client):
     with app.app_context():
         environment = db.session.scalar(select(Priority).where(Priority.slug == "environment"))
         environment_id = environment.id
-    response = post_form(client, "/account/digest", {"frequency": "weekly", "priorities": [str(environment_id)],
-                                                     "wards": []})
+    response = post_form(
+        client, "/account/digest", {"frequency": "weekly", "priorities": [str(environment_id)], "wards": []}
+    )
 
     assert response.status_code == 302 and response.headers["Location"] == "/account"
     assert "Your digest choices have been saved." in text_of(client.get("/account"))
@@ -65,18 +66,34 @@ def test_the_digest_choice_must_be_one_of_the_options(app, client):
 
 
 def test_another_partner_registers_is_vetted_and_cannot_post_needs_or_contracts(app, client):
-    response = post_form(client, "/register", {
-        "kind": "partner", "name": "Northwick Park Hospital", "charity_number": "", "company_number": "",
-        "wards": ["borough-wide"], "description": "An anchor institution.", "website": "",
-        "contact_name": "Pat Lee", "contact_email": "pat@hospital.example.org", "contact_phone": "", "address": "",
-        "full_name": "Pat Lee", "email": "pat@hospital.example.org", "password": "kettle river lantern",
-        "confirm_password": "kettle river lantern",
-    })
+    response = post_form(
+        client,
+        "/register",
+        {
+            "kind": "partner",
+            "name": "Northwick Park Hospital",
+            "charity_number": "",
+            "company_number": "",
+            "wards": ["borough-wide"],
+            "description": "An anchor institution.",
+            "website": "",
+            "contact_name": "Pat Lee",
+            "contact_email": "pat@hospital.example.org",
+            "contact_phone": "",
+            "address": "",
+            "full_name": "Pat Lee",
+            "email": "pat@hospital.example.org",
+            "password": "kettle river lantern",
+            "confirm_password": "kettle river lantern",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         org = db.session.scalar(select(Organisation).where(Organisation.name == "Northwick Park Hospital"))
         assert (org.kind, org.status) == (OrganisationKind.PARTNER, OrganisationStatus.PENDING)
-        assert db.session.scalar(select(User.role).where(User.email == "pat@hospital.example.org")) is Role.PARTNER_MEMBER
+        assert (
+            db.session.scalar(select(User.role).where(User.email == "pat@hospital.example.org")) is Role.PARTNER_MEMBER
+        )
         approve_organisation(org, make_officer())
         db.session.commit()
 
@@ -100,8 +117,9 @@ def test_officers_preview_a_partners_digest_before_it_is_sent(app, client):
 
     listing = text_of(client.get("/officers/digests?period=2026-10"))
     assert "Sam Patel" in listing and "Not sent yet" in listing
-    assert f'/officers/digests/partners/{user_id}?period=2026-10' in client.get(
-        "/officers/digests?period=2026-10").get_data(as_text=True)
+    assert f"/officers/digests/partners/{user_id}?period=2026-10" in client.get(
+        "/officers/digests?period=2026-10"
+    ).get_data(as_text=True)
 
     preview = client.get(f"/officers/digests/partners/{user_id}?period=2026-10")
     page = text_of(preview)
@@ -130,8 +148,16 @@ def test_a_preview_with_nothing_relevant_says_no_email_will_go(app, client):
 def test_officers_see_each_partners_send_status_for_the_period(app, client):
     user_id, email = _supplier(app)
     with app.app_context():
-        db.session.add(DigestDelivery(user_id=user_id, period="2026-10", status=DigestStatus.FAILED, email=email,
-                                      attempts=1, error="550 5.1.1 No such mailbox"))
+        db.session.add(
+            DigestDelivery(
+                user_id=user_id,
+                period="2026-10",
+                status=DigestStatus.FAILED,
+                email=email,
+                attempts=1,
+                error="550 5.1.1 No such mailbox",
+            )
+        )
         db.session.commit()
     _officer(app, client)
     page = text_of(client.get("/officers/digests?period=2026-10"))

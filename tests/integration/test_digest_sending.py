@@ -34,10 +34,13 @@ def borough(app):
     with app.app_context():
         kitchen = make_organisation("Harlesden Youth Kitchen", wards=("Harlesden and Kensal Green",))
         group = make_user(Role.GROUP_MEMBER, kitchen, email="grace@kitchen.example.org", full_name="Grace Mensah")
-        northway = make_organisation("Northway Construction Ltd", kind=OrganisationKind.SUPPLIER,
-                                     wards=("Harlesden and Kensal Green",))
+        northway = make_organisation(
+            "Northway Construction Ltd", kind=OrganisationKind.SUPPLIER, wards=("Harlesden and Kensal Green",)
+        )
         supplier = make_user(Role.SUPPLIER_MEMBER, northway, email="sam@northway.example.org", full_name="Sam Patel")
-        hospital = make_organisation("Northwick Park Hospital", kind=OrganisationKind.PARTNER, wards=("Northwick Park",))
+        hospital = make_organisation(
+            "Northwick Park Hospital", kind=OrganisationKind.PARTNER, wards=("Northwick Park",)
+        )
         partner = make_user(Role.PARTNER_MEMBER, hospital, email="pat@hospital.example.org", full_name="Pat Lee")
         quiet_org = make_organisation("Queensbury Chess Club", wards=("Queensbury",))
         quiet = make_user(Role.GROUP_MEMBER, quiet_org, email="quinn@chess.example.org", full_name="Quinn Ade")
@@ -45,29 +48,73 @@ def borough(app):
         environment = db.session.scalar(select(Priority).where(Priority.slug == "environment"))
         db.session.add(DigestSubscription(user=partner, frequency=DigestFrequency.MONTHLY, priorities=[environment]))
 
-        kitchen_need = make_need(kitchen, title="Volunteer cooks for Saturday sessions", quantity=40, unit=Unit.HOURS,
-                                 wards=("Harlesden and Kensal Green",), published_at=SEPTEMBER)
+        kitchen_need = make_need(
+            kitchen,
+            title="Volunteer cooks for Saturday sessions",
+            quantity=40,
+            unit=Unit.HOURS,
+            wards=("Harlesden and Kensal Green",),
+            published_at=SEPTEMBER,
+        )
         other = make_organisation("Stonebridge Elders Lunch Club", wards=("Stonebridge",))
-        make_need(other, title="Kitchen porters for a lunch club", wards=("Harlesden and Kensal Green",),
-                  published_at=IN_OCTOBER)
-        make_need(other, title="Tree planting along the Wealdstone Brook", priorities=("environment",),
-                  wards=("Wembley Park",), published_at=IN_OCTOBER)
-        make_need(other, title="An old need from September", wards=("Harlesden and Kensal Green",),
-                  published_at=SEPTEMBER)
+        make_need(
+            other,
+            title="Kitchen porters for a lunch club",
+            wards=("Harlesden and Kensal Green",),
+            published_at=IN_OCTOBER,
+        )
+        make_need(
+            other,
+            title="Tree planting along the Wealdstone Brook",
+            priorities=("environment",),
+            wards=("Wembley Park",),
+            published_at=IN_OCTOBER,
+        )
+        make_need(
+            other, title="An old need from September", wards=("Harlesden and Kensal Green",), published_at=SEPTEMBER
+        )
 
-        contract = make_contract(northway, ref="BC-2026-017", title="Harlesden housing repairs",
-                                 start_date=date(2026, 1, 1), end_date=date(2027, 12, 31))
-        offer = make_offer(contract, title="Site kitchen staff hours", wards=("Harlesden and Kensal Green",),
-                           quantity=100, created_at=IN_OCTOBER)
-        match = Match(need=kitchen_need, offer=offer, quantity=Decimal(12), status=MatchStatus.VERIFIED,
-                      source="pledge", created_at=IN_OCTOBER)
-        db.session.add(Delivery(match=match, quantity=Decimal(12), delivered_on=date(2026, 10, 18),
-                                received_quantity=Decimal(12), verified_quantity=Decimal(12),
-                                verified_at=datetime(2026, 10, 20, 9, 0, tzinfo=UTC)))
+        contract = make_contract(
+            northway,
+            ref="BC-2026-017",
+            title="Harlesden housing repairs",
+            start_date=date(2026, 1, 1),
+            end_date=date(2027, 12, 31),
+        )
+        offer = make_offer(
+            contract,
+            title="Site kitchen staff hours",
+            wards=("Harlesden and Kensal Green",),
+            quantity=100,
+            created_at=IN_OCTOBER,
+        )
+        match = Match(
+            need=kitchen_need,
+            offer=offer,
+            quantity=Decimal(12),
+            status=MatchStatus.VERIFIED,
+            source="pledge",
+            created_at=IN_OCTOBER,
+        )
+        db.session.add(
+            Delivery(
+                match=match,
+                quantity=Decimal(12),
+                delivered_on=date(2026, 10, 18),
+                received_quantity=Decimal(12),
+                verified_quantity=Decimal(12),
+                verified_at=datetime(2026, 10, 20, 9, 0, tzinfo=UTC),
+            )
+        )
         offer.allocated = Decimal(12)
         db.session.commit()
-        return {"group": group.email, "supplier": supplier.email, "partner": partner.email, "quiet": quiet.email,
-                "quiet_id": quiet.id}
+        return {
+            "group": group.email,
+            "supplier": supplier.email,
+            "partner": partner.email,
+            "quiet": quiet.email,
+            "quiet_id": quiet.id,
+        }
 
 
 @pytest.fixture
@@ -88,8 +135,9 @@ def _records(app) -> dict[str, tuple[DigestStatus, int, str]]:
         return {d.email: (d.status, d.attempts, d.error) for d in db.session.scalars(select(DigestDelivery))}
 
 
-def test_each_partner_gets_one_personal_multipart_email_and_an_empty_digest_is_not_sent(app, runner, borough,
-                                                                                         smtp_server):
+def test_each_partner_gets_one_personal_multipart_email_and_an_empty_digest_is_not_sent(
+    app, runner, borough, smtp_server
+):
     result = _send(runner, "--period", OCTOBER)
 
     assert result.exit_code == 0, result.output
@@ -109,8 +157,10 @@ def test_each_partner_gets_one_personal_multipart_email_and_an_empty_digest_is_n
             # Everyone sees the borough's month and one delivered match's story.
             assert "1 match made and 1 delivery verified" in part
             assert "12 hours" in part
-            assert ("Northway Construction Ltd gave 12 hours to Harlesden Youth Kitchen for "
-                    "“Volunteer cooks for Saturday sessions”") in part.replace('"', "“", 1).replace('"', "”", 1)
+            assert (
+                "Northway Construction Ltd gave 12 hours to Harlesden Youth Kitchen for "
+                "“Volunteer cooks for Saturday sessions”"
+            ) in part.replace('"', "“", 1).replace('"', "”", 1)
 
     supplier_text, supplier_html = _parts(smtp_server.to(borough["supplier"])[0])
     assert "Kitchen porters for a lunch club" in supplier_text and "Kitchen porters for a lunch club" in supplier_html
@@ -143,8 +193,9 @@ def test_running_the_same_period_again_sends_nothing_new(app, runner, borough, s
     assert len(smtp_server.messages) == 3
 
 
-def test_a_server_failing_halfway_leaves_the_rest_for_a_rerun_and_nobody_gets_two(app, runner, borough, smtp_server,
-                                                                                  quick_retries):
+def test_a_server_failing_halfway_leaves_the_rest_for_a_rerun_and_nobody_gets_two(
+    app, runner, borough, smtp_server, quick_retries
+):
     smtp_server.fail_after = 1  # accepts one message, then answers 451 to every other
 
     first = _send(runner, "--period", OCTOBER)
@@ -168,8 +219,9 @@ def test_a_server_failing_halfway_leaves_the_rest_for_a_rerun_and_nobody_gets_tw
     assert len(smtp_server.messages) == 3
 
 
-def test_a_refused_address_is_a_permanent_failure_not_retried_and_shown_to_officers(app, runner, client, borough,
-                                                                                    smtp_server, quick_retries):
+def test_a_refused_address_is_a_permanent_failure_not_retried_and_shown_to_officers(
+    app, runner, client, borough, smtp_server, quick_retries
+):
     smtp_server.refuse[borough["partner"]] = "550 5.1.1 No such mailbox here"
 
     result = _send(runner, "--period", OCTOBER)
@@ -196,8 +248,9 @@ def test_a_refused_address_is_a_permanent_failure_not_retried_and_shown_to_offic
     assert "Pat Lee" in page and "550 5.1.1 No such mailbox here" in page
 
 
-def test_an_unreachable_server_stops_the_run_and_a_later_run_sends_everything_once(app, runner, borough, smtp_server,
-                                                                                   quick_retries, monkeypatch):
+def test_an_unreachable_server_stops_the_run_and_a_later_run_sends_everything_once(
+    app, runner, borough, smtp_server, quick_retries, monkeypatch
+):
     real_port = app.config["SMTP_PORT"]
     import socket
 
@@ -266,7 +319,9 @@ def test_a_forged_or_altered_unsubscribe_link_changes_nothing(app, borough):
 def test_weekly_subscribers_get_weekly_periods_only(app, runner, borough, smtp_server):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == borough["supplier"]))
-        db.session.add(DigestSubscription(user=user, frequency=DigestFrequency.WEEKLY, wards=[ward("Harlesden and Kensal Green")]))
+        db.session.add(
+            DigestSubscription(user=user, frequency=DigestFrequency.WEEKLY, wards=[ward("Harlesden and Kensal Green")])
+        )
         db.session.commit()
 
     monthly = _send(runner, "--period", OCTOBER)
@@ -293,7 +348,8 @@ def _received(smtp_server) -> list[str]:
 
 @pytest.mark.parametrize("outright", [False, True], ids=["ctrl-c", "killed outright"])
 def test_a_run_stopped_mid_batch_never_sends_anyone_twice_and_the_rerun_reports_who_may_have_missed_it(
-        app, runner, borough, smtp_server, monkeypatch, outright):
+    app, runner, borough, smtp_server, monkeypatch, outright
+):
     from matchmaker.email.backends import SMTPConnection
     from matchmaker.services import digest_sending
 
@@ -316,15 +372,18 @@ def test_a_run_stopped_mid_batch_never_sends_anyone_twice_and_the_rerun_reports_
     # in flight stays "sending"; killed outright: the whole batch stays "sending", whatever the server got.
     assert {e: s for e, (s, _, _) in _records(app).items()} == {
         borough["group"]: DigestStatus.SENDING if outright else DigestStatus.SENT,
-        borough["supplier"]: DigestStatus.SENDING}
+        borough["supplier"]: DigestStatus.SENDING,
+    }
 
     monkeypatch.setattr(SMTPConnection, "send", real_send)
     rerun = _send(runner, "--period", OCTOBER)
 
     assert rerun.exit_code == 0, rerun.output
     interrupted, done = (2, "") if outright else (1, ", 1 already done before this run")
-    assert (f"1 sent, 1 skipped as empty, 0 failed{done}, {interrupted} interrupted in an earlier run and not sent "
-            "again (they may not have arrived: see the officers' Digest page)") in rerun.output
+    assert (
+        f"1 sent, 1 skipped as empty, 0 failed{done}, {interrupted} interrupted in an earlier run and not sent "
+        "again (they may not have arrived: see the officers' Digest page)"
+    ) in rerun.output
     assert f"{borough['supplier']}: interrupted in an earlier run: not sent again" in rerun.output
     assert _received(smtp_server) == sorted([borough["group"], borough["partner"]])  # nobody twice
     assert _records(app)[borough["supplier"]][0] is DigestStatus.SENDING  # reported, not resent
@@ -333,8 +392,9 @@ def test_a_run_stopped_mid_batch_never_sends_anyone_twice_and_the_rerun_reports_
     assert len(smtp_server.messages) == 2
 
 
-def test_a_connection_dropped_mid_run_is_reopened_and_everyone_gets_one(app, runner, borough, smtp_server,
-                                                                        quick_retries):
+def test_a_connection_dropped_mid_run_is_reopened_and_everyone_gets_one(
+    app, runner, borough, smtp_server, quick_retries
+):
     smtp_server.hang_up_after = 1  # the relay drops the session once, after the first message
 
     result = _send(runner, "--period", OCTOBER)
@@ -344,9 +404,9 @@ def test_a_connection_dropped_mid_run_is_reopened_and_everyone_gets_one(app, run
     assert _received(smtp_server) == sorted([borough["group"], borough["supplier"], borough["partner"]])
 
 
-def test_a_relay_going_down_mid_batch_stops_the_run_and_the_rerun_sends_the_rest_once(app, runner, borough,
-                                                                                     smtp_server, quick_retries,
-                                                                                     monkeypatch):
+def test_a_relay_going_down_mid_batch_stops_the_run_and_the_rerun_sends_the_rest_once(
+    app, runner, borough, smtp_server, quick_retries, monkeypatch
+):
     monkeypatch.setitem(app.config, "DIGEST_BATCH_SIZE", 3)  # grace, sam and pat claimed together
     smtp_server.hang_up_after, smtp_server.keep_hanging_up = 1, True
 
@@ -396,4 +456,6 @@ def test_a_run_stopped_by_sigterm_records_what_went_like_ctrl_c(app, runner, bor
     assert stopped.exit_code != 0
     assert _received(smtp_server) == [borough["group"]]
     assert {e: s for e, (s, _, _) in _records(app).items()} == {
-        borough["group"]: DigestStatus.SENT, borough["supplier"]: DigestStatus.SENDING}
+        borough["group"]: DigestStatus.SENT,
+        borough["supplier"]: DigestStatus.SENDING,
+    }

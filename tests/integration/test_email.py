@@ -12,10 +12,21 @@ from tests.helpers.builders import make_officer, make_organisation, make_user
 from tests.helpers.web import post_form, sign_in, text_of
 
 REGISTRATION = {
-    "kind": "vcse", "name": "Queens Park Reading Circle", "charity_number": "", "company_number": "",
-    "wards": ["E05013507"], "description": "", "website": "", "contact_name": "Bea Reader",
-    "contact_email": "circle@example.org", "contact_phone": "", "address": "", "full_name": "Bea Reader",
-    "email": "bea@example.org", "password": "kettle river lantern", "confirm_password": "kettle river lantern",
+    "kind": "vcse",
+    "name": "Queens Park Reading Circle",
+    "charity_number": "",
+    "company_number": "",
+    "wards": ["E05013507"],
+    "description": "",
+    "website": "",
+    "contact_name": "Bea Reader",
+    "contact_email": "circle@example.org",
+    "contact_phone": "",
+    "address": "",
+    "full_name": "Bea Reader",
+    "email": "bea@example.org",
+    "password": "kettle river lantern",
+    "confirm_password": "kettle river lantern",
 }
 
 
@@ -44,8 +55,14 @@ def test_the_outbox_backend_writes_a_readable_eml_file(app, client, monkeypatch,
     assert "Dear Bea Reader" in html and html.lstrip().startswith("<!DOCTYPE html>")
 
     # A second message is a second file, not an overwrite.
-    assert post_form(app.test_client(), "/register", {**REGISTRATION, "name": "Another Circle Entirely",
-                                                      "email": "second@example.org"}).status_code == 302
+    assert (
+        post_form(
+            app.test_client(),
+            "/register",
+            {**REGISTRATION, "name": "Another Circle Entirely", "email": "second@example.org"},
+        ).status_code
+        == 302
+    )
     assert len(list(outbox.glob("*.eml"))) == 2
 
 
@@ -54,8 +71,16 @@ def test_the_outbox_folder_is_created_when_missing(app, monkeypatch, tmp_path):
     monkeypatch.setitem(app.config, "EMAIL_BACKEND", "outbox")
     monkeypatch.setitem(app.config, "EMAIL_OUTBOX_DIR", str(outbox))
     with app.test_request_context():
-        email.send(email.render("password_reset", to="x@example.org", subject="Reset", link="http://l/x", hours=1,
-                                user=type("U", (), {"full_name": "X"})()))
+        email.send(
+            email.render(
+                "password_reset",
+                to="x@example.org",
+                subject="Reset",
+                link="http://l/x",
+                hours=1,
+                user=type("U", (), {"full_name": "X"})(),
+            )
+        )
     assert len(list(outbox.glob("*.eml"))) == 1
 
 
@@ -76,8 +101,16 @@ def test_a_batch_goes_over_one_connection(app, smtp_server):
     messages = []
     with app.test_request_context():
         for n in range(3):
-            messages.append(email.render("password_reset", to=f"p{n}@example.org", subject="Reset",
-                                         link=f"http://l/{n}", hours=1, user=type("U", (), {"full_name": f"P{n}"})()))
+            messages.append(
+                email.render(
+                    "password_reset",
+                    to=f"p{n}@example.org",
+                    subject="Reset",
+                    link=f"http://l/{n}",
+                    hours=1,
+                    user=type("U", (), {"full_name": f"P{n}"})(),
+                )
+            )
         email.send_many(messages)
     assert [m["To"] for m in smtp_server.messages] == ["p0@example.org", "p1@example.org", "p2@example.org"]
 
@@ -85,8 +118,14 @@ def test_a_batch_goes_over_one_connection(app, smtp_server):
 def test_a_refused_message_is_a_delivery_error(app, smtp_server):
     smtp_server.fail_after = 0
     with app.test_request_context():
-        message = email.render("password_reset", to="x@example.org", subject="Reset", link="http://l/x", hours=1,
-                               user=type("U", (), {"full_name": "X"})())
+        message = email.render(
+            "password_reset",
+            to="x@example.org",
+            subject="Reset",
+            link="http://l/x",
+            hours=1,
+            user=type("U", (), {"full_name": "X"})(),
+        )
         with pytest.raises(email.EmailDeliveryError):
             email.send(message)
 
@@ -110,8 +149,13 @@ def test_an_approval_is_kept_when_the_mail_server_is_down(app, client, smtp_down
         officer_email = make_officer().email
     sign_in(client, officer_email)
 
-    response = post_form(client, f"/officers/organisations/{org_id}/approve", {},
-                         form_url=f"/officers/organisations/{org_id}", follow_redirects=True)
+    response = post_form(
+        client,
+        f"/officers/organisations/{org_id}/approve",
+        {},
+        form_url=f"/officers/organisations/{org_id}",
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     page = text_of(response)
     assert "Willesden Green Gardeners has been approved." in page

@@ -18,25 +18,57 @@ from matchmaker.models import AuditEvent, Contract, Need, Offer, Organisation, O
 from tests.helpers.builders import make_contract, make_officer, make_organisation, make_user
 from tests.helpers.web import csrf_token, sign_in
 
-FUZZ = settings(max_examples=20, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 # Text a person (or an attacker) might type: anything printable, control characters, very long values, and
 # values close to valid ones.
 junk = st.one_of(
     st.text(max_size=40),
     st.text(alphabet=string.printable, max_size=300),
-    st.sampled_from(["", " ", "0", "-1", "1e999", "NaN", "£1,000,000.005", "31", "2", "2027", "29", "13",
-                     "x" * 6000, "<script>alert(1)</script>", "'; DROP TABLE need; --", "\x00", "E05013515",
-                     "borough-wide", "good-jobs", "volunteering", "hours", "vcse", "supplier", "@", "a@b.c"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "0",
+            "-1",
+            "1e999",
+            "NaN",
+            "£1,000,000.005",
+            "31",
+            "2",
+            "2027",
+            "29",
+            "13",
+            "x" * 6000,
+            "<script>alert(1)</script>",
+            "'; DROP TABLE need; --",
+            "\x00",
+            "E05013515",
+            "borough-wide",
+            "good-jobs",
+            "volunteering",
+            "hours",
+            "vcse",
+            "supplier",
+            "@",
+            "a@b.c",
+        ]
+    ),
 )
 values = st.one_of(junk, st.lists(junk, max_size=3))
 
 
 def _counts(app) -> tuple:
     with app.app_context():
-        return tuple(db.session.scalar(select(func.count()).select_from(model))
-                     for model in (Organisation, User, Need, Contract, Offer, AuditEvent))
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (Organisation, User, Need, Contract, Offer, AuditEvent)
+        )
 
 
 def _post(client, url, data, form_url=None):
@@ -79,24 +111,63 @@ def group_client(app):
     return client
 
 
-REGISTRATION = ["kind", "name", "charity_number", "company_number", "wards", "description", "website",
-                "contact_name", "contact_email", "contact_phone", "address", "borough_wide", "full_name", "email",
-                "password", "confirm_password", "not_a_duplicate"]
+REGISTRATION = [
+    "kind",
+    "name",
+    "charity_number",
+    "company_number",
+    "wards",
+    "description",
+    "website",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "address",
+    "borough_wide",
+    "full_name",
+    "email",
+    "password",
+    "confirm_password",
+    "not_a_duplicate",
+]
 TAGS = ["priorities", "wards", "support_types", "quantity", "unit", "borough_wide"]
-NEED = ["title", "description", "needed_by", "recurring", "save_draft",
-        "submit", *TAGS]
+NEED = ["title", "description", "needed_by", "recurring", "save_draft", "submit", *TAGS]
 CONTRACT = ["ref", "title", "value", "start_date", "end_date", "manager_email"]
-VALID_REGISTRATION = {"kind": "vcse", "name": "Stonebridge Residents Group", "wards": "E05013515",
-                      "description": "Residents working together.", "contact_name": "Ada Obi",
-                      "contact_email": "ada@example.org", "full_name": "Ada Obi", "email": "ada@example.org",
-                      "password": "kettle river lantern", "confirm_password": "kettle river lantern",
-                      "not_a_duplicate": "y"}
-VALID_TAGS = {"priorities": "good-jobs", "wards": "E05013515", "support_types": "volunteering", "quantity": "10",
-              "unit": "hours"}
-VALID_NEED = {"title": "Volunteers for the food bank", "description": "Sorting on Saturdays.",
-              "needed_by": ["1", "6", "2030"], "save_draft": "Save as draft", **VALID_TAGS}
-VALID_CONTRACT = {"ref": "BC-FUZZ-1", "title": "Street cleaning", "value": "500000", "start_date": ["1", "4", "2026"],
-                  "end_date": ["31", "3", "2029"], "manager_email": "manager@brent.example.org"}
+VALID_REGISTRATION = {
+    "kind": "vcse",
+    "name": "Stonebridge Residents Group",
+    "wards": "E05013515",
+    "description": "Residents working together.",
+    "contact_name": "Ada Obi",
+    "contact_email": "ada@example.org",
+    "full_name": "Ada Obi",
+    "email": "ada@example.org",
+    "password": "kettle river lantern",
+    "confirm_password": "kettle river lantern",
+    "not_a_duplicate": "y",
+}
+VALID_TAGS = {
+    "priorities": "good-jobs",
+    "wards": "E05013515",
+    "support_types": "volunteering",
+    "quantity": "10",
+    "unit": "hours",
+}
+VALID_NEED = {
+    "title": "Volunteers for the food bank",
+    "description": "Sorting on Saturdays.",
+    "needed_by": ["1", "6", "2030"],
+    "save_draft": "Save as draft",
+    **VALID_TAGS,
+}
+VALID_CONTRACT = {
+    "ref": "BC-FUZZ-1",
+    "title": "Street cleaning",
+    "value": "500000",
+    "start_date": ["1", "4", "2026"],
+    "end_date": ["31", "3", "2029"],
+    "manager_email": "manager@brent.example.org",
+}
 VALID_OFFER = {"title": "Volunteer days", "description": "Staff volunteering.", **VALID_TAGS}
 OFFER = ["title", "description", "available_from", "available_until", *TAGS]
 
@@ -118,6 +189,7 @@ def test_sign_in_never_fails(app, email, password):
     client.environ_base["REMOTE_ADDR"] = "192.0.2.77"
     with app.app_context():
         from matchmaker.extensions import limiter
+
         limiter.reset()
     response = _post(client, "/sign-in", {"email": email, "password": password})
     assert response.status_code != 302  # nobody is signed in by junk
@@ -154,12 +226,49 @@ def test_the_offer_form_never_fails_or_half_saves(app, supplier_client, data):
 
 # The CSV import -------------------------------------------------------------------------------------------
 
-NEED_COLUMNS = ["ref", "organisation", "title", "description", "priorities", "wards", "support_types", "quantity",
-                "unit", "needed_by"]
-OFFER_COLUMNS = ["ref", "supplier", "contract_ref", "contract_value", "title", "description", "priorities", "wards",
-                 "support_types", "quantity", "unit", "available_until"]
-cell = st.one_of(junk, st.sampled_from(["Roundwood Community Garden", "good-jobs;environment", "Kilburn;Harlesden",
-                                        "in-kind", "2027-03-31", "2020-02-30", "12.5", "BC-1", "250000", "N-1"]))
+NEED_COLUMNS = [
+    "ref",
+    "organisation",
+    "title",
+    "description",
+    "priorities",
+    "wards",
+    "support_types",
+    "quantity",
+    "unit",
+    "needed_by",
+]
+OFFER_COLUMNS = [
+    "ref",
+    "supplier",
+    "contract_ref",
+    "contract_value",
+    "title",
+    "description",
+    "priorities",
+    "wards",
+    "support_types",
+    "quantity",
+    "unit",
+    "available_until",
+]
+cell = st.one_of(
+    junk,
+    st.sampled_from(
+        [
+            "Roundwood Community Garden",
+            "good-jobs;environment",
+            "Kilburn;Harlesden",
+            "in-kind",
+            "2027-03-31",
+            "2020-02-30",
+            "12.5",
+            "BC-1",
+            "250000",
+            "N-1",
+        ]
+    ),
+)
 
 
 @st.composite
@@ -198,9 +307,9 @@ def officer_client(app):
 def test_a_csv_import_is_all_or_nothing_and_never_fails(app, officer_client, upload):
     kind, content = upload
     before = _counts(app)
-    response = _post(officer_client, "/officers/import",
-                     {"kind": kind, "file": (io.BytesIO(content), "upload.csv")})
+    response = _post(officer_client, "/officers/import", {"kind": kind, "file": (io.BytesIO(content), "upload.csv")})
     assert response.status_code == 200
     if "nothing was imported" in response.get_data(as_text=True) or "There is a problem" in response.get_data(
-            as_text=True):
+        as_text=True
+    ):
         assert _counts(app) == before

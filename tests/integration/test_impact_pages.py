@@ -45,10 +45,12 @@ def test_the_public_dashboard_shows_the_years_figures_and_no_personal_data(clien
 
 def test_the_map_is_an_accessible_svg_shaded_by_the_chosen_measure(client, data):
     html = client.get(f"/impact?{YEAR}&map=value").get_data(as_text=True)
-    assert '<svg' in html and 'role="img"' in html and '<title id="map-title">' in html and '<desc id="map-desc">' in html
+    assert (
+        "<svg" in html and 'role="img"' in html and '<title id="map-title">' in html and '<desc id="map-desc">' in html
+    )
     assert "Kilburn: £" in html  # each ward names itself and its figure
     assert "Highest: Kilburn." in html
-    assert 'url(#map-hatch)' in html  # wards with nothing are hatched, not only coloured
+    assert "url(#map-hatch)" in html  # wards with nothing are hatched, not only coloured
 
 
 def test_officers_also_see_why_needs_are_unmatched_and_contract_statement_links(app, data):
@@ -65,11 +67,22 @@ def test_chart_figures_download_as_csv(client, data):
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["priority", "2026-04", "2026-05"]
-    assert ["Good jobs", "0", "160"] == rows[1][:3]
-    contracts = list(csv.DictReader(io.StringIO(client.get(f"/impact?{YEAR}&download=contracts").get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[1][:3] == ["Good jobs", "0", "160"]
+    contracts = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"/impact?{YEAR}&download=contracts").get_data(as_text=True).lstrip("\ufeff"))
+        )
+    )
     assert [(c["contract"], c["verified"], c["percent_verified"]) for c in contracts] == [
-        ("BC-C1", "8 hours", "20"), ("BC-C2", "£500", "50")]
-    wards = {w["ward"]: w for w in csv.DictReader(io.StringIO(client.get(f"/impact?{YEAR}&download=wards").get_data(as_text=True).lstrip("\ufeff")))}
+        ("BC-C1", "8 hours", "20"),
+        ("BC-C2", "£500", "50"),
+    ]
+    wards = {
+        w["ward"]: w
+        for w in csv.DictReader(
+            io.StringIO(client.get(f"/impact?{YEAR}&download=wards").get_data(as_text=True).lstrip("\ufeff"))
+        )
+    }
     assert wards["Kilburn"]["verified_value_pounds"] == "580" and len(wards) == 22
 
 
@@ -151,14 +164,17 @@ def test_a_contract_statement_for_its_supplier_and_officers_only(app, data):
     assert "Social value statement: BC-C1" in page and "Board mentoring" in page and "8 hours" in page
     rows = list(csv.DictReader(io.StringIO(supplier.get(url + "?format=csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert [(r["title"], r["measure"], r["committed"], r["approved"], r["delivered"], r["verified"]) for r in rows] == [
-        ("Board mentoring", "BR-VCS-01", "40.00", "15.00", "15.00", "8.00")]
+        ("Board mentoring", "BR-VCS-01", "40.00", "15.00", "15.00", "8.00")
+    ]
     pdf = supplier.get(url + "?format=pdf")
     assert pdf.mimetype == "application/pdf" and _not_blank(pdf.data) > 0.01
     assert _officer(app).get(url).status_code == 200
     assert other.get(url).status_code == 404 and other.get(url + "?format=pdf").status_code == 404
     assert group.get(url).status_code == 403
     assert anonymous.get(url).status_code == 302
-    assert f"/contracts/{data['c1']}/social-value-statement" in supplier.get(f"/contracts/{data['c1']}").get_data(as_text=True)
+    assert f"/contracts/{data['c1']}/social-value-statement" in supplier.get(f"/contracts/{data['c1']}").get_data(
+        as_text=True
+    )
 
 
 def test_figures_are_kept_briefly_when_a_cache_is_configured(app, client, data):
@@ -171,6 +187,7 @@ def test_figures_are_kept_briefly_when_a_cache_is_configured(app, client, data):
         with app.app_context():
             from matchmaker.extensions import db
             from matchmaker.models import Delivery
+
             db.session.execute(db.update(Delivery).where(Delivery.verified_quantity == 8).values(verified_quantity=9))
             db.session.commit()
         assert "£660 verified value" in text_of(client.get(f"/impact?{YEAR}"))  # still the kept figures

@@ -102,6 +102,12 @@ def test_unknown_emails_lock_nothing_and_say_the_same_as_a_wrong_password(app):
 def test_the_per_address_limit_still_applies(app):
     _user(app, "grace@example.org")
     client = _from(app, 7)
-    statuses = [post_form(client, "/sign-in", {"email": "grace@example.org", "password": "wrong guess"},
-                          ).status_code for _ in range(6)]
+    statuses = [
+        post_form(
+            client,
+            "/sign-in",
+            {"email": "grace@example.org", "password": "wrong guess"},
+        ).status_code
+        for _ in range(6)
+    ]
     assert statuses[-1] == 429

@@ -24,16 +24,20 @@ def _match(status: MatchStatus, quantity: int = 4) -> Match:
     supplier = make_organisation("Brentside Builders Ltd", kind=OrganisationKind.SUPPLIER)
     make_user(Role.SUPPLIER_MEMBER, supplier, email="lucy@example.org")
     offer = make_offer(supplier=supplier, quantity=40, allocated=quantity, borough_wide=True)
-    match = Match(need=make_need(organisation=group), offer=offer, quantity=Decimal(quantity), status=status,
-                  source="engine")
+    match = Match(
+        need=make_need(organisation=group), offer=offer, quantity=Decimal(quantity), status=status, source="engine"
+    )
     db.session.add(match)
     db.session.commit()
     return match
 
 
 def _events(match_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.subject_type == "match", AuditEvent.subject_id == match_id))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.subject_type == "match", AuditEvent.subject_id == match_id)
+    )
 
 
 def test_the_matrix_covers_every_status():
@@ -51,7 +55,11 @@ def test_every_transition_is_allowed_or_refused_without_change(ctx, source, targ
         assert db.session.get(Match, match.id).status is target
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.subject_id == match.id))
         assert (event.from_state, event.to_state, event.note, event.actor_id) == (
-            source.value, target.value, "Checked", officer.id)
+            source.value,
+            target.value,
+            "Checked",
+            officer.id,
+        )
     else:
         with pytest.raises(NotAllowed) as refused:
             brokerage.move(match, target, officer)
@@ -70,8 +78,9 @@ def test_ending_a_match_through_the_officers_page(app, client, source, outcome):
         officer = make_officer().email
     sign_in(client, officer)
     page = f"/officers/matches/{match_id}"
-    response = post_form(client, f"{page}/end", {"outcome": outcome.value, "reason": "Supplier stood down"},
-                         form_url=page)
+    response = post_form(
+        client, f"{page}/end", {"outcome": outcome.value, "reason": "Supplier stood down"}, form_url=page
+    )
     with app.app_context():
         match, offer = db.session.get(Match, match_id), db.session.get(Offer, offer_id)
         if outcome in brokerage.ALLOWED[source]:
@@ -84,16 +93,23 @@ def test_ending_a_match_through_the_officers_page(app, client, source, outcome):
 
 # Wrong roles: every route that acts on a match, tried by another supplier, another group and nobody at all.
 
+
 def _world(app) -> dict:
     with app.app_context():
         match = _match(S.INTRODUCED)
-        delivery = Delivery(match=match, quantity=Decimal(1), delivered_on=date.today(), received_quantity=Decimal(1),
-                            confirmed_at=match.created_at)
+        delivery = Delivery(
+            match=match,
+            quantity=Decimal(1),
+            delivered_on=date.today(),
+            received_quantity=Decimal(1),
+            confirmed_at=match.created_at,
+        )
         db.session.add(delivery)
         db.session.commit()
         users = {
-            "another supplier": make_user(Role.SUPPLIER_MEMBER,
-                                          make_organisation("Other Ltd", kind=OrganisationKind.SUPPLIER)).email,
+            "another supplier": make_user(
+                Role.SUPPLIER_MEMBER, make_organisation("Other Ltd", kind=OrganisationKind.SUPPLIER)
+            ).email,
             "another group": make_user(Role.GROUP_MEMBER, make_organisation("Other Group")).email,
         }
         return {"match": match.id, "need": match.need_id, "delivery": delivery.id, "users": users}
@@ -107,8 +123,11 @@ def _routes(w: dict) -> list[tuple[str, str, dict]]:
         ("POST", f"/officers/matches/{m}/end", {"outcome": "cancelled", "reason": "x"}),
         ("POST", f"/officers/matches/{m}/deliveries/{d}/verify", {f"delivery-{d}-verified": "1"}),
         ("GET", f"/my-matches/{m}", {}),
-        ("POST", f"/my-matches/{m}/deliveries", {"quantity": "1", "delivered_on": [str(day.day), str(day.month),
-                                                                                  str(day.year)]}),
+        (
+            "POST",
+            f"/my-matches/{m}/deliveries",
+            {"quantity": "1", "delivered_on": [str(day.day), str(day.month), str(day.year)]},
+        ),
         ("POST", f"/my-matches/{m}/respond", {}),
         ("POST", f"/my-matches/{m}/new-match", {}),
         ("POST", f"/my-needs/{n}/matches/{m}/respond", {}),
@@ -117,16 +136,31 @@ def _routes(w: dict) -> list[tuple[str, str, dict]]:
     ]
 
 
-ROUTE_NAMES = ["officer's match page", "end", "verify", "supplier's match page", "report delivery",
-               "supplier responds", "supplier asks for a new match", "group responds", "group asks for a new match",
-               "confirm delivery"]
+ROUTE_NAMES = [
+    "officer's match page",
+    "end",
+    "verify",
+    "supplier's match page",
+    "report delivery",
+    "supplier responds",
+    "supplier asks for a new match",
+    "group responds",
+    "group asks for a new match",
+    "confirm delivery",
+]
 
 
 def _state(app, w: dict) -> tuple:
     with app.app_context():
         match = db.session.get(Match, w["match"])
-        return (match.status, match.group_responded_at, match.supplier_responded_at, len(match.deliveries),
-                [(x.received_quantity, x.verified_quantity) for x in match.deliveries], _events(w["match"]))
+        return (
+            match.status,
+            match.group_responded_at,
+            match.supplier_responded_at,
+            len(match.deliveries),
+            [(x.received_quantity, x.verified_quantity) for x in match.deliveries],
+            _events(w["match"]),
+        )
 
 
 @pytest.mark.parametrize("who", ["another supplier", "another group", "anonymous"])

@@ -21,8 +21,11 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "seeds" / "measures-example.csv"
 
 def _upload(client, content: bytes):
     token = csrf_token(client, "/officers/measures")
-    return client.post("/officers/measures", data={"csrf_token": token, "file": (io.BytesIO(content), "m.csv")},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/officers/measures",
+        data={"csrf_token": token, "file": (io.BytesIO(content), "m.csv")},
+        content_type="multipart/form-data",
+    )
 
 
 def _officer_client(app):
@@ -42,7 +45,7 @@ def test_the_shipped_example_uploads_and_has_no_values(app):
         assert db.session.scalar(select(func.count()).where(Measure.proxy_value.is_not(None))) == 0
     assert "TOMs" not in EXAMPLE.read_text() and "NT1" not in EXAMPLE.read_text()
     # A corrected upload updates a code in place and adds a value.
-    _upload(client, b"code,name,unit,priority,proxy_value\nbr-job-04,Careers hours,hours,1,\"\xc2\xa312.50\"\n")
+    _upload(client, b'code,name,unit,priority,proxy_value\nbr-job-04,Careers hours,hours,1,"\xc2\xa312.50"\n')
     with app.app_context():
         measure = db.session.scalar(select(Measure).where(Measure.code == "br-job-04"))
         assert measure.proxy_value == Decimal("12.50") and measure.name == "Careers hours"
@@ -51,24 +54,33 @@ def test_the_shipped_example_uploads_and_has_no_values(app):
 
 def test_every_bad_row_and_column_is_reported_and_nothing_is_written(app):
     client = _officer_client(app)
-    bad = (b"code,name,unit,priority,proxy_value\n"
-           b"A1,Volunteering hours,hours,reducing-inequalities,\n"
-           b",No code,weeks,9,abc\n"
-           b"A1,Twice,hours,1,-4\n"
-           b"A3,,people,good-jobs,1.234\n")
+    bad = (
+        b"code,name,unit,priority,proxy_value\n"
+        b"A1,Volunteering hours,hours,reducing-inequalities,\n"
+        b",No code,weeks,9,abc\n"
+        b"A1,Twice,hours,1,-4\n"
+        b"A3,,people,good-jobs,1.234\n"
+    )
     response = _upload(client, bad)
     page = text_of(response)
     assert "The file has 8 problems: nothing was saved" in page
-    for expected in ("3 code enter the measure's code", "3 unit 'weeks' is not a unit", "3 priority '9' is not one of the five priorities",
-                     "3 proxy_value 'abc' is not an amount in pounds", "4 code A1 is also on row 2",
-                     "4 proxy_value the proxy value must be £0 or more", "5 name enter the measure's name",
-                     "5 proxy_value the proxy value can have up to 2 decimal places"):
+    for expected in (
+        "3 code enter the measure's code",
+        "3 unit 'weeks' is not a unit",
+        "3 priority '9' is not one of the five priorities",
+        "3 proxy_value 'abc' is not an amount in pounds",
+        "4 code A1 is also on row 2",
+        "4 proxy_value the proxy value must be £0 or more",
+        "5 name enter the measure's name",
+        "5 proxy_value the proxy value can have up to 2 decimal places",
+    ):
         assert expected in page, expected
     with app.app_context():
         assert db.session.scalar(select(func.count(Measure.id))) == 0
     assert "The header is missing columns: unit" in text_of(_upload(client, b"code,name,priority\nA,B,1\n"))
     assert "Select a CSV file of measures" in error_messages(
-        client.post("/officers/measures", data={"csrf_token": csrf_token(client, "/officers/measures")}))
+        client.post("/officers/measures", data={"csrf_token": csrf_token(client, "/officers/measures")})
+    )
 
 
 def test_measures_page_is_for_officers_only(app, client):
@@ -80,8 +92,9 @@ def test_measures_page_is_for_officers_only(app, client):
 
 def _measures(app):
     with app.app_context():
-        upload = measure_service.parse(b"code,name,unit,priority,proxy_value\nH1,Pro bono hours,hours,5,25\n"
-                                       b"P1,Donations,pounds,5,\n")
+        upload = measure_service.parse(
+            b"code,name,unit,priority,proxy_value\nH1,Pro bono hours,hours,5,25\nP1,Donations,pounds,5,\n"
+        )
         measure_service.save(upload, make_officer())
         db.session.commit()
         return {m.code: m.id for m in measure_service.all_measures()}
@@ -96,11 +109,20 @@ def test_a_supplier_tags_an_offer_with_a_measure_in_the_same_unit(app):
         offer_id = offer.id
     client = app.test_client()
     sign_in(client, email)
-    form = {"title": "Mentoring", "description": "Finance staff", "priorities": "vcse-capacity", "wards": "borough-wide",
-            "support_types": "skills", "quantity": "40", "unit": "hours"}
+    form = {
+        "title": "Mentoring",
+        "description": "Finance staff",
+        "priorities": "vcse-capacity",
+        "wards": "borough-wide",
+        "support_types": "skills",
+        "quantity": "40",
+        "unit": "hours",
+    }
     url = f"/my-offers/{offer_id}/edit"
     response = post_form(client, url, {**form, "measure": str(ids["P1"])})
-    assert "Select a measure counted in hours, as this offer is, or none (P1 is counted in pounds)" in error_messages(response)
+    assert "Select a measure counted in hours, as this offer is, or none (P1 is counted in pounds)" in error_messages(
+        response
+    )
     assert post_form(client, url, {**form, "measure": str(ids["H1"])}).status_code == 302
     with app.app_context():
         assert db.session.get(Offer, offer_id).measure.code == "H1"
@@ -123,28 +145,52 @@ def test_a_groups_story_is_shared_only_when_agreed_and_only_once_verified(app):
     supplier_client, group_client, officer_client = app.test_client(), app.test_client(), app.test_client()
     sign_in(supplier_client, supplier_email), sign_in(group_client, group_email), sign_in(officer_client, officer_email)
     day = date.today()
-    post_form(supplier_client, f"/my-matches/{match_id}/deliveries",
-              {"quantity": "10", "delivered_on": [str(day.day), str(day.month), str(day.year)], "complete": "y",
-               "measure": str(ids["H1"])})
+    post_form(
+        supplier_client,
+        f"/my-matches/{match_id}/deliveries",
+        {
+            "quantity": "10",
+            "delivered_on": [str(day.day), str(day.month), str(day.year)],
+            "complete": "y",
+            "measure": str(ids["H1"]),
+        },
+    )
     with app.app_context():
         [delivery] = db.session.get(Match, match_id).deliveries
         delivery_id = delivery.id
         assert delivery.measure.code == "H1"
     url = f"/my-needs/{need_id}/deliveries/{delivery_id}/confirm"
-    response = post_form(group_client, url, {f"delivery-{delivery_id}-received": "10",
-                                             f"delivery-{delivery_id}-share_story": "y"}, form_url=f"/my-needs/{need_id}")
+    response = post_form(
+        group_client,
+        url,
+        {f"delivery-{delivery_id}-received": "10", f"delivery-{delivery_id}-share_story": "y"},
+        form_url=f"/my-needs/{need_id}",
+    )
     assert "Write your story, or untick sharing it" in error_messages(response)
-    post_form(group_client, url, {f"delivery-{delivery_id}-received": "10",
-                                  f"delivery-{delivery_id}-story": "Our trustees now read the accounts with confidence.",
-                                  f"delivery-{delivery_id}-share_story": "y"}, form_url=f"/my-needs/{need_id}")
+    post_form(
+        group_client,
+        url,
+        {
+            f"delivery-{delivery_id}-received": "10",
+            f"delivery-{delivery_id}-story": "Our trustees now read the accounts with confidence.",
+            f"delivery-{delivery_id}-share_story": "y",
+        },
+        form_url=f"/my-needs/{need_id}",
+    )
     period = impact.month_of(day)
     with app.app_context():
         assert impact.shared_stories(period) == []  # confirmed, not yet verified
-    post_form(officer_client, f"/officers/matches/{match_id}/deliveries/{delivery_id}/verify",
-              {f"delivery-{delivery_id}-verified": "10"}, form_url=f"/officers/matches/{match_id}")
+    post_form(
+        officer_client,
+        f"/officers/matches/{match_id}/deliveries/{delivery_id}/verify",
+        {f"delivery-{delivery_id}-verified": "10"},
+        form_url=f"/officers/matches/{match_id}",
+    )
     with app.app_context():
         assert db.session.get(Match, match_id).status is MatchStatus.VERIFIED
-        assert [s["story"] for s in impact.shared_stories(period)] == ["Our trustees now read the accounts with confidence."]
+        assert [s["story"] for s in impact.shared_stories(period)] == [
+            "Our trustees now read the accounts with confidence."
+        ]
         # Valued by the delivery's measure: 10 hours x £25.
         assert impact.offer_figures(period)["verified"]["value_pounds"] == 250
         assert impact.by_measure(period)[0]["value_pounds"] == 250
@@ -152,8 +198,9 @@ def test_a_groups_story_is_shared_only_when_agreed_and_only_once_verified(app):
 
 def test_a_supplier_changes_or_removes_a_deliverys_measure_until_it_is_verified(app):
     with app.app_context():
-        upload = measure_service.parse(b"code,name,unit,priority,proxy_value\nH1,Pro bono hours,hours,5,25\n"
-                                       b"H2,Mentoring hours,hours,2,10\n")
+        upload = measure_service.parse(
+            b"code,name,unit,priority,proxy_value\nH1,Pro bono hours,hours,5,25\nH2,Mentoring hours,hours,2,10\n"
+        )
         measure_service.save(upload, make_officer())
         ids = {m.code: m.id for m in measure_service.all_measures()}
         group = make_organisation("Kilburn Larder")
@@ -169,8 +216,11 @@ def test_a_supplier_changes_or_removes_a_deliverys_measure_until_it_is_verified(
     client = app.test_client()
     sign_in(client, supplier_email)
     day = date.today()
-    post_form(client, f"/my-matches/{match_id}/deliveries",
-              {"quantity": "4", "delivered_on": [str(day.day), str(day.month), str(day.year)], "measure": str(ids["H1"])})
+    post_form(
+        client,
+        f"/my-matches/{match_id}/deliveries",
+        {"quantity": "4", "delivered_on": [str(day.day), str(day.month), str(day.year)], "measure": str(ids["H1"])},
+    )
     with app.app_context():
         [delivery] = db.session.get(Match, match_id).deliveries
         delivery_id = delivery.id

@@ -20,7 +20,9 @@ def test_migrations_go_down_and_up_again(tmp_path):
 
     from matchmaker import create_app
 
-    scratch = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}"})
+    scratch = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}"}
+    )
     with scratch.app_context():
         upgrade()
         assert "organisation" in inspect(db.engine).get_table_names()

@@ -112,12 +112,18 @@ def _needs_count(app) -> int:
 def _status_events(app, need_id: int) -> list[tuple]:
     """(from, to, actor id, note) of each status change of a need, oldest first."""
     with app.app_context():
-        return [tuple(row) for row in db.session.execute(
-            select(AuditEvent.from_state, AuditEvent.to_state, AuditEvent.actor_id, AuditEvent.note)
-            .where(AuditEvent.subject_type == "need", AuditEvent.subject_id == need_id,
-                   AuditEvent.action == "need.status")
-            .order_by(AuditEvent.id)
-        )]
+        return [
+            tuple(row)
+            for row in db.session.execute(
+                select(AuditEvent.from_state, AuditEvent.to_state, AuditEvent.actor_id, AuditEvent.note)
+                .where(
+                    AuditEvent.subject_type == "need",
+                    AuditEvent.subject_id == need_id,
+                    AuditEvent.action == "need.status",
+                )
+                .order_by(AuditEvent.id)
+            )
+        ]
 
 
 def _checked(response, name: str) -> list[str]:
@@ -145,15 +151,26 @@ def test_a_member_sends_a_need_for_approval(app, member, group):
     assert "Your need has been sent to the brokerage team for approval." in page
     assert "Your need · Awaiting moderation" in page
     assert "A brokerage officer will check this need before it is published" in page
-    for shown in ("Volunteers for our Saturday larder", "Four people to pack and hand out food parcels.",
-                  "Alperton, Kilburn", "40 hours", _in_days(30).strftime("%-d %B %Y"), "Regular need Yes"):
+    for shown in (
+        "Volunteers for our Saturday larder",
+        "Four people to pack and hand out food parcels.",
+        "Alperton, Kilburn",
+        "40 hours",
+        _in_days(30).strftime("%-d %B %Y"),
+        "Regular need Yes",
+    ):
         assert shown in page, shown
 
     need = _need(app, need_id)
     assert need.status is NeedStatus.AWAITING_MODERATION
     assert need.organisation_id == group["org_id"] and need.created_by_id == group["member_id"]
     assert (need.quantity, need.unit, need.needed_by, need.recurring, need.borough_wide) == (
-        Decimal(40), Unit.HOURS, _in_days(30), True, False)
+        Decimal(40),
+        Unit.HOURS,
+        _in_days(30),
+        True,
+        False,
+    )
     assert need.published_at is None
     with app.app_context():
         need = db.session.get(Need, need_id)
@@ -194,35 +211,43 @@ def test_a_need_can_be_needed_today(app, member):
 
 
 def test_an_empty_form_says_what_is_missing(app, member):
-    response = _post_need(member, {"title": "", "description": "", "quantity": "", "needed_by": ["", "", ""],
-                                   "submit": "Send for approval"})
+    response = _post_need(
+        member,
+        {"title": "", "description": "", "quantity": "", "needed_by": ["", "", ""], "submit": "Send for approval"},
+    )
     assert response.status_code == 200
     assert error_messages(response) == [
-        "Enter a title for the need", "Describe what you need", "Select at least one priority",
-        "Select at least one ward, or borough-wide", "Select at least one type of support",
+        "Enter a title for the need",
+        "Describe what you need",
+        "Select at least one priority",
+        "Select at least one ward, or borough-wide",
+        "Select at least one type of support",
         "Enter the date you need it by",
     ]
     assert "There is a problem" in text_of(response)
     assert _needs_count(app) == 0
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"title": "x" * 161}, "Title must be 160 characters or fewer"),
-    ({"description": "x" * 5001}, "Description must be 5000 characters or fewer"),
-    ({"quantity": "lots"}, "Quantity must be a number, like 20 or 7.5"),
-    ({"quantity": "0"}, "Quantity must be more than 0"),
-    ({"quantity": "-5"}, "Quantity must be more than 0"),
-    ({"quantity": "7.555"}, "Quantity can have up to 2 decimal places"),
-    ({"quantity": "40", "unit": ""}, "Select the unit of the quantity"),
-    ({"quantity": "", "unit": "hours"}, "Enter the quantity, or clear the unit"),
-    ({"unit": "parsecs"}, "Select a unit from the list"),
-    ({"needed_by": ["31", "2", str(date.today().year + 1)]}, "Needed by must be a real date"),
-    ({"needed_by": ["12", "13", str(date.today().year + 1)]}, "Needed by must be a real date"),
-    ({"needed_by": ["1", "two", str(date.today().year + 1)]}, "Needed by must be a real date"),
-    ({"needed_by": ["1", "6", ""]}, "Needed by must include a day, month and year"),
-    ({"needed_by": _parts(date.today() - timedelta(days=1))}, "Needed by must be today or in the future"),
-    ({"wards": ["borough-wide", KILBURN]}, "Select borough-wide or particular wards, not both"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"title": "x" * 161}, "Title must be 160 characters or fewer"),
+        ({"description": "x" * 5001}, "Description must be 5000 characters or fewer"),
+        ({"quantity": "lots"}, "Quantity must be a number, like 20 or 7.5"),
+        ({"quantity": "0"}, "Quantity must be more than 0"),
+        ({"quantity": "-5"}, "Quantity must be more than 0"),
+        ({"quantity": "7.555"}, "Quantity can have up to 2 decimal places"),
+        ({"quantity": "40", "unit": ""}, "Select the unit of the quantity"),
+        ({"quantity": "", "unit": "hours"}, "Enter the quantity, or clear the unit"),
+        ({"unit": "parsecs"}, "Select a unit from the list"),
+        ({"needed_by": ["31", "2", str(date.today().year + 1)]}, "Needed by must be a real date"),
+        ({"needed_by": ["12", "13", str(date.today().year + 1)]}, "Needed by must be a real date"),
+        ({"needed_by": ["1", "two", str(date.today().year + 1)]}, "Needed by must be a real date"),
+        ({"needed_by": ["1", "6", ""]}, "Needed by must include a day, month and year"),
+        ({"needed_by": _parts(date.today() - timedelta(days=1))}, "Needed by must be today or in the future"),
+        ({"wards": ["borough-wide", KILBURN]}, "Select borough-wide or particular wards, not both"),
+    ],
+)
 def test_a_need_with_a_mistake_is_refused_with_the_reason(app, member, changes, message):
     response = _post_need(member, good(**changes))
     assert response.status_code == 200
@@ -244,8 +269,11 @@ def test_a_past_date_is_reported_with_the_other_mistakes(app, member):
 def test_what_was_typed_is_kept_after_an_error(member):
     year = str(date.today().year + 1)
     response = _post_need(member, good(title="x" * 161, quantity="lots", needed_by=["31", "2", year]))
-    assert error_messages(response) == ["Title must be 160 characters or fewer",
-                                        "Quantity must be a number, like 20 or 7.5", "Needed by must be a real date"]
+    assert error_messages(response) == [
+        "Title must be 160 characters or fewer",
+        "Quantity must be a number, like 20 or 7.5",
+        "Needed by must be a real date",
+    ]
     assert _input_value(response, "title") == "x" * 161
     assert "Four people to pack and hand out food parcels." in response.get_data(as_text=True)
     assert _checked(response, "priorities") == ["reducing-inequalities", "vcse-capacity"]
@@ -289,8 +317,9 @@ def test_drafts_do_not_count_towards_the_limit(app, monkeypatch, member):
 
     # Still possible to save another draft, but not to send one for approval.
     _created_id(_post_need(member, draft(title="Draft 4")))
-    refused = post_form(member, f"/my-needs/{drafts[0]}/submit", {}, form_url=f"/my-needs/{drafts[0]}",
-                        follow_redirects=True)
+    refused = post_form(
+        member, f"/my-needs/{drafts[0]}/submit", {}, form_url=f"/my-needs/{drafts[0]}", follow_redirects=True
+    )
     assert "Your organisation already has 2 live needs" in text_of(refused)
     assert _need(app, drafts[0]).status is NeedStatus.DRAFT
 
@@ -320,8 +349,12 @@ def test_another_groups_need_does_not_exist_for_you(app, member):
     own_page = "/my-needs/new"  # for a CSRF token
     assert member.get(f"/my-needs/{other_id}").status_code == 404
     assert member.get(f"/my-needs/{other_id}/edit").status_code == 404
-    for action, data in (("edit", good(title="Taken over")), ("close", {"note": "Not yours"}), ("reopen", {}),
-                         ("submit", {})):
+    for action, data in (
+        ("edit", good(title="Taken over")),
+        ("close", {"note": "Not yours"}),
+        ("reopen", {}),
+        ("submit", {}),
+    ):
         response = post_form(member, f"/my-needs/{other_id}/{action}", data, form_url=own_page)
         assert response.status_code == 404, action
     need = _need(app, other_id)
@@ -362,8 +395,9 @@ def test_officers_see_the_needs_waiting_for_approval(app, member, officer):
 
 def test_publishing_a_need_opens_it_and_tells_the_members(app, member, group, officer):
     need_id = _created_id(_post_need(member, good()))
-    response = post_form(officer["client"], f"/officers/needs/{need_id}/publish", {},
-                         form_url=f"/officers/needs/{need_id}")
+    response = post_form(
+        officer["client"], f"/officers/needs/{need_id}/publish", {}, form_url=f"/officers/needs/{need_id}"
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/officers/needs"
     queue = text_of(officer["client"].get("/officers/needs"))
     assert "‘Volunteers for our Saturday larder’ is published." in queue
@@ -385,8 +419,9 @@ def test_publishing_a_need_opens_it_and_tells_the_members(app, member, group, of
 
 def test_an_officer_must_say_why_a_need_is_returned(app, member, officer):
     need_id = _created_id(_post_need(member, good()))
-    response = post_form(officer["client"], f"/officers/needs/{need_id}/return", {"comment": "  "},
-                         form_url=f"/officers/needs/{need_id}")
+    response = post_form(
+        officer["client"], f"/officers/needs/{need_id}/return", {"comment": "  "}, form_url=f"/officers/needs/{need_id}"
+    )
     assert response.status_code == 200
     assert error_messages(response) == ["Enter a comment saying what the group should change"]
     assert _need(app, need_id).status is NeedStatus.AWAITING_MODERATION
@@ -396,8 +431,12 @@ def test_an_officer_must_say_why_a_need_is_returned(app, member, officer):
 def test_a_returned_need_goes_back_to_the_group_who_change_it_and_send_it_again(app, member, group, officer):
     need_id = _created_id(_post_need(member, good(title="Help")))
     comment = "Please say what kind of help, and on which days."
-    response = post_form(officer["client"], f"/officers/needs/{need_id}/return", {"comment": comment},
-                         form_url=f"/officers/needs/{need_id}")
+    response = post_form(
+        officer["client"],
+        f"/officers/needs/{need_id}/return",
+        {"comment": comment},
+        form_url=f"/officers/needs/{need_id}",
+    )
     assert response.status_code == 302
     assert "‘Help’ has been returned to Kilburn Food Larder." in text_of(officer["client"].get("/officers/needs"))
 
@@ -431,8 +470,9 @@ def test_a_returned_need_goes_back_to_the_group_who_change_it_and_send_it_again(
 
 def test_only_a_need_awaiting_moderation_can_be_published(app, member, officer):
     need_id = _created_id(_post_need(member, draft()))
-    response = post_form(officer["client"], f"/officers/needs/{need_id}/publish", {},
-                         form_url="/officers/needs", follow_redirects=True)
+    response = post_form(
+        officer["client"], f"/officers/needs/{need_id}/publish", {}, form_url="/officers/needs", follow_redirects=True
+    )
     assert "A need that is draft cannot become open" in text_of(response)
     assert _need(app, need_id).status is NeedStatus.DRAFT
     assert mailbox(app) == []
@@ -446,9 +486,17 @@ def open_need(app, group) -> int:
     """A published need of the group's: 40 hours, needed in 30 days."""
     with app.app_context():
         org = db.session.get(Organisation, group["org_id"])
-        return make_need(org, title="Saturday larder volunteers", status=NeedStatus.OPEN, quantity=40,
-                         unit=Unit.HOURS, wards=("Kilburn",), priorities=("reducing-inequalities",),
-                         support_types=("volunteering",), needed_by=_in_days(30)).id
+        return make_need(
+            org,
+            title="Saturday larder volunteers",
+            status=NeedStatus.OPEN,
+            quantity=40,
+            unit=Unit.HOURS,
+            wards=("Kilburn",),
+            priorities=("reducing-inequalities",),
+            support_types=("volunteering",),
+            needed_by=_in_days(30),
+        ).id
 
 
 def test_the_edit_form_starts_with_the_needs_values(member, open_need):
@@ -460,14 +508,23 @@ def test_the_edit_form_starts_with_the_needs_values(member, open_need):
     assert (_input_value(form, "quantity"), _checked(form, "unit")) == ("40", ["hours"])
     day = _in_days(30)
     assert [_input_value(form, f"needed_by-{p}") for p in ("day", "month", "year")] == [
-        f"{day.day:02d}", f"{day.month:02d}", str(day.year)]
+        f"{day.day:02d}",
+        f"{day.month:02d}",
+        str(day.year),
+    ]
     # An open need is saved, not sent for approval again.
     assert "Save changes" in text_of(form) and "Send for approval" not in text_of(form)
 
 
 def test_rewording_an_open_need_records_what_changed_and_sends_it_back_to_an_officer(app, member, group, open_need):
-    data = good(title="Weekend larder volunteers", wards=[KILBURN], priorities=["reducing-inequalities"],
-                quantity="60", recurring="", save_draft="Save changes")
+    data = good(
+        title="Weekend larder volunteers",
+        wards=[KILBURN],
+        priorities=["reducing-inequalities"],
+        quantity="60",
+        recurring="",
+        save_draft="Save changes",
+    )
     del data["submit"]
     response = post_form(member, f"/my-needs/{open_need}/edit", data, follow_redirects=True)
     page = text_of(response)
@@ -476,27 +533,40 @@ def test_rewording_an_open_need_records_what_changed_and_sends_it_back_to_an_off
     assert "Changed" in page
     assert "Title: Saturday larder volunteers → Weekend larder volunteers" in page
     assert "Quantity: 40 hours → 60 hours" in page
-    assert ("Description: We would welcome help from a local business. → Four people to pack and hand out food "
-            "parcels.") in page
+    assert (
+        "Description: We would welcome help from a local business. → Four people to pack and hand out food parcels."
+    ) in page
     assert "Recurring:" not in page and "Wards:" not in page  # unchanged, so not listed
     assert "by Amara Okafor" in page
     assert "Reworded after publication" in page
 
     need = _need(app, open_need)
     assert (need.status, need.title, need.quantity) == (
-        NeedStatus.AWAITING_MODERATION, "Weekend larder volunteers", Decimal(60))
+        NeedStatus.AWAITING_MODERATION,
+        "Weekend larder volunteers",
+        Decimal(60),
+    )
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "need.updated"))
         assert event.actor_id == group["member_id"] and event.subject_id == open_need
         assert event.detail["changes"]["title"] == ["Saturday larder volunteers", "Weekend larder volunteers"]
     assert _status_events(app, open_need) == [
-        ("open", "awaiting_moderation", group["member_id"], "Reworded after publication")]
+        ("open", "awaiting_moderation", group["member_id"], "Reworded after publication")
+    ]
 
 
 def test_changing_only_the_amount_of_an_open_need_keeps_it_open(app, member, open_need):
-    data = {**good(title="Saturday larder volunteers", description="We would welcome help from a local business.",
-                   wards=[KILBURN], priorities=["reducing-inequalities"], quantity="60", recurring=""),
-            "save_draft": "Save changes"}
+    data = {
+        **good(
+            title="Saturday larder volunteers",
+            description="We would welcome help from a local business.",
+            wards=[KILBURN],
+            priorities=["reducing-inequalities"],
+            quantity="60",
+            recurring="",
+        ),
+        "save_draft": "Save changes",
+    }
     del data["submit"]
     page = text_of(post_form(member, f"/my-needs/{open_need}/edit", data, follow_redirects=True))
     assert "Your need · Open" in page and "Quantity: 40 hours → 60 hours" in page
@@ -504,8 +574,16 @@ def test_changing_only_the_amount_of_an_open_need_keeps_it_open(app, member, ope
 
 
 def test_saving_without_changes_records_nothing(app, member, open_need):
-    data = {**good(title="Saturday larder volunteers", description="We would welcome help from a local business.",
-                   wards=[KILBURN], priorities=["reducing-inequalities"], recurring=""), "save_draft": "Save changes"}
+    data = {
+        **good(
+            title="Saturday larder volunteers",
+            description="We would welcome help from a local business.",
+            wards=[KILBURN],
+            priorities=["reducing-inequalities"],
+            recurring="",
+        ),
+        "save_draft": "Save changes",
+    }
     del data["submit"]
     assert post_form(member, f"/my-needs/{open_need}/edit", data).status_code == 302
     with app.app_context():
@@ -513,8 +591,13 @@ def test_saving_without_changes_records_nothing(app, member, open_need):
 
 
 def test_closing_and_reopening_a_need(app, member, group, open_need):
-    closed = post_form(member, f"/my-needs/{open_need}/close", {"note": "We found volunteers ourselves."},
-                       form_url=f"/my-needs/{open_need}", follow_redirects=True)
+    closed = post_form(
+        member,
+        f"/my-needs/{open_need}/close",
+        {"note": "We found volunteers ourselves."},
+        form_url=f"/my-needs/{open_need}",
+        follow_redirects=True,
+    )
     page = text_of(closed)
     assert "Your need has been closed." in page and "Your need · Closed" in page
     assert "Open → closed" in page and "“We found volunteers ourselves.”" in page
@@ -525,13 +608,16 @@ def test_closing_and_reopening_a_need(app, member, group, open_need):
     blocked = member.get(f"/my-needs/{open_need}/edit", follow_redirects=True)
     assert "Reopen this need before changing it." in text_of(blocked)
 
-    reopened = post_form(member, f"/my-needs/{open_need}/reopen", {}, form_url=f"/my-needs/{open_need}",
-                         follow_redirects=True)
+    reopened = post_form(
+        member, f"/my-needs/{open_need}/reopen", {}, form_url=f"/my-needs/{open_need}", follow_redirects=True
+    )
     assert "Your need has been reopened." in text_of(reopened) and "Your need · Open" in text_of(reopened)
     assert _need(app, open_need).status is NeedStatus.OPEN
     member_id = group["member_id"]
     assert _status_events(app, open_need) == [
-        ("open", "closed", member_id, "We found volunteers ourselves."), ("closed", "open", member_id, "")]
+        ("open", "closed", member_id, "We found volunteers ourselves."),
+        ("closed", "open", member_id, ""),
+    ]
 
 
 def test_a_need_that_was_never_published_reopens_as_a_draft(app, member):
@@ -547,15 +633,17 @@ def expired_need(app, group) -> int:
     """A published need whose needed-by date passed three days ago, so the daily job expired it."""
     with app.app_context():
         org = db.session.get(Organisation, group["org_id"])
-        return make_need(org, title="Winter coats", status=NeedStatus.EXPIRED, needed_by=_in_days(-3),
-                         published_at=utcnow()).id
+        return make_need(
+            org, title="Winter coats", status=NeedStatus.EXPIRED, needed_by=_in_days(-3), published_at=utcnow()
+        ).id
 
 
 def test_an_expired_need_cannot_be_reopened_until_its_date_is_moved(app, member, expired_need):
     page = text_of(member.get(f"/my-needs/{expired_need}"))
     assert "This need expired on its needed-by date." in page
-    response = post_form(member, f"/my-needs/{expired_need}/reopen", {}, form_url=f"/my-needs/{expired_need}",
-                         follow_redirects=True)
+    response = post_form(
+        member, f"/my-needs/{expired_need}/reopen", {}, form_url=f"/my-needs/{expired_need}", follow_redirects=True
+    )
     assert "Change the needed-by date to a date in the future before reopening this need" in text_of(response)
     assert _need(app, expired_need).status is NeedStatus.EXPIRED
     assert _status_events(app, expired_need) == []
@@ -563,9 +651,19 @@ def test_an_expired_need_cannot_be_reopened_until_its_date_is_moved(app, member,
 
 def test_moving_the_date_of_an_expired_need_opens_it_again(app, member, group, expired_need):
     new_date = _in_days(14)
-    data = {**good(title="Winter coats", description="We would welcome help from a local business.",
-                   priorities=["good-jobs"], wards=[KILBURN], quantity="", unit="", recurring="",
-                   needed_by=_parts(new_date)), "save_draft": "Save changes"}
+    data = {
+        **good(
+            title="Winter coats",
+            description="We would welcome help from a local business.",
+            priorities=["good-jobs"],
+            wards=[KILBURN],
+            quantity="",
+            unit="",
+            recurring="",
+            needed_by=_parts(new_date),
+        ),
+        "save_draft": "Save changes",
+    }
     del data["submit"]
     response = post_form(member, f"/my-needs/{expired_need}/edit", data, follow_redirects=True)
     page = text_of(response)

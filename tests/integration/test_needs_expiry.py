@@ -165,11 +165,24 @@ def test_a_need_past_its_date_expires(app, runner, smtp_server, group, client):
     assert _need(app, due_today).status is NeedStatus.OPEN  # its day is not over yet
     assert _need(app, closed).status is NeedStatus.CLOSED
     with app.app_context():
-        events = [tuple(row) for row in db.session.execute(
-            select(AuditEvent.subject_id, AuditEvent.from_state, AuditEvent.to_state, AuditEvent.actor_id,
-                   AuditEvent.note).where(AuditEvent.action == "need.status").order_by(AuditEvent.subject_id))]
-    assert events == [(past, "open", "expired", None, "Needed-by date passed"),
-                      (partly_met, "partly_met", "expired", None, "Needed-by date passed")]
+        events = [
+            tuple(row)
+            for row in db.session.execute(
+                select(
+                    AuditEvent.subject_id,
+                    AuditEvent.from_state,
+                    AuditEvent.to_state,
+                    AuditEvent.actor_id,
+                    AuditEvent.note,
+                )
+                .where(AuditEvent.action == "need.status")
+                .order_by(AuditEvent.subject_id)
+            )
+        ]
+    assert events == [
+        (past, "open", "expired", None, "Needed-by date passed"),
+        (partly_met, "partly_met", "expired", None, "Needed-by date passed"),
+    ]
 
     # The group sees it, and who did it.
     sign_in(client, group["emails"][0])
@@ -190,8 +203,10 @@ def test_a_warning_the_mail_server_refuses_is_not_recorded_and_is_sent_next_time
     smtp_server.fail_after = 0
     failed = _expire(runner)
     assert failed.exit_code == 1
-    assert ("Done: 1 needs expired, 0 needs' owners warned they expire within 7 days, 1 warnings could not be sent."
-            in failed.output)
+    assert (
+        "Done: 1 needs expired, 0 needs' owners warned they expire within 7 days, 1 warnings could not be sent."
+        in failed.output
+    )
     assert smtp_server.messages == []
     assert _need(app, need_id).expiry_warning_sent_for is None
     assert _need(app, past).status is NeedStatus.EXPIRED  # a mail failure does not stop the rest of the job

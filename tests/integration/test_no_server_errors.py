@@ -7,11 +7,31 @@ from tests.helpers.personas import PERSONAS, ROLE_OF, build_world
 
 JUNK_VALUES = [
     {},
-    {"title": "x" * 10_000, "quantity": "1e999", "unit": "parsecs", "needed_by": ["31", "2", "2027"], "value": "-£1",
-     "wards": ["E99999999", "borough-wide"], "priorities": ["nope"], "support_types": ["<b>"], "kind": "alien",
-     "start_date": ["a", "b"], "end_date": ["1", "1", "1", "1"], "offer": "99999", "email": "@", "role": "root"},
-    {"needed_by": ["", "", ""], "quantity": "NaN", "available_from": ["29", "2", "2027"], "value": "1,2,3",
-     "password": "\x00", "confirm_password": "\x00", "email": "a@b.c\r\nBcc: x@y.z"},
+    {
+        "title": "x" * 10_000,
+        "quantity": "1e999",
+        "unit": "parsecs",
+        "needed_by": ["31", "2", "2027"],
+        "value": "-£1",
+        "wards": ["E99999999", "borough-wide"],
+        "priorities": ["nope"],
+        "support_types": ["<b>"],
+        "kind": "alien",
+        "start_date": ["a", "b"],
+        "end_date": ["1", "1", "1", "1"],
+        "offer": "99999",
+        "email": "@",
+        "role": "root",
+    },
+    {
+        "needed_by": ["", "", ""],
+        "quantity": "NaN",
+        "available_from": ["29", "2", "2027"],
+        "value": "1,2,3",
+        "password": "\x00",
+        "confirm_password": "\x00",
+        "email": "a@b.c\r\nBcc: x@y.z",
+    },
 ]
 
 
@@ -30,9 +50,21 @@ def _audit_log(app) -> list[tuple]:
     from matchmaker.models import AuditEvent
 
     with app.app_context():
-        return [tuple(row) for row in db.session.execute(
-            select(AuditEvent.id, AuditEvent.action, AuditEvent.actor_id, AuditEvent.subject_id, AuditEvent.from_state,
-                   AuditEvent.to_state, AuditEvent.note, AuditEvent.created_at).order_by(AuditEvent.id))]
+        return [
+            tuple(row)
+            for row in db.session.execute(
+                select(
+                    AuditEvent.id,
+                    AuditEvent.action,
+                    AuditEvent.actor_id,
+                    AuditEvent.subject_id,
+                    AuditEvent.from_state,
+                    AuditEvent.to_state,
+                    AuditEvent.note,
+                    AuditEvent.created_at,
+                ).order_by(AuditEvent.id)
+            )
+        ]
 
 
 def test_no_form_answers_bad_input_with_a_server_error(app):
@@ -65,10 +97,15 @@ def test_no_route_edits_or_removes_the_audit_log(app):
 
     world = build_world(app)
     with app.app_context():  # history that must survive whatever anyone posts
-        audit.record("organisation.registered", db.session.get(Organisation, world.url_values["org_id"]), None,
-                     to_state="pending")
-        audit.record("need.status", db.session.get(Need, world.url_values["need_id"]), None, "awaiting_moderation",
-                     "open")
+        audit.record(
+            "organisation.registered",
+            db.session.get(Organisation, world.url_values["org_id"]),
+            None,
+            to_state="pending",
+        )
+        audit.record(
+            "need.status", db.session.get(Need, world.url_values["need_id"]), None, "awaiting_moderation", "open"
+        )
         db.session.commit()
     before = _audit_log(app)
     assert [event[1] for event in before][-2:] == ["organisation.registered", "need.status"]  # after the tokens'
@@ -78,7 +115,8 @@ def test_no_route_edits_or_removes_the_audit_log(app):
         url = rule.build(world.url_values, append_unknown=False)[1]
         for persona in PERSONAS[1:]:
             client = world.clients[persona]
-            client.post(url, data={"csrf_token": _token(client, persona), "note": "x", "reason": "other",
-                                   "reason_text": "x"})
+            client.post(
+                url, data={"csrf_token": _token(client, persona), "note": "x", "reason": "other", "reason_text": "x"}
+            )
     after = _audit_log(app)
     assert after[: len(before)] == before

@@ -31,6 +31,7 @@ def test_readyz_answers_503_when_the_database_is_unreachable(app, tmp_path):
     assert response.headers["Cache-Control"] == "no-store"
     with broken.app_context():
         from matchmaker.extensions import db
+
         db.engine.dispose()
 
 
@@ -60,7 +61,7 @@ def test_a_forged_request_id_is_replaced_with_a_fresh_one(app):
     buffer = io.StringIO()
     logged = _app_logging_to(app, buffer)
     client = logged.test_client()
-    first = client.get("/healthz", headers={"X-Request-ID": 'x" level="fake" ' + 'a' * 80}).headers["X-Request-ID"]
+    first = client.get("/healthz", headers={"X-Request-ID": 'x" level="fake" ' + "a" * 80}).headers["X-Request-ID"]
     second = client.get("/healthz").headers["X-Request-ID"]
     assert len(first) == 32 and first.isalnum() and first != second
     assert [line["request_id"] for line in _lines(buffer)] == [first, second]
@@ -95,8 +96,10 @@ def test_the_log_level_is_configurable(app):
 def test_postgresql_gets_a_bounded_pool_per_worker():
     from matchmaker.config import build_config
 
-    config = build_config("/tmp", {"ENV": "testing", "SECRET_KEY": "x",
-                                   "SQLALCHEMY_DATABASE_URI": "postgresql://u@h/db", "DB_POOL_SIZE": 3})
+    config = build_config(
+        "/tmp",
+        {"ENV": "testing", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "postgresql://u@h/db", "DB_POOL_SIZE": 3},
+    )
     options = config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options["pool_pre_ping"] is True and options["pool_size"] == 3 and options["pool_recycle"] == 1800
 
@@ -114,12 +117,23 @@ def test_gunicorn_serves_the_app_with_several_workers_from_the_shipped_config(ap
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {"PATH": "/usr/bin:/bin", "MATCHMAKER_ENV": "development", "SECRET_KEY": "gunicorn-test-key",
-           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "WEB_CONCURRENCY": "2",
-           "GUNICORN_BIND": f"127.0.0.1:{port}", "MATCHMAKER_LOG_FORMAT": "json"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "MATCHMAKER_ENV": "development",
+        "SECRET_KEY": "gunicorn-test-key",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "MATCHMAKER_LOG_FORMAT": "json",
+    }
     log = (tmp_path / "gunicorn.log").open("w")
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"], cwd=root,
-                              env=env, stdout=log, stderr=log)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
     try:
         answers = []
         deadline = time.monotonic() + 60

@@ -6,9 +6,16 @@ from tests.helpers.builders import make_organisation, make_user
 from tests.helpers.web import post_form, sign_in, text_of
 
 PROFILE = {
-    "name": "Preston Road Traders", "charity_number": "", "company_number": "", "wards": ["E05013506"],
-    "description": "", "website": "", "contact_name": "Ravi Shah", "contact_email": "ravi@example.org",
-    "contact_phone": "", "address": "",
+    "name": "Preston Road Traders",
+    "charity_number": "",
+    "company_number": "",
+    "wards": ["E05013506"],
+    "description": "",
+    "website": "",
+    "contact_name": "Ravi Shah",
+    "contact_email": "ravi@example.org",
+    "contact_phone": "",
+    "address": "",
 }
 
 

@@ -6,14 +6,26 @@ from sqlalchemy import func, select
 
 from matchmaker.extensions import db
 from matchmaker.models import AuditEvent, Match, MatchStatus, Need, OrganisationKind, Role, User
-from tests.helpers.builders import PASSWORD, make_admin, make_contract, make_need, make_offer, make_organisation, make_user
+from tests.helpers.builders import (
+    PASSWORD,
+    make_admin,
+    make_contract,
+    make_need,
+    make_offer,
+    make_organisation,
+    make_user,
+)
 from tests.helpers.web import error_messages, post_form, sign_in, text_of
 
 
 def _member_with_a_need(app, email="grace@example.org"):
     with app.app_context():
-        org = make_organisation("Roundwood Community Garden", contact_email=email, contact_name="Grace Mensah",
-                                contact_phone="020 8937 0000")
+        org = make_organisation(
+            "Roundwood Community Garden",
+            contact_email=email,
+            contact_name="Grace Mensah",
+            contact_phone="020 8937 0000",
+        )
         user = make_user(Role.GROUP_MEMBER, org, email=email, full_name="Grace Mensah")
         need = make_need(org, title="Compost bins for the garden", created_by=user)
         supplier = make_organisation("Brentside Builders Ltd", kind=OrganisationKind.SUPPLIER)
@@ -39,8 +51,15 @@ def test_a_member_downloads_their_own_data(app, client):
     assert "Download your data" in text_of(client.get("/account/data"))
     data = _download(client, "account")
     assert data["account"]["email"] == me["email"] and data["account"]["full_name"] == "Grace Mensah"
-    assert data["organisation_memberships"] == [{"id": me["org_id"], "name": "Roundwood Community Garden",
-                                                  "kind": "vcse", "status": "approved", "your_role": "group_member"}]
+    assert data["organisation_memberships"] == [
+        {
+            "id": me["org_id"],
+            "name": "Roundwood Community Garden",
+            "kind": "vcse",
+            "status": "approved",
+            "your_role": "group_member",
+        }
+    ]
     assert [n["title"] for n in data["needs_created"]] == ["Compost bins for the garden"]
     assert "password_hash" not in json.dumps(data) and "someone.else@example.org" not in json.dumps(data)
 
@@ -76,8 +95,10 @@ def test_a_member_downloads_their_organisations_data_but_officers_have_none(app,
 
 def _figures(app) -> tuple:
     with app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(Need)),
-                db.session.scalar(select(func.count()).select_from(Match)))
+        return (
+            db.session.scalar(select(func.count()).select_from(Need)),
+            db.session.scalar(select(func.count()).select_from(Match)),
+        )
 
 
 def test_deleting_your_account_anonymises_you_and_keeps_the_figures(app, client):
@@ -101,8 +122,11 @@ def test_deleting_your_account_anonymises_you_and_keeps_the_figures(app, client)
         need = db.session.get(Need, me["need_id"])
         assert need.created_by_id == user.id and need.organisation_id == me["org_id"]
         org = user.organisation
-        assert (org.contact_name, org.contact_email, org.contact_phone) == ("Deleted user", app.config["SUPPORT_EMAIL"],
-                                                                            None)
+        assert (org.contact_name, org.contact_email, org.contact_phone) == (
+            "Deleted user",
+            app.config["SUPPORT_EMAIL"],
+            None,
+        )
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.deleted"))
         assert event.subject_id == user.id and event.actor_id == user.id
         dump = json.dumps([vars(row) for row in db.session.scalars(select(User))], default=str)
@@ -125,6 +149,7 @@ def test_staff_ask_an_administrator_instead(app, client):
     assert "Staff accounts are deleted by an administrator" in text_of(client.get("/account/delete"))
     token_page = client.get("/account/password").get_data(as_text=True)
     import re
+
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', token_page).group(1)
     response = client.post("/account/delete", data={"csrf_token": token, "password": PASSWORD})
     assert response.status_code == 200
@@ -163,8 +188,9 @@ def test_changing_the_password_signs_out_every_other_session_but_this_one(app, c
     sign_in(other, me["email"])
     assert other.get("/account").status_code == 200
     new = "copper kite meadow"
-    response = post_form(client, "/account/password",
-                         {"current_password": PASSWORD, "password": new, "confirm_password": new})
+    response = post_form(
+        client, "/account/password", {"current_password": PASSWORD, "password": new, "confirm_password": new}
+    )
     assert response.status_code == 302
     assert client.get("/account").status_code == 200
     assert other.get("/account").status_code == 302
@@ -182,8 +208,10 @@ def test_every_admin_only_change_writes_an_audit_event(app):
         target = make_user(Role.GROUP_MEMBER, full_name="Sam Target")
         admin_email, target_id = admin.email, target.id
     valid = {
-        "admin.new_user": ("/admin/users/new", {"full_name": "Olu Officer", "email": "olu@brent.example.org",
-                                                "role": "officer"}),
+        "admin.new_user": (
+            "/admin/users/new",
+            {"full_name": "Olu Officer", "email": "olu@brent.example.org", "role": "officer"},
+        ),
         "admin.delete_user": (f"/admin/users/{target_id}/delete", {"confirm": "y"}),
     }
     admin_only = set()
@@ -197,10 +225,16 @@ def test_every_admin_only_change_writes_an_audit_event(app):
     sign_in(client, admin_email)
     for endpoint, (url, data) in valid.items():
         with app.app_context():
-            before = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.actor_id == select(User.id).where(User.email == admin_email).scalar_subquery()))
+            before = db.session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.actor_id == select(User.id).where(User.email == admin_email).scalar_subquery())
+            )
         assert post_form(client, url, data).status_code == 302, endpoint
         with app.app_context():
-            after = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.actor_id == select(User.id).where(User.email == admin_email).scalar_subquery()))
+            after = db.session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.actor_id == select(User.id).where(User.email == admin_email).scalar_subquery())
+            )
         assert after == before + 1, endpoint

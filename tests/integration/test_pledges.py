@@ -45,18 +45,33 @@ def world(app, client) -> dict:
 
         rival = make_organisation("Wembley Facilities plc", kind=SUPPLIER)
         rival_offer = make_offer(supplier=rival, title="Swimming lessons", quantity=100)
-        ids = {name: record.id for name, record in (
-            ("group", group), ("need", need), ("supplier", supplier), ("user", user), ("mentoring", mentoring),
-            ("laptops", laptops), ("open_ended", open_ended), ("withdrawn", withdrawn), ("used_up", used_up),
-            ("rival_offer", rival_offer))}
+        ids = {
+            name: record.id
+            for name, record in (
+                ("group", group),
+                ("need", need),
+                ("supplier", supplier),
+                ("user", user),
+                ("mentoring", mentoring),
+                ("laptops", laptops),
+                ("open_ended", open_ended),
+                ("withdrawn", withdrawn),
+                ("used_up", used_up),
+                ("rival_offer", rival_offer),
+            )
+        }
         ids["group_member_email"] = group_member.email
     sign_in(client, "dana@brentside.example.com")
     return ids
 
 
 def _pledge(client, need_id: int, offer_id, quantity: str, note: str = "", follow: bool = False):
-    return post_form(client, f"/needs/{need_id}/pledge", {"offer": str(offer_id), "quantity": quantity, "note": note},
-                     follow_redirects=follow)
+    return post_form(
+        client,
+        f"/needs/{need_id}/pledge",
+        {"offer": str(offer_id), "quantity": quantity, "note": note},
+        follow_redirects=follow,
+    )
 
 
 def _offer_choices(response) -> list[str]:
@@ -91,7 +106,8 @@ def test_the_pledge_form_offers_only_active_offers_with_capacity_left(client, wo
     assert "Meeting room" in page
     assert "Old offer" not in page and "Fully used" not in page and "Swimming lessons" not in page
     assert sorted(_offer_choices(response)) == sorted(
-        str(world[name]) for name in ("mentoring", "laptops", "open_ended"))
+        str(world[name]) for name in ("mentoring", "laptops", "open_ended")
+    )
 
 
 def test_a_supplier_pledges_and_the_pledge_waits_for_an_officer(app, client, world):
@@ -104,7 +120,13 @@ def test_a_supplier_pledges_and_the_pledge_waits_for_an_officer(app, client, wor
 
     [pledge] = _pledges(app)
     assert (pledge.need_id, pledge.offer_id, pledge.quantity, pledge.note, pledge.status, pledge.created_by_id) == (
-        world["need"], world["mentoring"], Decimal(15), "We can start in May.", PledgeStatus.PENDING, world["user"])
+        world["need"],
+        world["mentoring"],
+        Decimal(15),
+        "We can start in May.",
+        PledgeStatus.PENDING,
+        world["user"],
+    )
     with app.app_context():
         # Nothing is allocated until an officer approves it.
         assert db.session.get(Offer, world["mentoring"]).allocated == 0
@@ -114,8 +136,7 @@ def test_a_supplier_pledges_and_the_pledge_waits_for_an_officer(app, client, wor
 
     queue = text_of(_signed_in(app, email).get("/officers/pledges"))
     assert "1 pledge waiting" in queue
-    assert ("Brentside Builders Ltd Board mentoring Saturday larder volunteers Kilburn Food Larder 15 hours"
-            in queue)
+    assert "Brentside Builders Ltd Board mentoring Saturday larder volunteers Kilburn Food Larder 15 hours" in queue
 
     group_page = text_of(_signed_in(app, world["group_member_email"]).get(f"/my-needs/{world['need']}"))
     assert "Pledges from suppliers" in group_page
@@ -140,7 +161,9 @@ def test_a_pledge_cannot_be_more_than_is_left_of_the_offer(app, client, world):
         db.session.commit()
     response = _pledge(client, world["need"], world["mentoring"], "10.5", "Note kept")
     assert response.status_code == 200
-    assert error_messages(response) == ["Amount must be 10 hours or less: that is what is left of this offer after the pledges waiting for the brokerage team"]
+    assert error_messages(response) == [
+        "Amount must be 10 hours or less: that is what is left of this offer after the pledges waiting for the brokerage team"
+    ]
     html = response.get_data(as_text=True)
     assert 'value="10.5"' in html and "Note kept" in html
     assert _pledges(app) == []
@@ -149,13 +172,16 @@ def test_a_pledge_cannot_be_more_than_is_left_of_the_offer(app, client, world):
     assert [p.quantity for p in _pledges(app)] == [Decimal(10)]
 
 
-@pytest.mark.parametrize(("quantity", "message"), [
-    ("", "Enter how much you are pledging"),
-    ("0", "Amount must be more than 0"),
-    ("-5", "Amount must be more than 0"),
-    ("ten", "Amount must be a number, like 20 or 7.5"),
-    ("2.555", "Amount can have up to 2 decimal places"),
-])
+@pytest.mark.parametrize(
+    ("quantity", "message"),
+    [
+        ("", "Enter how much you are pledging"),
+        ("0", "Amount must be more than 0"),
+        ("-5", "Amount must be more than 0"),
+        ("ten", "Amount must be a number, like 20 or 7.5"),
+        ("2.555", "Amount can have up to 2 decimal places"),
+    ],
+)
 def test_a_pledge_must_be_a_positive_number(app, client, world, quantity, message):
     response = _pledge(client, world["need"], world["mentoring"], quantity)
     assert response.status_code == 200
@@ -180,14 +206,19 @@ def test_an_offer_that_is_not_on_the_form_cannot_be_pledged_from(app, client, wo
         assert db.session.get(Offer, world["rival_offer"]).allocated == 0
 
 
-@pytest.mark.parametrize("status", [NeedStatus.DRAFT, NeedStatus.AWAITING_MODERATION, NeedStatus.CLOSED,
-                                    NeedStatus.EXPIRED, NeedStatus.MET])
+@pytest.mark.parametrize(
+    "status", [NeedStatus.DRAFT, NeedStatus.AWAITING_MODERATION, NeedStatus.CLOSED, NeedStatus.EXPIRED, NeedStatus.MET]
+)
 def test_only_an_open_need_can_be_pledged_to(app, client, world, status):
     with app.app_context():
         need_id = make_need(db.session.get(Organisation, world["group"]), status=status).id
     assert client.get(f"/needs/{need_id}/pledge").status_code == 404
-    response = post_form(client, f"/needs/{need_id}/pledge", {"offer": str(world["mentoring"]), "quantity": "5"},
-                         form_url=f"/needs/{world['need']}/pledge")
+    response = post_form(
+        client,
+        f"/needs/{need_id}/pledge",
+        {"offer": str(world["mentoring"]), "quantity": "5"},
+        form_url=f"/needs/{world['need']}/pledge",
+    )
     assert response.status_code == 404
     assert _pledges(app) == []
 
@@ -206,20 +237,24 @@ def test_a_supplier_without_offers_with_capacity_is_told_what_to_do(app, world):
     response = empty_handed.get(f"/needs/{world['need']}/pledge")
     assert response.status_code == 200
     page = text_of(response)
-    assert ("You have no offers with capacity left. Add an offer under one of your contracts first." in page)
+    assert "You have no offers with capacity left. Add an offer under one of your contracts first." in page
     assert 'href="/contracts"' in response.get_data(as_text=True)
     assert _offer_choices(response) == []
 
-    posted = post_form(empty_handed, f"/needs/{world['need']}/pledge",
-                       {"offer": str(world["mentoring"]), "quantity": "1"})
+    posted = post_form(
+        empty_handed, f"/needs/{world['need']}/pledge", {"offer": str(world["mentoring"]), "quantity": "1"}
+    )
     assert posted.status_code == 200 and "You have no offers with capacity left." in text_of(posted)
     assert _pledges(app) == []
 
 
 def test_your_pledges_lists_only_your_organisations(app, client, world):
     with app.app_context():
-        db.session.add(Pledge(offer_id=world["rival_offer"], need_id=world["need"], quantity=Decimal(7),
-                              status=PledgeStatus.PENDING))
+        db.session.add(
+            Pledge(
+                offer_id=world["rival_offer"], need_id=world["need"], quantity=Decimal(7), status=PledgeStatus.PENDING
+            )
+        )
         db.session.commit()
     assert "You have not pledged to any needs yet." in text_of(client.get("/my-pledges"))
     _pledge(client, world["need"], world["laptops"], "2")
@@ -237,8 +272,12 @@ def test_groups_and_officers_cannot_pledge(app, world):
         other = _signed_in(app, email)
         assert other.get(f"/needs/{world['need']}/pledge").status_code == 403
         assert other.get("/my-pledges").status_code == 403
-        response = post_form(other, f"/needs/{world['need']}/pledge",
-                             {"offer": str(world["mentoring"]), "quantity": "1"}, form_url="/account/password")
+        response = post_form(
+            other,
+            f"/needs/{world['need']}/pledge",
+            {"offer": str(world["mentoring"]), "quantity": "1"},
+            form_url="/account/password",
+        )
         assert response.status_code == 403
     assert _pledges(app) == []
 

@@ -12,20 +12,38 @@ from tests.helpers.web import post_form, sign_in, text_of
 
 def _proposed(app, need_id: int) -> list[int]:
     with app.app_context():
-        return list(db.session.scalars(select(Proposal.offer_id).where(Proposal.need_id == need_id)
-                                       .order_by(Proposal.rank)))
+        return list(
+            db.session.scalars(select(Proposal.offer_id).where(Proposal.need_id == need_id).order_by(Proposal.rank))
+        )
 
 
 def test_propose_prints_json_ordered_by_need_then_score(app, runner):
     with app.app_context():
-        larder = make_need(title="Volunteers for our food larder", description="Packing food parcels on Saturdays.",
-                           ref="N-LARDER", wards=("Kilburn",))
-        laptops = make_need(title="Laptops for homework club", description="Children need computers.",
-                            support_types=("in-kind",), wards=("Kilburn",))
-        make_offer(title="Staff volunteering at food banks", description="Teams pack food parcels.",
-                   ref="O-FOOD", borough_wide=True)
-        make_offer(title="Refurbished laptops", description="Wiped laptops for charities.", support_types=("in-kind",),
-                   quantity=20, wards=("Kilburn",))
+        larder = make_need(
+            title="Volunteers for our food larder",
+            description="Packing food parcels on Saturdays.",
+            ref="N-LARDER",
+            wards=("Kilburn",),
+        )
+        laptops = make_need(
+            title="Laptops for homework club",
+            description="Children need computers.",
+            support_types=("in-kind",),
+            wards=("Kilburn",),
+        )
+        make_offer(
+            title="Staff volunteering at food banks",
+            description="Teams pack food parcels.",
+            ref="O-FOOD",
+            borough_wide=True,
+        )
+        make_offer(
+            title="Refurbished laptops",
+            description="Wiped laptops for charities.",
+            support_types=("in-kind",),
+            quantity=20,
+            wards=("Kilburn",),
+        )
         make_offer(title="Volunteers for gardening", description="Clearing green spaces.", wards=("Alperton",))
         laptops_id = laptops.id
         larder_id = larder.id
@@ -36,8 +54,10 @@ def test_propose_prints_json_ordered_by_need_then_score(app, runner):
     assert [r["need_ref"] for r in rows] == ["N-LARDER", "N-LARDER", str(laptops_id)]
     assert rows[0]["offer_ref"] == "O-FOOD" and rows[0]["score"] >= rows[1]["score"]
     assert set(rows[0]["components"]) == {"text", "priority", "location", "support", "capacity", "urgency", "fairness"}
-    assert rows[0]["reason"] == ("Borough-wide offer · priority: Good jobs and fair work · type: volunteering · "
-                                 "words: volunteers ≈ staff volunteering, larder ≈ food parcels")
+    assert rows[0]["reason"] == (
+        "Borough-wide offer · priority: Good jobs and fair work · type: volunteering · "
+        "words: volunteers ≈ staff volunteering, larder ≈ food parcels"
+    )
     assert "Done in" in result.stderr and "proposals for 2 open needs from 3 offers" in result.stderr
     assert len(_proposed(app, larder_id)) == 2  # saved as well as printed
 
@@ -50,9 +70,19 @@ def test_a_new_offer_is_proposed_straight_away(app, client):
         contract_id = make_offer(supplier=supplier, title="Old offer", support_types=("space",)).contract_id
     assert _proposed(app, need_id) == []
     sign_in(client, email)
-    response = post_form(client, f"/contracts/{contract_id}/offers/new", {
-        "title": "Staff volunteers", "description": "Our staff help at food larders.", "priorities": ["good-jobs"],
-        "wards": ["borough-wide"], "support_types": ["volunteering"], "quantity": "100", "unit": "hours"})
+    response = post_form(
+        client,
+        f"/contracts/{contract_id}/offers/new",
+        {
+            "title": "Staff volunteers",
+            "description": "Our staff help at food larders.",
+            "priorities": ["good-jobs"],
+            "wards": ["borough-wide"],
+            "support_types": ["volunteering"],
+            "quantity": "100",
+            "unit": "hours",
+        },
+    )
     assert response.status_code == 302
     assert len(_proposed(app, need_id)) == 1
 
@@ -61,8 +91,9 @@ def test_publishing_a_need_proposes_offers_and_closing_it_removes_them(app, clie
     with app.app_context():
         group = make_organisation("Kilburn Larder")
         member_email = make_user(Role.GROUP_MEMBER, group).email
-        need_id = make_need(organisation=group, status=NeedStatus.AWAITING_MODERATION,
-                            title="Volunteers for our larder").id
+        need_id = make_need(
+            organisation=group, status=NeedStatus.AWAITING_MODERATION, title="Volunteers for our larder"
+        ).id
         offer_id = make_offer(title="Volunteer teams", borough_wide=True).id
         officer_email = make_officer().email
     sign_in(client, officer_email)

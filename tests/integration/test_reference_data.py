@@ -33,10 +33,16 @@ def test_neighbours_are_symmetric_and_match_the_source(ctx):
 def test_priorities_use_the_policy_wording_and_agreed_slugs(ctx):
     priorities = db.session.scalars(select(Priority).order_by(Priority.number)).all()
     assert [p.slug for p in priorities] == [
-        "good-jobs", "inclusive-economy", "reducing-inequalities", "environment", "vcse-capacity"]
+        "good-jobs",
+        "inclusive-economy",
+        "reducing-inequalities",
+        "environment",
+        "vcse-capacity",
+    ]
     assert priorities[0].title == "Good jobs and fair work"
     assert priorities[2].title == (
-        "Reducing inequalities and strengthening community wellbeing, resilience, and participation")
+        "Reducing inequalities and strengthening community wellbeing, resilience, and participation"
+    )
     assert priorities[4].title == "Building community and voluntary sector capacity"
 
 
@@ -46,8 +52,10 @@ def test_support_types(ctx):
 
 
 def test_loading_again_changes_nothing_and_duplicates_nothing(ctx):
-    before = {model: db.session.scalar(select(func.count()).select_from(model))
-              for model in (Ward, WardAdjacency, Priority, SupportType)}
+    before = {
+        model: db.session.scalar(select(func.count()).select_from(model))
+        for model in (Ward, WardAdjacency, Priority, SupportType)
+    }
     summary = load_reference_data()
     db.session.commit()
     after = {model: db.session.scalar(select(func.count()).select_from(model)) for model in before}
@@ -56,12 +64,12 @@ def test_loading_again_changes_nothing_and_duplicates_nothing(ctx):
 
 
 def test_a_corrected_seed_file_updates_rows_in_place(ctx, tmp_path):
-    for name in ("wards.csv", "ward_adjacency.csv", "ward_boundaries.geojson", "priorities.csv",
-                 "support_types.csv"):
+    for name in ("wards.csv", "ward_adjacency.csv", "ward_boundaries.geojson", "priorities.csv", "support_types.csv"):
         (tmp_path / name).write_bytes((SEEDS_DIR / name).read_bytes())
     priorities = (tmp_path / "priorities.csv").read_text(encoding="utf-8")
-    (tmp_path / "priorities.csv").write_text(priorities.replace("Good jobs and fair work", "Good jobs and fair work!"),
-                                             encoding="utf-8")
+    (tmp_path / "priorities.csv").write_text(
+        priorities.replace("Good jobs and fair work", "Good jobs and fair work!"), encoding="utf-8"
+    )
     load_reference_data(tmp_path)
     assert db.session.scalar(select(Priority.title).where(Priority.slug == "good-jobs")) == "Good jobs and fair work!"
     assert db.session.scalar(select(func.count()).select_from(Priority)) == 5

@@ -48,8 +48,15 @@ def test_a_group_registers_and_waits_for_approval(app, client):
 
 
 def test_a_supplier_registers_borough_wide(app, client):
-    data = {**GOOD, "kind": "supplier", "name": "Acme Facilities Ltd", "charity_number": "",
-            "company_number": "sc 123456", "wards": ["borough-wide"], "email": "bids@acme.example.org"}
+    data = {
+        **GOOD,
+        "kind": "supplier",
+        "name": "Acme Facilities Ltd",
+        "charity_number": "",
+        "company_number": "sc 123456",
+        "wards": ["borough-wide"],
+        "email": "bids@acme.example.org",
+    }
     assert post_form(client, "/register", data).status_code == 302
     with app.app_context():
         org = db.session.scalar(select(Organisation))
@@ -101,9 +108,18 @@ def test_empty_form_shows_a_message_for_every_required_field(client):
 
 
 def test_malformed_and_overlong_input_is_refused_and_kept(app, client):
-    data = {**GOOD, "name": "x" * 161, "charity_number": "12AB", "company_number": "123",
-            "contact_email": "not-an-email", "email": "also@bad", "contact_phone": "call me",
-            "website": "stonebridge", "password": "short", "confirm_password": "different"}
+    data = {
+        **GOOD,
+        "name": "x" * 161,
+        "charity_number": "12AB",
+        "company_number": "123",
+        "contact_email": "not-an-email",
+        "email": "also@bad",
+        "contact_phone": "call me",
+        "website": "stonebridge",
+        "password": "short",
+        "confirm_password": "different",
+    }
     response = post_form(client, "/register", data)
     messages = error_messages(response)
     assert "Organisation name must be 160 characters or fewer" in messages
@@ -127,7 +143,9 @@ def test_borough_wide_and_particular_wards_together_are_refused(client):
 
 
 def test_a_common_password_is_refused(client):
-    response = post_form(client, "/register", {**GOOD, "password": "password123456", "confirm_password": "password123456"})
+    response = post_form(
+        client, "/register", {**GOOD, "password": "password123456", "confirm_password": "password123456"}
+    )
     assert any(m.startswith("Password is too easy to guess") for m in error_messages(response))
 
 
@@ -136,8 +154,9 @@ def test_a_duplicate_email_is_refused_politely(app, client):
     other = app.test_client()
     response = post_form(other, "/register", {**GOOD, "name": "Another Group Entirely", "email": "FEMI@example.org "})
     assert response.status_code == 200
-    assert ("An account already exists with this email address. Sign in, or reset your password if you have "
-            "forgotten it") in error_messages(response)
+    assert (
+        "An account already exists with this email address. Sign in, or reset your password if you have forgotten it"
+    ) in error_messages(response)
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(Organisation)) == 1
 

@@ -34,11 +34,21 @@ def _contract_behind(app) -> dict:
         supplier = make_organisation("Brentside Builders Ltd", kind=OrganisationKind.SUPPLIER)
         supplier_email = make_user(Role.SUPPLIER_MEMBER, supplier).email
         start = date.today() - timedelta(days=183)
-        contract = make_contract(supplier, ref="BC-2026-0500", title="Housing repairs", start_date=start,
-                                 end_date=start + timedelta(days=366), manager_email=MANAGER)
+        contract = make_contract(
+            supplier,
+            ref="BC-2026-0500",
+            title="Housing repairs",
+            start_date=start,
+            end_date=start + timedelta(days=366),
+            manager_email=MANAGER,
+        )
         offer = make_offer(contract, title="Staff volunteering", quantity=100)
-        return {"contract": contract.id, "offer": offer.id, "supplier": supplier_email,
-                "officer": make_officer(full_name="Olive Officer").email}
+        return {
+            "contract": contract.id,
+            "offer": offer.id,
+            "supplier": supplier_email,
+            "officer": make_officer(full_name="Olive Officer").email,
+        }
 
 
 def _catch_up(app, offer_id: int, hours: int) -> None:
@@ -47,10 +57,21 @@ def _catch_up(app, offer_id: int, hours: int) -> None:
         from matchmaker.models import Offer
 
         offer = db.session.get(Offer, offer_id)
-        match = Match(need=make_need(), offer=offer, quantity=Decimal(hours), status=MatchStatus.VERIFIED,
-                      source="engine")
-        db.session.add_all([match, Delivery(match=match, quantity=Decimal(hours), delivered_on=date.today(),
-                                            received_quantity=Decimal(hours), verified_quantity=Decimal(hours))])
+        match = Match(
+            need=make_need(), offer=offer, quantity=Decimal(hours), status=MatchStatus.VERIFIED, source="engine"
+        )
+        db.session.add_all(
+            [
+                match,
+                Delivery(
+                    match=match,
+                    quantity=Decimal(hours),
+                    delivered_on=date.today(),
+                    received_quantity=Decimal(hours),
+                    verified_quantity=Decimal(hours),
+                ),
+            ]
+        )
         offer.allocated = Decimal(hours)
         db.session.commit()
 
@@ -61,8 +82,13 @@ def _due(days: int = 14) -> list[str]:
 
 
 def _open(client, contract_id: int, **overrides):
-    data = {"problem": "No volunteering delivered in six months.", "description": "Agree a volunteering calendar",
-            "owner": "Sam at Brentside", "due_on": _due(), **overrides}
+    data = {
+        "problem": "No volunteering delivered in six months.",
+        "description": "Agree a volunteering calendar",
+        "owner": "Sam at Brentside",
+        "due_on": _due(),
+        **overrides,
+    }
     url = f"/officers/contracts/{contract_id}/remedial-plan/new"
     return post_form(client, url, data, form_url=url)
 
@@ -83,8 +109,12 @@ def test_an_officer_opens_a_plan_for_a_contract_behind_and_the_manager_is_emaile
     assert "This contract is at risk. Following the policy, the first step is a remedial plan." in contract_page
 
     empty = _open(client, ids["contract"], problem="", description="", owner="", due_on=["", "", ""])
-    assert error_messages(empty) == ["Enter what is behind and why", "Enter what will be done", "Enter who will do it",
-                                     "Enter the date it is due"]
+    assert error_messages(empty) == [
+        "Enter what is behind and why",
+        "Enter what will be done",
+        "Enter who will do it",
+        "Enter the date it is due",
+    ]
     yesterday = date.today() - timedelta(days=1)
     past = _open(client, ids["contract"], due_on=[str(yesterday.day), str(yesterday.month), str(yesterday.year)])
     assert error_messages(past) == ["The due date must be today or in the future"]
@@ -103,8 +133,9 @@ def test_an_officer_opens_a_plan_for_a_contract_behind_and_the_manager_is_emaile
     assert "Agree a volunteering calendar (owner: Sam at Brentside" in body
     assert f"{app.config['BASE_URL']}/officers/remedial-plans/{plan_id}" in body
     with app.app_context():
-        event = db.session.scalar(select(AuditEvent).where(AuditEvent.subject_type == "remedialplan",
-                                                           AuditEvent.to_state == "open"))
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.subject_type == "remedialplan", AuditEvent.to_state == "open")
+        )
         assert event.note == "No volunteering delivered in six months." and event.actor.full_name == "Olive Officer"
 
     # A second plan cannot be opened while one is in force: the page leads to the plan in force instead.
@@ -119,8 +150,13 @@ def test_actions_escalation_and_closing_follow_the_contract_state(app, client):
     plan_id = _plan_id(app)
     url = f"/officers/remedial-plans/{plan_id}"
 
-    added = post_form(client, f"{url}/actions", {"description": "Send the site rota", "owner": "Council officer",
-                                                 "due_on": _due(7)}, form_url=url, follow_redirects=True)
+    added = post_form(
+        client,
+        f"{url}/actions",
+        {"description": "Send the site rota", "owner": "Council officer", "due_on": _due(7)},
+        form_url=url,
+        follow_redirects=True,
+    )
     assert "Action added to the plan." in text_of(added)
     with app.app_context():
         first_action = db.session.get(RemedialPlan, plan_id).actions[0].id
@@ -130,17 +166,27 @@ def test_actions_escalation_and_closing_follow_the_contract_state(app, client):
     assert "This action is already done" in text_of(twice)
 
     assert error_messages(post_form(client, f"{url}/escalate", {}, form_url=url)) == [
-        "Select the level it is escalated to", "Enter the name or role of who it is escalated to",
-        "Enter why it is being escalated"]
-    escalation = {"level": "head_of_service", "escalated_to": "Priya Shah, Head of Housing",
-                  "reason": "No dates agreed after four weeks"}
+        "Select the level it is escalated to",
+        "Enter the name or role of who it is escalated to",
+        "Enter why it is being escalated",
+    ]
+    escalation = {
+        "level": "head_of_service",
+        "escalated_to": "Priya Shah, Head of Housing",
+        "reason": "No dates agreed after four weeks",
+    }
     response = post_form(client, f"{url}/escalate", escalation, form_url=url, follow_redirects=True)
     assert "Escalated to Priya Shah, Head of Housing. The contract manager has been emailed." in text_of(response)
     assert "Escalated: Level 1: the commissioning head of service" in text_of(response)
     assert error_messages(post_form(client, f"{url}/escalate", escalation, form_url=url)) == [
-        "The plan is already escalated to level 1: select a higher level"]
-    post_form(client, f"{url}/escalate", {**escalation, "level": "director", "escalated_to": "Director of Housing"},
-              form_url=url)
+        "The plan is already escalated to level 1: select a higher level"
+    ]
+    post_form(
+        client,
+        f"{url}/escalate",
+        {**escalation, "level": "director", "escalated_to": "Director of Housing"},
+        form_url=url,
+    )
 
     # Not closed while the contract is behind: no close form is offered, and a hand-made request is told why.
     assert "Close the plan" not in text_of(client.get(url))
@@ -150,26 +196,41 @@ def test_actions_escalation_and_closing_follow_the_contract_state(app, client):
     _catch_up(app, ids["offer"], 50)  # 50% verified, 50% of the time gone: on track
     page = text_of(client.get(url))
     assert "Close the plan" in page and "Escalate" not in page.split("Add an action")[1].split("Timeline")[0]
-    closed = post_form(client, f"{url}/close", {"note": "Rota running since last month"}, form_url=url,
-                       follow_redirects=True)
+    closed = post_form(
+        client, f"{url}/close", {"note": "Rota running since last month"}, form_url=url, follow_redirects=True
+    )
     assert "The remedial plan is closed. The contract manager has been emailed." in text_of(closed)
     with app.app_context():
         plan = db.session.get(RemedialPlan, plan_id)
         assert plan.status is PlanStatus.CLOSED and plan.closing_note == "Rota running since last month"
         assert [e.level.value for e in plan.escalations] == ["head_of_service", "director"]
     assert [m["Subject"] for m in _sent_to_manager(app)] == [
-        "Remedial plan opened: contract BC-2026-0500", "Remedial plan escalated: contract BC-2026-0500",
-        "Remedial plan escalated: contract BC-2026-0500", "Remedial plan closed: contract BC-2026-0500"]
+        "Remedial plan opened: contract BC-2026-0500",
+        "Remedial plan escalated: contract BC-2026-0500",
+        "Remedial plan escalated: contract BC-2026-0500",
+        "Remedial plan closed: contract BC-2026-0500",
+    ]
     escalated_email = _sent_to_manager(app)[1].get_body(("plain",)).get_content()
     assert "Escalated to: Priya Shah, Head of Housing (Level 1: the commissioning head of service)" in escalated_email
 
     timeline = text_of(client.get(url)).split("Timeline")[1]
-    for step in ("New → open", "Action added", "Action done", "Open → escalated", "Escalated → escalated",
-                 "Escalated → closed"):
+    for step in (
+        "New → open",
+        "Action added",
+        "Action done",
+        "Open → escalated",
+        "Escalated → escalated",
+        "Escalated → closed",
+    ):
         assert step in timeline
     # A closed plan takes no more actions.
-    late = post_form(client, f"{url}/actions", {"description": "More", "owner": "Me", "due_on": _due()}, form_url=url,
-                     follow_redirects=True)
+    late = post_form(
+        client,
+        f"{url}/actions",
+        {"description": "More", "owner": "Me", "due_on": _due()},
+        form_url=url,
+        follow_redirects=True,
+    )
     assert "This remedial plan is closed: open a new one if the contract falls behind again" in text_of(late)
 
 
@@ -179,8 +240,9 @@ def test_no_plan_for_a_contract_on_track_and_never_two_in_force(app, client):
     sign_in(client, ids["officer"])
     assert "Open a remedial plan" not in text_of(client.get(f"/contracts/{ids['contract']}"))
     response = _open(client, ids["contract"])
-    assert "Contract BC-2026-0500 is on track: a remedial plan is for a contract that is behind or at risk" in \
-        text_of(response)
+    assert "Contract BC-2026-0500 is on track: a remedial plan is for a contract that is behind or at risk" in text_of(
+        response
+    )
     with app.app_context():
         assert db.session.scalar(select(RemedialPlan)) is None
         # Whatever the application does, the database holds at most one plan in force per contract.
@@ -198,8 +260,9 @@ def test_the_supplier_sees_its_plan_read_only_and_nobody_else_sees_it(app, clien
     _open(officer, ids["contract"])
     plan_id = _plan_id(app)
     with app.app_context():
-        other_supplier = make_user(Role.SUPPLIER_MEMBER,
-                                   make_organisation("Other Ltd", kind=OrganisationKind.SUPPLIER)).email
+        other_supplier = make_user(
+            Role.SUPPLIER_MEMBER, make_organisation("Other Ltd", kind=OrganisationKind.SUPPLIER)
+        ).email
         group = make_user(Role.GROUP_MEMBER).email
 
     sign_in(client, ids["supplier"])
@@ -212,15 +275,23 @@ def test_the_supplier_sees_its_plan_read_only_and_nobody_else_sees_it(app, clien
     sign_in(stranger, other_supplier), sign_in(outsider, group)
     assert stranger.get(f"/contracts/{ids['contract']}").status_code == 404
     assert outsider.get(f"/contracts/{ids['contract']}").status_code == 403
-    for who, token_page in ((client, "/account"), (stranger, "/account"), (outsider, "/account"),
-                            (anonymous, "/sign-in")):
-        for path in (f"/officers/remedial-plans/{plan_id}", f"/officers/contracts/{ids['contract']}/remedial-plan/new",
-                     "/officers/contracts"):
+    for who, token_page in (
+        (client, "/account"),
+        (stranger, "/account"),
+        (outsider, "/account"),
+        (anonymous, "/sign-in"),
+    ):
+        for path in (
+            f"/officers/remedial-plans/{plan_id}",
+            f"/officers/contracts/{ids['contract']}/remedial-plan/new",
+            "/officers/contracts",
+        ):
             assert who.get(path).status_code == (302 if who is anonymous else 403)
         # With a valid CSRF token, so it is the access rule that refuses.
-        for path, data in ((f"/officers/remedial-plans/{plan_id}/escalate",
-                            {"level": "director", "escalated_to": "X", "reason": "Y"}),
-                           (f"/officers/remedial-plans/{plan_id}/actions/1/done", {})):
+        for path, data in (
+            (f"/officers/remedial-plans/{plan_id}/escalate", {"level": "director", "escalated_to": "X", "reason": "Y"}),
+            (f"/officers/remedial-plans/{plan_id}/actions/1/done", {}),
+        ):
             response = post_form(who, path, data, form_url=token_page)
             assert response.status_code == (302 if who is anonymous else 403)
     with app.app_context():

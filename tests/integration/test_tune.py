@@ -5,8 +5,20 @@ import json
 
 from matchmaker.services.reference_data import SEEDS_DIR
 
-WARDS = ["E05013496", "E05013497", "E05013498", "E05013499", "E05013500", "E05013501", "E05013502", "E05013503",
-         "E05013504", "E05013505", "E05013506", "E05013507"]
+WARDS = [
+    "E05013496",
+    "E05013497",
+    "E05013498",
+    "E05013499",
+    "E05013500",
+    "E05013501",
+    "E05013502",
+    "E05013503",
+    "E05013504",
+    "E05013505",
+    "E05013506",
+    "E05013507",
+]
 FAR = {"E05013496": "E05013503", "E05013503": "E05013496"}  # Alperton and Kilburn: far apart
 
 
@@ -22,15 +34,45 @@ def _decisions_that_follow_location(folder):
     needs, offers, labels = [], [], []
     for i, ward in enumerate(WARDS, start=1):
         far_ward = FAR.get(ward, "E05013496" if ward != "E05013496" else "E05013503")
-        needs.append({"ref": f"N{i}", "title": f"Garden volunteers {i}", "description": "Weeding the garden beds.",
-                      "priorities": "environment", "wards": ward, "support_types": "volunteering", "quantity": "",
-                      "unit": "", "needed_by_days": "30"})
-        offers.append({"ref": f"L{i}", "title": f"Staff time {i}", "description": "Teams for practical jobs.",
-                       "priorities": "environment", "wards": ward, "support_types": "volunteering", "quantity": "",
-                       "unit": "", "supplier": "A"})
-        offers.append({"ref": f"T{i}", "title": f"Garden volunteers {i}", "description": "Weeding garden beds.",
-                       "priorities": "environment", "wards": far_ward, "support_types": "volunteering",
-                       "quantity": "", "unit": "", "supplier": "B"})
+        needs.append(
+            {
+                "ref": f"N{i}",
+                "title": f"Garden volunteers {i}",
+                "description": "Weeding the garden beds.",
+                "priorities": "environment",
+                "wards": ward,
+                "support_types": "volunteering",
+                "quantity": "",
+                "unit": "",
+                "needed_by_days": "30",
+            }
+        )
+        offers.append(
+            {
+                "ref": f"L{i}",
+                "title": f"Staff time {i}",
+                "description": "Teams for practical jobs.",
+                "priorities": "environment",
+                "wards": ward,
+                "support_types": "volunteering",
+                "quantity": "",
+                "unit": "",
+                "supplier": "A",
+            }
+        )
+        offers.append(
+            {
+                "ref": f"T{i}",
+                "title": f"Garden volunteers {i}",
+                "description": "Weeding garden beds.",
+                "priorities": "environment",
+                "wards": far_ward,
+                "support_types": "volunteering",
+                "quantity": "",
+                "unit": "",
+                "supplier": "B",
+            }
+        )
         labels.append({"need_ref": f"N{i}", "best_offer_ref": f"L{i}", "also_good": ""})
     _write(folder, "needs.csv", needs)
     _write(folder, "offers.csv", offers)
@@ -75,19 +117,40 @@ def test_officers_decisions_are_the_training_data(app, runner, tmp_path, monkeyp
 
     weights_file = tmp_path / "weights.json"
     monkeypatch.setitem(app.config, "MATCHING_WEIGHTS_FILE", str(weights_file))
-    near = {"text": 0.05, "priority": 1.0, "location": 1.0, "support": 1.0, "capacity": 0.9, "urgency": 0.3,
-            "fairness": 1.0}
+    near = {
+        "text": 0.05,
+        "priority": 1.0,
+        "location": 1.0,
+        "support": 1.0,
+        "capacity": 0.9,
+        "urgency": 0.3,
+        "fairness": 1.0,
+    }
     far = {**near, "text": 0.6, "location": 0.05}
     with app.app_context():
         offer_near, offer_far = make_offer(title="Near"), make_offer(title="Far")
         for i in range(12):
             need = make_need(title=f"Need {i}")
-            db.session.add_all([
-                Match(need=need, offer=offer_near, quantity=Decimal(1), status=MatchStatus.APPROVED, source="engine",
-                      components=near),
-                Match(need=need, offer=offer_far, status=MatchStatus.DECLINED, source="engine", components=far,
-                      reason=RejectionReason.WRONG_WARD),
-            ])
+            db.session.add_all(
+                [
+                    Match(
+                        need=need,
+                        offer=offer_near,
+                        quantity=Decimal(1),
+                        status=MatchStatus.APPROVED,
+                        source="engine",
+                        components=near,
+                    ),
+                    Match(
+                        need=need,
+                        offer=offer_far,
+                        status=MatchStatus.DECLINED,
+                        source="engine",
+                        components=far,
+                        reason=RejectionReason.WRONG_WARD,
+                    ),
+                ]
+            )
         db.session.commit()
     result = runner.invoke(args=["tune", "--folds", "3"])
     assert result.exit_code == 0, result.output

@@ -20,8 +20,13 @@ def pending(app) -> dict:
     """A pending community group with one member, as registration leaves it."""
     with app.app_context():
         org = make_organisation(
-            "Stonebridge Tenants Association", status=PENDING, wards=("Stonebridge",), charity_number="1123456",
-            contact_name="Femi Ade", contact_email="contact@stonebridge.example.org", contact_phone="020 8937 4321",
+            "Stonebridge Tenants Association",
+            status=PENDING,
+            wards=("Stonebridge",),
+            charity_number="1123456",
+            contact_name="Femi Ade",
+            contact_email="contact@stonebridge.example.org",
+            contact_phone="020 8937 4321",
             address="Hillside Hub, NW10",
         )
         member = make_user(Role.GROUP_MEMBER, org, email="femi@example.org", full_name="Femi Ade")
@@ -39,19 +44,35 @@ def officer(app, client) -> dict:
 
 
 def _approve(client, org_id: int, follow: bool = False):
-    return post_form(client, f"/officers/organisations/{org_id}/approve", {},
-                     form_url=f"/officers/organisations/{org_id}", follow_redirects=follow)
+    return post_form(
+        client,
+        f"/officers/organisations/{org_id}/approve",
+        {},
+        form_url=f"/officers/organisations/{org_id}",
+        follow_redirects=follow,
+    )
 
 
 def _reject(client, org_id: int, reason: str, follow: bool = False):
-    return post_form(client, f"/officers/organisations/{org_id}/reject", {"reason": reason},
-                     form_url=f"/officers/organisations/{org_id}", follow_redirects=follow)
+    return post_form(
+        client,
+        f"/officers/organisations/{org_id}/reject",
+        {"reason": reason},
+        form_url=f"/officers/organisations/{org_id}",
+        follow_redirects=follow,
+    )
 
 
 def _audit(app, action: str | None = None) -> list[tuple]:
     with app.app_context():
-        query = select(AuditEvent.action, AuditEvent.subject_id, AuditEvent.actor_id, AuditEvent.from_state,
-                       AuditEvent.to_state, AuditEvent.note).where(AuditEvent.subject_type == "organisation")
+        query = select(
+            AuditEvent.action,
+            AuditEvent.subject_id,
+            AuditEvent.actor_id,
+            AuditEvent.from_state,
+            AuditEvent.to_state,
+            AuditEvent.note,
+        ).where(AuditEvent.subject_type == "organisation")
         if action:
             query = query.where(AuditEvent.action == action)
         return [tuple(row) for row in db.session.execute(query.order_by(AuditEvent.id))]
@@ -63,8 +84,9 @@ def _audit(app, action: str | None = None) -> list[tuple]:
 def test_the_queue_lists_pending_organisations_with_counts_per_status(app, client, officer):
     with app.app_context():
         make_organisation("Wembley Youth Football", status=PENDING, wards=("Wembley Park",))
-        make_organisation("Acme Facilities Ltd", kind=OrganisationKind.SUPPLIER, status=PENDING, borough_wide=True,
-                          wards=())
+        make_organisation(
+            "Acme Facilities Ltd", kind=OrganisationKind.SUPPLIER, status=PENDING, borough_wide=True, wards=()
+        )
         make_organisation("Already Approved Group", status=APPROVED)
         make_organisation("Approved Group Two", status=APPROVED)
         make_organisation("Turned Down Group", status=REJECTED)
@@ -107,9 +129,18 @@ def test_the_review_page_shows_contact_details_and_who_registered(client, office
     response = client.get(f"/officers/organisations/{pending['org_id']}")
     assert response.status_code == 200
     page = text_of(response)
-    for expected in ("Stonebridge Tenants Association", "1123456", "Stonebridge", "Femi Ade",
-                     "contact@stonebridge.example.org", "020 8937 4321", "Hillside Hub, NW10",
-                     "Femi Ade (femi@example.org)", "Approve organisation", "Reject organisation"):
+    for expected in (
+        "Stonebridge Tenants Association",
+        "1123456",
+        "Stonebridge",
+        "Femi Ade",
+        "contact@stonebridge.example.org",
+        "020 8937 4321",
+        "Hillside Hub, NW10",
+        "Femi Ade (femi@example.org)",
+        "Approve organisation",
+        "Reject organisation",
+    ):
         assert expected in page, expected
     assert "Possible duplicate" not in page
 
@@ -143,7 +174,8 @@ def test_approving_an_organisation(app, client, officer, pending):
         assert org.reviewed_by_id == officer["id"] and org.reviewed_at is not None
         assert org.rejection_reason is None
     assert _audit(app, "organisation.approved") == [
-        ("organisation.approved", pending["org_id"], officer["id"], "pending", "approved", "")]
+        ("organisation.approved", pending["org_id"], officer["id"], "pending", "approved", "")
+    ]
 
     [message] = mailbox(app)
     assert message["To"] == pending["member_email"]
@@ -218,7 +250,8 @@ def test_rejecting_with_a_reason(app, client, officer, pending):
         assert (org.status, org.rejection_reason, org.reviewed_by_id) == (REJECTED, reason, officer["id"])
         assert org.reviewed_at is not None
     assert _audit(app, "organisation.rejected") == [
-        ("organisation.rejected", pending["org_id"], officer["id"], "pending", "rejected", reason)]
+        ("organisation.rejected", pending["org_id"], officer["id"], "pending", "rejected", reason)
+    ]
 
     [message] = mailbox(app)
     assert message["To"] == pending["member_email"]
@@ -258,9 +291,13 @@ def test_the_reason_is_shown_as_text_not_html(app, client, officer, pending):
 def test_a_decided_organisation_cannot_be_decided_again(app, client, officer, decided):
     with app.app_context():
         other_officer = make_officer(full_name="First Officer")
-        org = make_organisation("Decided Already Group", status=decided, rejection_reason=(
-            "Not in Brent" if decided is REJECTED else None), reviewed_by=other_officer,
-            reviewed_at=datetime(2026, 1, 5, 10, 30, tzinfo=UTC))
+        org = make_organisation(
+            "Decided Already Group",
+            status=decided,
+            rejection_reason=("Not in Brent" if decided is REJECTED else None),
+            reviewed_by=other_officer,
+            reviewed_at=datetime(2026, 1, 5, 10, 30, tzinfo=UTC),
+        )
         org_id, first_officer_id = org.id, other_officer.id
         reviewed_at = org.reviewed_at
     review_page = text_of(client.get(f"/officers/organisations/{org_id}"))
@@ -293,15 +330,21 @@ def test_members_cannot_use_any_officer_page(app, pending, role):
     client = app.test_client()
     sign_in(client, email)
     org_id = pending["org_id"]
-    for url in ("/officers/organisations", "/officers/organisations?status=approved",
-                f"/officers/organisations/{org_id}", "/officers/organisations/999999"):
+    for url in (
+        "/officers/organisations",
+        "/officers/organisations?status=approved",
+        f"/officers/organisations/{org_id}",
+        "/officers/organisations/999999",
+    ):
         response = client.get(url)
         assert response.status_code == 403, url
         assert "You do not have permission to see this page" in text_of(response)
     # Posting, with a valid form token from a page they may see, is refused too.
     token = csrf_token(client, "/account/details")
-    for url, data in ((f"/officers/organisations/{org_id}/approve", {}),
-                      (f"/officers/organisations/{org_id}/reject", {"reason": "Spite"})):
+    for url, data in (
+        (f"/officers/organisations/{org_id}/approve", {}),
+        (f"/officers/organisations/{org_id}/reject", {"reason": "Spite"}),
+    ):
         response = client.post(url, data={**data, "csrf_token": token})
         assert response.status_code == 403, url
     with app.app_context():

@@ -12,9 +12,11 @@ from tests.helpers.web import csrf_token, sign_in, text_of
 
 def upload(client, content: bytes, direction: str = "more"):
     token = csrf_token(client, "/officers/ward-weights")
-    return client.post("/officers/ward-weights", data={
-        "csrf_token": token, "direction": direction, "file": (io.BytesIO(content), "wards.csv")},
-        content_type="multipart/form-data")
+    return client.post(
+        "/officers/ward-weights",
+        data={"csrf_token": token, "direction": direction, "file": (io.BytesIO(content), "wards.csv")},
+        content_type="multipart/form-data",
+    )
 
 
 def _weights(app) -> dict[str, float]:
@@ -46,7 +48,7 @@ def test_an_index_where_higher_means_more_need_is_rescaled_and_lifts_needs_there
 
 def test_an_index_where_higher_means_less_need_is_turned_round(app, client):
     _officer(app, client)
-    assert upload(client, "Ward,Value\nkilburn,70.5\nCricklewood & Mapesbury,60.5\n".encode(), "less").status_code == 302
+    assert upload(client, b"Ward,Value\nkilburn,70.5\nCricklewood & Mapesbury,60.5\n", "less").status_code == 302
     assert _weights(app) == {"Kilburn": 0.0, "Cricklewood and Mapesbury": 1.0}
 
 
@@ -56,8 +58,12 @@ def test_every_bad_row_is_reported_and_nothing_changes(app, client):
     response = upload(client, b"ward,value\nCamden,10\nKilburn,lots\nKilburn,5\n,3\n")
     page = text_of(response)
     assert "The file has 4 problems: no weights were changed" in page
-    for message in ("row 2, column ward: 'Camden' is not a Brent ward", "row 3, column value: 'lots' is not a number",
-                    "row 4, column ward: Kilburn is in the file twice", "row 5, column ward: the ward is missing"):
+    for message in (
+        "row 2, column ward: 'Camden' is not a Brent ward",
+        "row 3, column value: 'lots' is not a number",
+        "row 4, column ward: Kilburn is in the file twice",
+        "row 5, column ward: the ward is missing",
+    ):
         assert message in page
     assert _weights(app) == {"Kilburn": 0.0, "Alperton": 1.0}
 

@@ -9,10 +9,22 @@ from matchmaker.services.browse import MAX_PAGE, Page, page_number
 from matchmaker.web.browse.display import capacity_left, pagination
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (None, 1), ("", 1), ("1", 1), ("7", 7), ("0", 1), ("-2", 1), ("abc", 1), ("2.5", 1), ("²", 1), ("٣", 1),
-    ("99999999999999999999", MAX_PAGE),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (None, 1),
+        ("", 1),
+        ("1", 1),
+        ("7", 7),
+        ("0", 1),
+        ("-2", 1),
+        ("abc", 1),
+        ("2.5", 1),
+        ("²", 1),
+        ("٣", 1),
+        ("99999999999999999999", MAX_PAGE),
+    ],
+)
 def test_page_number(raw, expected):
     assert page_number(raw) == expected
 
@@ -25,8 +37,10 @@ def test_page_counts():
 
 
 def _labels(params):
-    return ["…" if item.get("ellipsis") else f"[{item['number']}]" if item["current"] else str(item["number"])
-            for item in params["items"]]
+    return [
+        "…" if item.get("ellipsis") else f"[{item['number']}]" if item["current"] else str(item["number"])
+        for item in params["items"]
+    ]
 
 
 def test_pagination_shows_the_ends_and_the_neighbours():
@@ -40,12 +54,15 @@ def test_pagination_shows_the_ends_and_the_neighbours():
     assert _labels(last) == ["1", "…", "9", "[10]"] and "next" not in last
 
 
-@pytest.mark.parametrize("quantity, unit, allocated, expected", [
-    (200, Unit.HOURS, 80, "120 of 200 hours left"),
-    (500, Unit.POUNDS, 200, "£300 of £500 left"),
-    (10, Unit.ITEMS, 10, "0 of 10 items left"),
-    (None, None, 0, ""),
-])
+@pytest.mark.parametrize(
+    "quantity, unit, allocated, expected",
+    [
+        (200, Unit.HOURS, 80, "120 of 200 hours left"),
+        (500, Unit.POUNDS, 200, "£300 of £500 left"),
+        (10, Unit.ITEMS, 10, "0 of 10 items left"),
+        (None, None, 0, ""),
+    ],
+)
 def test_capacity_left(quantity, unit, allocated, expected):
     offer = Offer(quantity=None if quantity is None else Decimal(quantity), unit=unit, allocated=Decimal(allocated))
     assert capacity_left(offer) == expected

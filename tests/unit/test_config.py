@@ -5,8 +5,17 @@ from matchmaker.config import ConfigError, build_config, normalise_database_url
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for name in ("DATABASE_URL", "SECRET_KEY", "SMTP_HOST", "MATCHMAKER_ENV", "MATCHMAKER_EMAIL_BACKEND",
-                 "SMTP_PORT", "SMTP_STARTTLS", "MATCHMAKER_SECURE_COOKIES", "MATCHMAKER_BASE_URL"):
+    for name in (
+        "DATABASE_URL",
+        "SECRET_KEY",
+        "SMTP_HOST",
+        "MATCHMAKER_ENV",
+        "MATCHMAKER_EMAIL_BACKEND",
+        "SMTP_PORT",
+        "SMTP_STARTTLS",
+        "MATCHMAKER_SECURE_COOKIES",
+        "MATCHMAKER_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -55,7 +64,11 @@ def test_smtp_settings_come_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("SMTP_STARTTLS", "false")
     config = build_config(str(tmp_path))
     assert (config["EMAIL_BACKEND"], config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_STARTTLS"]) == (
-        "smtp", "mail.example.org", 2525, False)
+        "smtp",
+        "mail.example.org",
+        2525,
+        False,
+    )
 
 
 def test_unknown_environment_is_refused(tmp_path, monkeypatch):
@@ -64,11 +77,14 @@ def test_unknown_environment_is_refused(tmp_path, monkeypatch):
         build_config(str(tmp_path))
 
 
-@pytest.mark.parametrize(("given", "used"), [
-    ("postgresql://postgres@127.0.0.1:5432/test", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
-    ("postgres://u:p@db/matchmaker", "postgresql+psycopg://u:p@db/matchmaker"),
-    ("postgresql+psycopg://u@db/m", "postgresql+psycopg://u@db/m"),
-    ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
-])
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgresql://postgres@127.0.0.1:5432/test", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+        ("postgres://u:p@db/matchmaker", "postgresql+psycopg://u:p@db/matchmaker"),
+        ("postgresql+psycopg://u@db/m", "postgresql+psycopg://u@db/m"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
 def test_database_urls_use_the_psycopg_driver(given, used):
     assert normalise_database_url(given) == used

@@ -11,7 +11,11 @@ from matchmaker.services.errors import DomainError
 
 def test_a_month_runs_from_london_midnight_to_london_midnight():
     july = parse_period("2026-07")
-    assert (july.first_day, july.last_day, july.frequency) == (date(2026, 7, 1), date(2026, 7, 31), DigestFrequency.MONTHLY)
+    assert (july.first_day, july.last_day, july.frequency) == (
+        date(2026, 7, 1),
+        date(2026, 7, 31),
+        DigestFrequency.MONTHLY,
+    )
     assert july.starts == datetime(2026, 6, 30, 23, 0, tzinfo=UTC)  # British Summer Time
     assert july.ends == datetime(2026, 7, 31, 23, 0, tzinfo=UTC)
     assert parse_period("2026-12").ends == datetime(2027, 1, 1, 0, 0, tzinfo=UTC)

@@ -9,15 +9,18 @@ from matchmaker.services.digest import Interests, TagIndex
 
 
 def _item(i: int, rng: random.Random) -> SimpleNamespace:
-    return SimpleNamespace(id=100 + i,
-                           priorities=[SimpleNamespace(id=p) for p in rng.sample(range(1, 6), rng.randint(0, 2))],
-                           wards=[SimpleNamespace(id=w) for w in rng.sample(range(1, 9), rng.randint(0, 2))],
-                           borough_wide=rng.random() < 0.2)
+    return SimpleNamespace(
+        id=100 + i,
+        priorities=[SimpleNamespace(id=p) for p in rng.sample(range(1, 6), rng.randint(0, 2))],
+        wards=[SimpleNamespace(id=w) for w in rng.sample(range(1, 9), rng.randint(0, 2))],
+        borough_wide=rng.random() < 0.2,
+    )
 
 
 def _covers(interests: Interests, item) -> bool:
-    return interests.covers(frozenset(p.id for p in item.priorities), frozenset(w.id for w in item.wards),
-                            item.borough_wide)
+    return interests.covers(
+        frozenset(p.id for p in item.priorities), frozenset(w.id for w in item.wards), item.borough_wide
+    )
 
 
 def test_the_index_chooses_what_each_persons_interests_cover_in_order():
@@ -25,8 +28,11 @@ def test_the_index_chooses_what_each_persons_interests_cover_in_order():
     items = [_item(i, rng) for i in range(300)]
     index = TagIndex(items)
     for _ in range(200):
-        interests = Interests(DigestFrequency.MONTHLY, frozenset(rng.sample(range(1, 7), rng.randint(0, 2))),
-                              frozenset(rng.sample(range(1, 10), rng.randint(0, 3))))
+        interests = Interests(
+            DigestFrequency.MONTHLY,
+            frozenset(rng.sample(range(1, 7), rng.randint(0, 2))),
+            frozenset(rng.sample(range(1, 10), rng.randint(0, 3))),
+        )
         expected = [item for item in items if _covers(interests, item)]
         chosen = index.covered(interests)
         assert chosen.bit_count() == len(expected)

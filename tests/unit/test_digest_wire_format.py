@@ -9,8 +9,9 @@ from matchmaker.services import digest_sending
 from matchmaker.services.digest_sending import RenderedDigest
 
 
-@pytest.mark.parametrize("subject", ["Your Brent social value digest for October 2026",
-                                     "Résumé of the month · “quoted” " * 4])
+@pytest.mark.parametrize(
+    "subject", ["Your Brent social value digest for October 2026", "Résumé of the month · “quoted” " * 4]
+)
 @pytest.mark.parametrize("text", ["Dear Grace,\n\nKitchen porters · Harlesden · “soon”\n" * 40, ""])
 def test_the_wire_form_is_byte_for_byte_what_the_email_package_sends(app, monkeypatch, subject, text):
     boundary = uuid.UUID(int=6)
@@ -18,8 +19,13 @@ def test_the_wire_form_is_byte_for_byte_what_the_email_package_sends(app, monkey
     monkeypatch.setattr(digest_sending, "make_msgid", lambda **_: "<digest-1@matchmaker.local>")
     monkeypatch.setattr(digest_sending.uuid, "uuid4", lambda: boundary)
     with app.app_context():
-        rendered = RenderedDigest("grace@kitchen.example.org", subject, text, "<p>Dear Grace,</p>\n" * 300,
-                                  "http://localhost:5000/digest/unsubscribe/" + "a1B2-_" * 20)
+        rendered = RenderedDigest(
+            "grace@kitchen.example.org",
+            subject,
+            text,
+            "<p>Dear Grace,</p>\n" * 300,
+            "http://localhost:5000/digest/unsubscribe/" + "a1B2-_" * 20,
+        )
         message = rendered.message()
         message.set_boundary(f"=_digest_{boundary.hex}")
         wire = rendered.wire()
@@ -33,7 +39,12 @@ def test_the_wire_form_is_byte_for_byte_what_the_email_package_sends(app, monkey
 
 def test_a_line_break_in_a_header_is_refused_not_sent_as_a_header_of_its_own(app):
     with app.app_context():
-        rendered = RenderedDigest("grace@kitchen.example.org", "Your digest\r\nBcc: everyone@example.org", "Hi",
-                                  "<p>Hi</p>", "http://localhost:5000/digest/unsubscribe/x")
+        rendered = RenderedDigest(
+            "grace@kitchen.example.org",
+            "Your digest\r\nBcc: everyone@example.org",
+            "Hi",
+            "<p>Hi</p>",
+            "http://localhost:5000/digest/unsubscribe/x",
+        )
         with pytest.raises(ValueError, match="Subject"):
             rendered.wire()

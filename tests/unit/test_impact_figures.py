@@ -44,8 +44,14 @@ def test_headline_figures_match_the_hand_computed_totals(data):
 def test_by_priority_counts_a_need_under_each_of_its_priorities(data):
     rows = {r["key"]: r for r in impact.headline_figures(*impact_data.YEAR)["by_priority"]}
     assert list(rows) == ["good-jobs", "inclusive-economy", "reducing-inequalities", "environment", "vcse-capacity"]
-    assert rows["good-jobs"] == {"key": "good-jobs", "label": "Good jobs", "needs_posted": 1, "matches_approved": 1,
-                                 "verified": {"hours": 8}, "value_pounds": 160}
+    assert rows["good-jobs"] == {
+        "key": "good-jobs",
+        "label": "Good jobs",
+        "needs_posted": 1,
+        "matches_approved": 1,
+        "verified": {"hours": 8},
+        "value_pounds": 160,
+    }
     assert rows["vcse-capacity"]["value_pounds"] == 160
     assert rows["environment"]["verified"] == {"pounds": 500} and rows["environment"]["value_pounds"] == 500
     assert rows["reducing-inequalities"]["needs_posted"] == 1 and rows["reducing-inequalities"]["value_pounds"] == 0
@@ -79,15 +85,31 @@ def test_contracts_committed_against_delivered(data):
     rows = {r["ref"]: r for r in impact.contracts_committed_and_delivered(YEAR)}
     c1, c2 = rows["BC-C1"], rows["BC-C2"]
     assert (c1["committed"], c1["approved"], c1["delivered"], c1["verified"]) == (
-        {"hours": 40}, {"hours": 15}, {"hours": 15}, {"hours": 8})
+        {"hours": 40},
+        {"hours": 15},
+        {"hours": 15},
+        {"hours": 8},
+    )
     assert (c1["committed_value_pounds"], c1["verified_value_pounds"], c1["share_verified"]) == (800, 160, 0.2)
     assert (c2["approved"], c2["delivered"], c2["verified"], c2["share_verified"]) == (
-        {"pounds": 500}, {"pounds": 500}, {"pounds": 500}, 0.5)
+        {"pounds": 500},
+        {"pounds": 500},
+        {"pounds": 500},
+        0.5,
+    )
 
 
 def test_measures_value_over_time_and_stories(data):
-    assert impact.by_measure(YEAR) == [{"code": "BR-VCS-01", "name": "Hours of expert pro bono support",
-                                        "unit": "hours", "delivered": 15, "verified": 8, "value_pounds": 160}]
+    assert impact.by_measure(YEAR) == [
+        {
+            "code": "BR-VCS-01",
+            "name": "Hours of expert pro bono support",
+            "unit": "hours",
+            "delivered": 15,
+            "verified": 8,
+            "value_pounds": 160,
+        }
+    ]
     series = impact.value_by_priority_over_time(YEAR)
     assert series["months"][:3] == ["2026-04", "2026-05", "2026-06"]
     by_key = {s["key"]: s["values"] for s in series["series"]}

@@ -21,18 +21,53 @@ def engine() -> Engine:
     return Engine(geography, vocabulary, Weights())
 
 
-def need(id=1, title="Volunteers for our food bank", description="Sorting parcels on Saturdays.",
-         wards=(KILBURN,), types=("volunteering",), priorities=("reducing-inequalities",), **kw) -> NeedItem:
-    return NeedItem(id=id, title=title, description=description, priorities=frozenset(priorities),
-                    wards=frozenset(wards), support_types=frozenset(types), needed_by=TODAY + timedelta(30), **kw)
+def need(
+    id=1,
+    title="Volunteers for our food bank",
+    description="Sorting parcels on Saturdays.",
+    wards=(KILBURN,),
+    types=("volunteering",),
+    priorities=("reducing-inequalities",),
+    **kw,
+) -> NeedItem:
+    return NeedItem(
+        id=id,
+        title=title,
+        description=description,
+        priorities=frozenset(priorities),
+        wards=frozenset(wards),
+        support_types=frozenset(types),
+        needed_by=TODAY + timedelta(30),
+        **kw,
+    )
 
 
-def offer(id, title="Staff volunteering at food aid charities", description="Teams of volunteers.",
-          wards=(), types=("volunteering",), priorities=("reducing-inequalities",), borough_wide=False,
-          quantity=None, remaining=None, unit=None, **kw) -> OfferItem:
-    return OfferItem(id=id, title=title, description=description, priorities=frozenset(priorities),
-                     wards=frozenset(wards), support_types=frozenset(types), borough_wide=borough_wide,
-                     quantity=quantity, remaining=remaining if remaining is not None else quantity, unit=unit, **kw)
+def offer(
+    id,
+    title="Staff volunteering at food aid charities",
+    description="Teams of volunteers.",
+    wards=(),
+    types=("volunteering",),
+    priorities=("reducing-inequalities",),
+    borough_wide=False,
+    quantity=None,
+    remaining=None,
+    unit=None,
+    **kw,
+) -> OfferItem:
+    return OfferItem(
+        id=id,
+        title=title,
+        description=description,
+        priorities=frozenset(priorities),
+        wards=frozenset(wards),
+        support_types=frozenset(types),
+        borough_wide=borough_wide,
+        quantity=quantity,
+        remaining=remaining if remaining is not None else quantity,
+        unit=unit,
+        **kw,
+    )
 
 
 def ranked(engine, needs, offers, context=None) -> dict[int, list[int]]:
@@ -45,23 +80,30 @@ def ranked(engine, needs, offers, context=None) -> dict[int, list[int]]:
 
 def test_same_ward_beats_borough_wide_beats_neighbour_beats_far(engine):
     # A borough-wide offer covers every ward, so it sits just below an offer for the need's own ward.
-    offers = [offer(1, wards=(ALPERTON,)), offer(2, borough_wide=True), offer(3, wards=(QUEENS_PARK,)),
-              offer(4, wards=(KILBURN,))]
+    offers = [
+        offer(1, wards=(ALPERTON,)),
+        offer(2, borough_wide=True),
+        offer(3, wards=(QUEENS_PARK,)),
+        offer(4, wards=(KILBURN,)),
+    ]
     assert ranked(engine, [need()], offers)[1] == [4, 2, 3, 1]
 
 
 def test_a_type_of_help_that_cannot_meet_the_need_is_never_proposed(engine):
     money = need(title="Grant for our summer trip", description="We need money for coach hire.", types=("donation",))
-    volunteers = offer(1, title="Grant-funded summer trip volunteers", description="Volunteers for coach trips.",
-                       wards=(KILBURN,))
+    volunteers = offer(
+        1, title="Grant-funded summer trip volunteers", description="Volunteers for coach trips.", wards=(KILBURN,)
+    )
     cash = offer(2, title="Community fund", description="Small cash grants.", types=("donation",), borough_wide=True)
     assert ranked(engine, [money], [volunteers, cash])[1] == [2]
 
 
 def test_offers_with_no_capacity_left_or_ended_are_not_proposed(engine):
-    offers = [offer(1, borough_wide=True, quantity=10, remaining=0, unit="hours"),
-              offer(2, borough_wide=True, available_until=TODAY - timedelta(1)),
-              offer(3, borough_wide=True)]
+    offers = [
+        offer(1, borough_wide=True, quantity=10, remaining=0, unit="hours"),
+        offer(2, borough_wide=True, available_until=TODAY - timedelta(1)),
+        offer(3, borough_wide=True),
+    ]
     assert ranked(engine, [need()], offers)[1] == [3]
 
 
@@ -72,18 +114,45 @@ def test_pairs_officers_rejected_are_not_proposed_again(engine):
 
 
 def test_different_words_for_the_same_thing_are_bridged_and_explained(engine):
-    trustees = need(title="Looking for new board members", description="Two board members with money skills.",
-                    types=("skills",), priorities=("vcse-capacity",))
-    offers = [offer(1, title="Trustee placements", description="Our staff join charity boards as trustees.",
-                    types=("skills",), borough_wide=True, priorities=("vcse-capacity",)),
-              offer(2, title="Website design", description="Pro bono web design for charities.", types=("skills",),
-                    borough_wide=True, priorities=("vcse-capacity",))]
+    trustees = need(
+        title="Looking for new board members",
+        description="Two board members with money skills.",
+        types=("skills",),
+        priorities=("vcse-capacity",),
+    )
+    offers = [
+        offer(
+            1,
+            title="Trustee placements",
+            description="Our staff join charity boards as trustees.",
+            types=("skills",),
+            borough_wide=True,
+            priorities=("vcse-capacity",),
+        ),
+        offer(
+            2,
+            title="Website design",
+            description="Pro bono web design for charities.",
+            types=("skills",),
+            borough_wide=True,
+            priorities=("vcse-capacity",),
+        ),
+    ]
     proposals = engine.propose([trustees], offers, Context(today=TODAY))
     assert [p.offer.id for p in proposals] == [1, 2]
-    assert proposals[0].reason == ("Borough-wide offer · priority: Building community and voluntary sector capacity"
-                                   " · type: skills · words: board members ≈ trustees")
-    assert set(proposals[0].components) == {"text", "priority", "location", "support", "capacity", "urgency",
-                                            "fairness"}
+    assert proposals[0].reason == (
+        "Borough-wide offer · priority: Building community and voluntary sector capacity"
+        " · type: skills · words: board members ≈ trustees"
+    )
+    assert set(proposals[0].components) == {
+        "text",
+        "priority",
+        "location",
+        "support",
+        "capacity",
+        "urgency",
+        "fairness",
+    }
 
 
 def test_a_heavily_allocated_offer_or_a_well_served_group_is_gently_lowered(engine):
@@ -127,13 +196,21 @@ def test_batch_proposals_are_exactly_those_of_scoring_every_pair_one_by_one(engi
     scores = fitted.scores(data.needs, parts)
     expected = []
     for row, need_item in enumerate(data.needs):
-        ranked = sorted((c for c in range(len(data.offers)) if scores[row, c] > -float("inf")),
-                        key=lambda c: (-scores[row, c], data.offers[c].id))
+        ranked = sorted(
+            (c for c in range(len(data.offers)) if scores[row, c] > -float("inf")),
+            key=lambda c: (-scores[row, c], data.offers[c].id),
+        )
         for c in ranked[:5]:
             components = {name: round(float(parts[name][row, c]), 4) for name in COMPONENTS}
-            expected.append(engine_module.Proposal(
-                need_item, data.offers[c], round(float(scores[row, c]), 6), components,
-                engine_module.explain(fitted, need_item, data.offers[c], components)))
+            expected.append(
+                engine_module.Proposal(
+                    need_item,
+                    data.offers[c],
+                    round(float(scores[row, c]), 6),
+                    components,
+                    engine_module.explain(fitted, need_item, data.offers[c], components),
+                )
+            )
     monkeypatch.setattr(engine_module, "BLOCK_CELLS", 7 * len(data.offers))  # several blocks, one short
     assert fitted.propose(data.needs, top=5) == expected
     # Needs fitted only for their language are read again when proposed for, with the same result.
@@ -144,19 +221,37 @@ def test_batch_proposals_are_exactly_those_of_scoring_every_pair_one_by_one(engi
 def test_rounding_whole_arrays_gives_the_floats_round_gives():
     import numpy as np
 
-    values = np.array([0.00005, 0.00015, 0.12345, 0.5, 1.0, 0.0, 0.03125, 0.2675, 2.675e-5, 1 / 3, 0.99995,
-                       -0.00005, *np.random.default_rng(3).random(20_000)], dtype=np.float64)
+    values = np.array(
+        [
+            0.00005,
+            0.00015,
+            0.12345,
+            0.5,
+            1.0,
+            0.0,
+            0.03125,
+            0.2675,
+            2.675e-5,
+            1 / 3,
+            0.99995,
+            -0.00005,
+            *np.random.default_rng(3).random(20_000),
+        ],
+        dtype=np.float64,
+    )
     for digits in (4, 6):
         rounded = engine_module._rounded(values, digits).tolist()
         assert rounded == [round(v, digits) for v in values.tolist()]
         assert engine_module._rounded(values.astype(np.float32), digits).tolist() == [
-            round(v, digits) for v in values.astype(np.float32).tolist()]
+            round(v, digits) for v in values.astype(np.float32).tolist()
+        ]
 
 
 def test_offers_can_be_prepared_before_any_need_is_open(engine):
     # An offer edited while no need is open still fits, and a need posted later is scored against it.
-    laptops = offer(1, title="Refurbished laptops", description="Laptops for families.", types=("in-kind",),
-                    borough_wide=True)
+    laptops = offer(
+        1, title="Refurbished laptops", description="Laptops for families.", types=("in-kind",), borough_wide=True
+    )
     fitted = engine.fit([], [laptops], Context(today=TODAY))
     assert fitted.propose([], top=5) == []
     [proposal] = fitted.propose([need(title="Laptops for homework", types=("in-kind",))], top=5)

@@ -8,15 +8,18 @@ def test_long_uncommon_passwords_are_accepted(password):
     assert password_problem(password, "someone@example.org") is None
 
 
-@pytest.mark.parametrize(("password", "problem"), [
-    ("short", "Password must be 12 characters or more"),
-    ("x" * 129, "Password must be 128 characters or fewer"),
-    ("password1234", "Password is too easy to guess"),
-    ("Matchmaker123", "Password is too easy to guess"),
-    ("aaaaaaaaaaaa", "Password is too easy to guess"),
-    ("ababababababab", "Password is too easy to guess"),
-    ("grace.mensah2026", "Password must not contain your email address"),
-])
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("short", "Password must be 12 characters or more"),
+        ("x" * 129, "Password must be 128 characters or fewer"),
+        ("password1234", "Password is too easy to guess"),
+        ("Matchmaker123", "Password is too easy to guess"),
+        ("aaaaaaaaaaaa", "Password is too easy to guess"),
+        ("ababababababab", "Password is too easy to guess"),
+        ("grace.mensah2026", "Password must not contain your email address"),
+    ],
+)
 def test_weak_passwords_are_refused_with_a_reason(password, problem):
     assert password_problem(password, "grace.mensah@example.org").startswith(problem)
 

@@ -19,15 +19,18 @@ def ids(query: str, documents=NEEDS) -> list[int]:
     return [hit.id for hit in search(query, documents)]
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("Englsh lesons", 1),
-    ("english lessons", 1),
-    ("wheelchiar ramp", 2),
-    ("WHEELCHAIR", 2),
-    ("acountant", 5),
-    ("garden", 3),  # the start of a word
-    ("laptop", 4),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("Englsh lesons", 1),
+        ("english lessons", 1),
+        ("wheelchiar ramp", 2),
+        ("WHEELCHAIR", 2),
+        ("acountant", 5),
+        ("garden", 3),  # the start of a word
+        ("laptop", 4),
+    ],
+)
 def test_typos_and_word_starts_find_the_need(query, expected):
     assert ids(query)[0] == expected
 
@@ -97,7 +100,9 @@ def test_ten_thousand_documents_find_only_the_right_subject():
     # How fast this is belongs to benchmarks/browse_speed.py, not to a timed test that fails on a busy machine.
     rng = random.Random(1)
     subjects = ["English lessons", "Wheelchair ramp", "Laptops", "Tree planting", "Food bank", "Coding club"]
-    documents = [Document(n, f"{rng.choice(subjects)} for group {n}", "We are a small group in Brent. " * 5)
-                 for n in range(10_000)]
+    documents = [
+        Document(n, f"{rng.choice(subjects)} for group {n}", "We are a small group in Brent. " * 5)
+        for n in range(10_000)
+    ]
     hits = search("englsh lesons", documents)
     assert hits and all("English lessons" in documents[hit.id].title for hit in hits)

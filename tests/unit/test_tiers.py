@@ -9,16 +9,19 @@ from matchmaker.models import Contract, Offer, OfferStatus, Priority, Unit
 from matchmaker.services.contracts import Tier, assess, tier_for
 
 
-@pytest.mark.parametrize(("value", "tier"), [
-    ("0", Tier.UNDER_215K),
-    ("214999.99", Tier.UNDER_215K),
-    ("215000", Tier.BASIC),
-    ("1000000", Tier.BASIC),
-    ("1000000.01", Tier.KPIS),
-    ("5000000", Tier.KPIS),
-    ("5000000.01", Tier.STRATEGIC),
-    ("90000000", Tier.STRATEGIC),
-])
+@pytest.mark.parametrize(
+    ("value", "tier"),
+    [
+        ("0", Tier.UNDER_215K),
+        ("214999.99", Tier.UNDER_215K),
+        ("215000", Tier.BASIC),
+        ("1000000", Tier.BASIC),
+        ("1000000.01", Tier.KPIS),
+        ("5000000", Tier.KPIS),
+        ("5000000.01", Tier.STRATEGIC),
+        ("90000000", Tier.STRATEGIC),
+    ],
+)
 def test_tier_boundaries_follow_the_policy_table(value, tier):
     assert tier_for(Decimal(value)) is tier
 
@@ -28,13 +31,26 @@ def _priority(number: int) -> Priority:
 
 
 def _offer(priorities=(1,), quantity="10", status=OfferStatus.ACTIVE) -> Offer:
-    return Offer(title="x", description="x", priorities=[_priority(n) for n in priorities], status=status,
-                 quantity=Decimal(quantity) if quantity else None, unit=Unit.HOURS if quantity else None)
+    return Offer(
+        title="x",
+        description="x",
+        priorities=[_priority(n) for n in priorities],
+        status=status,
+        quantity=Decimal(quantity) if quantity else None,
+        unit=Unit.HOURS if quantity else None,
+    )
 
 
 def _contract(value: str, offers: list[Offer]) -> Contract:
-    return Contract(ref="C", title="C", value=Decimal(value), start_date=date(2026, 1, 1), end_date=date(2027, 1, 1),
-                    manager_email="m@example.org", offers=offers)
+    return Contract(
+        ref="C",
+        title="C",
+        value=Decimal(value),
+        start_date=date(2026, 1, 1),
+        end_date=date(2027, 1, 1),
+        manager_email="m@example.org",
+        offers=offers,
+    )
 
 
 def test_a_small_contract_has_no_formal_requirement():

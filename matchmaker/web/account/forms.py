@@ -18,7 +18,9 @@ from matchmaker.web.tag_fields import GovDateField
 
 class AccountForm(FlaskForm):
     full_name = StringField(
-        "Full name", filters=[strip], validators=[required("Enter your full name"), max_length("Full name", 120)],
+        "Full name",
+        filters=[strip],
+        validators=[required("Enter your full name"), max_length("Full name", 120)],
         widget=GovTextInput(),
     )
     email = StringField("Email address", filters=[strip], validators=email_address(), widget=GovTextInput())
@@ -34,7 +36,10 @@ class ChangePasswordForm(FlaskForm):
     )
     confirm_password = PasswordField(
         "Confirm your new password",
-        validators=[required("Confirm your new password"), SameAs("password", "Enter the same password in both fields")],
+        validators=[
+            required("Confirm your new password"),
+            SameAs("password", "Enter the same password in both fields"),
+        ],
         widget=GovPasswordInput(),
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
@@ -46,7 +51,9 @@ class OrganisationProfileForm(OrganisationFields):
 
 class ApiTokenForm(FlaskForm):
     name = StringField(
-        "Name", filters=[strip], validators=[required("Enter a name for the token"), max_length("Name", 80)],
+        "Name",
+        filters=[strip],
+        validators=[required("Enter a name for the token"), max_length("Name", 80)],
         widget=GovTextInput(),
     )
     expires_on = GovDateField("Expiry date (optional)")

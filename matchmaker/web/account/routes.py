@@ -100,7 +100,6 @@ def edit_organisation():
     return render_template("account/edit_organisation.html", form=form, organisation=org)
 
 
-
 @bp.route("/account/api-tokens", methods=["GET", "POST"])
 @signed_in
 def api_tokens_page():
@@ -116,8 +115,9 @@ def api_tokens_page():
             # Shown in this response and never again: not through a redirect, where it would have to sit in the
             # session cookie. The page is not cached (Cache-Control: no-store for signed-in users).
             return render_template("account/api_token_created.html", token=token, raw=raw)
-    return render_template("account/api_tokens.html", form=form, tokens=api_tokens.tokens_of(current_user),
-                           revoke_form=RevokeTokenForm())
+    return render_template(
+        "account/api_tokens.html", form=form, tokens=api_tokens.tokens_of(current_user), revoke_form=RevokeTokenForm()
+    )
 
 
 @bp.post("/account/api-tokens/<int:token_id>/revoke")
@@ -152,8 +152,11 @@ def your_data():
         data, name = personal_data.organisation_data(current_user.organisation), "matchmaker-organisation-data.json"
     else:
         abort(404)
-    return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])

@@ -3,19 +3,38 @@ from wtforms import BooleanField, RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired
 
 from matchmaker.models import Role
-from matchmaker.web.fields import GovCheckboxInput, GovRadioInput, SelectChoice, one_of, GovSubmitInput, GovTextInput, email_address, max_length, required, strip
+from matchmaker.web.fields import (
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextInput,
+    SelectChoice,
+    email_address,
+    max_length,
+    one_of,
+    required,
+    strip,
+)
 
 
 class NewStaffForm(FlaskForm):
     full_name = StringField(
-        "Full name", filters=[strip], validators=[required("Enter their full name"), max_length("Full name", 120)],
+        "Full name",
+        filters=[strip],
+        validators=[required("Enter their full name"), max_length("Full name", 120)],
         widget=GovTextInput(),
     )
-    email = StringField("Email address", filters=[strip], validators=email_address("Their email address"),
-                        widget=GovTextInput())
+    email = StringField(
+        "Email address", filters=[strip], validators=email_address("Their email address"), widget=GovTextInput()
+    )
     role = RadioField(
-        "Role", choices=[SelectChoice(Role.OFFICER.value, Role.OFFICER.label), SelectChoice(Role.ADMIN.value, Role.ADMIN.label)],
-        default=Role.OFFICER.value, validate_choice=False,
+        "Role",
+        choices=[
+            SelectChoice(Role.OFFICER.value, Role.OFFICER.label),
+            SelectChoice(Role.ADMIN.value, Role.ADMIN.label),
+        ],
+        default=Role.OFFICER.value,
+        validate_choice=False,
         validators=[required("Select a role"), one_of([Role.OFFICER.value, Role.ADMIN.value], "Select a role")],
         widget=GovRadioInput(),
     )
@@ -25,6 +44,7 @@ class NewStaffForm(FlaskForm):
 class DeleteUserForm(FlaskForm):
     confirm = BooleanField(
         "Yes, delete this account: remove the person's name and email address and stop them signing in",
-        validators=[InputRequired("Confirm that you want to delete this account")], widget=GovCheckboxInput(),
+        validators=[InputRequired("Confirm that you want to delete this account")],
+        widget=GovCheckboxInput(),
     )
     submit = SubmitField("Delete account", widget=GovSubmitInput())

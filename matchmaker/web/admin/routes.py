@@ -35,10 +35,18 @@ def new_user():
         else:
             db.session.commit()
             link = external_url("auth.reset_password", token=accounts.make_password_token(user, "invite"))
-            send_after_commit("staff_invitation", to=user.email, subject="Your Matchmaker account", user=user,
-                              link=link, invited_by=current_user,
-                              days=current_app.config["INVITATION_MAX_AGE"] // 86400)
-            flash(f"Account created for {user.full_name}. We have emailed them a link to set their password.", "success")
+            send_after_commit(
+                "staff_invitation",
+                to=user.email,
+                subject="Your Matchmaker account",
+                user=user,
+                link=link,
+                invited_by=current_user,
+                days=current_app.config["INVITATION_MAX_AGE"] // 86400,
+            )
+            flash(
+                f"Account created for {user.full_name}. We have emailed them a link to set their password.", "success"
+            )
             return redirect(url_for("admin.users"))
     return render_template("admin/new_user.html", form=form)
 

@@ -61,21 +61,28 @@ def init_api(app: Flask) -> None:
     from matchmaker.web.api.blueprint import bp
 
     app.config.setdefault("API_RATE_LIMIT", "120 per minute")
-    app.config.update({
-        "API_TITLE": "Brent Social Value Matchmaker",
-        "API_VERSION": API_VERSION,
-        "OPENAPI_VERSION": "3.0.3",
-        "OPENAPI_URL_PREFIX": "/api/v1",
-        "OPENAPI_JSON_PATH": "openapi.json",
-        "API_SPEC_OPTIONS": {
-            "info": {"description": "Needs, offers, the engine's proposals and report figures. Authenticate with a "
-                                    "personal API token from your account page: `Authorization: Bearer <token>`. "
-                                    "Errors are RFC 9457 problem details."},
-            "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer",
-                                                         "description": "A personal API token"}}},
-            "security": [{"token": []}],
-        },
-    })
+    app.config.update(
+        {
+            "API_TITLE": "Brent Social Value Matchmaker",
+            "API_VERSION": API_VERSION,
+            "OPENAPI_VERSION": "3.0.3",
+            "OPENAPI_URL_PREFIX": "/api/v1",
+            "OPENAPI_JSON_PATH": "openapi.json",
+            "API_SPEC_OPTIONS": {
+                "info": {
+                    "description": "Needs, offers, the engine's proposals and report figures. Authenticate with a "
+                    "personal API token from your account page: `Authorization: Bearer <token>`. "
+                    "Errors are RFC 9457 problem details."
+                },
+                "components": {
+                    "securitySchemes": {
+                        "token": {"type": "http", "scheme": "bearer", "description": "A personal API token"}
+                    }
+                },
+                "security": [{"token": []}],
+            },
+        }
+    )
     api = MatchmakerApi(app)
     csrf.exempt(bp)  # no cookie authenticates the API, so there is no cross-site request to forge
     limiter.limit(_limit, key_func=_limit_key)(bp)

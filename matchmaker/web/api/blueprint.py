@@ -13,8 +13,10 @@ ID = "int(max=2147483647)"
 
 def refusals(*codes: int):
     """Document the error answers an operation gives (problem+json), beside the default error response."""
+
     def decorate(view):
         for code in codes:
             view = bp.alt_response(code, response=HTTPStatus(code).name)(view)
         return view
+
     return decorate

@@ -41,14 +41,24 @@ def _ids(model, column, names: Iterable[str], field: str, what: str) -> tuple[in
 
 def tags(data: dict, current=None) -> Tags:
     """Priorities, area and support types from the request, falling back to `current`'s (an update) for any not sent."""
+
     def given(name: str) -> bool:
         return name in data and data[name] is not None
 
-    priorities = (_ids(Priority, Priority.slug, data["priorities"], "priorities", "priority") if given("priorities")
-                  else tuple(p.id for p in current.priorities) if current is not None else ())
-    support = (_ids(SupportType, SupportType.slug, data["support_types"], "support_types", "support type")
-               if given("support_types")
-               else tuple(t.id for t in current.support_types) if current is not None else ())
+    priorities = (
+        _ids(Priority, Priority.slug, data["priorities"], "priorities", "priority")
+        if given("priorities")
+        else tuple(p.id for p in current.priorities)
+        if current is not None
+        else ()
+    )
+    support = (
+        _ids(SupportType, SupportType.slug, data["support_types"], "support_types", "support type")
+        if given("support_types")
+        else tuple(t.id for t in current.support_types)
+        if current is not None
+        else ()
+    )
     borough_wide = data["borough_wide"] if given("borough_wide") else bool(current.borough_wide) if current else False
     if given("wards"):
         wards = _ids(Ward, Ward.ons_code, data["wards"], "wards", "ward code")
@@ -56,13 +66,17 @@ def tags(data: dict, current=None) -> Tags:
             borough_wide = False  # naming wards means these wards
     else:
         wards = tuple(w.id for w in current.wards) if current is not None else ()
-    return Tags(priority_ids=priorities, ward_ids=() if borough_wide else wards, borough_wide=borough_wide,
-                support_type_ids=support)
+    return Tags(
+        priority_ids=priorities,
+        ward_ids=() if borough_wide else wards,
+        borough_wide=borough_wide,
+        support_type_ids=support,
+    )
 
 
 def pick(data: dict, name: str, current):
     """A sent value (None included: it clears the field), or the current one."""
-    return data[name] if name in data else current
+    return data.get(name, current)
 
 
 def unit_of(value) -> Unit | None:

@@ -36,8 +36,12 @@ def is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def problem(status: int, detail: str | None = None, errors: Mapping[str, list[str]] | None = None,
-            headers: Mapping[str, str] | None = None) -> Response:
+def problem(
+    status: int,
+    detail: str | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     body: dict[str, Any] = {
         "type": "about:blank",  # the status says it all; `title` is the status's phrase, as RFC 9457 asks
         "title": HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error",
@@ -72,7 +76,7 @@ def field_errors(error: HTTPException) -> dict[str, list[str]]:
     """The per-field messages webargs attached to a validation error, without the location level."""
     messages = (getattr(error, "data", None) or {}).get("messages") or {}
     flat: dict[str, list[str]] = {}
-    for location, by_field in messages.items():  # json, query, path...
+    for _location, by_field in messages.items():  # json, query, path...
         flat.update(_flatten(by_field) if isinstance(by_field, Mapping) else {"_schema": list(by_field)})
     return flat
 

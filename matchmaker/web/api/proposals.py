@@ -12,8 +12,15 @@ from matchmaker.web.api import serialise
 from matchmaker.web.api.blueprint import ID, bp, refusals
 from matchmaker.web.api.common import run, viewer
 from matchmaker.web.api.problems import Problem
+from matchmaker.web.api.schemas import (
+    ApproveInput,
+    MatchSchema,
+    ProposalArgs,
+    ProposalPage,
+    ProposalSchema,
+    RejectInput,
+)
 from matchmaker.web.introductions import introduce
-from matchmaker.web.api.schemas import ApproveInput, MatchSchema, ProposalArgs, ProposalPage, ProposalSchema, RejectInput
 
 LOAD = (joinedload(Proposal.need), joinedload(Proposal.offer).joinedload(Offer.contract).joinedload(Contract.supplier))
 
@@ -28,9 +35,14 @@ def list_proposals(page: int, per_page: int, need_id: int | None = None):
     conditions = [Proposal.need_id == need_id] if need_id else []
     total = db.session.scalar(select(func.count()).select_from(Proposal).where(*conditions))
     number = min(page, max(1, -(-total // per_page)))
-    rows = db.session.scalars(select(Proposal).where(*conditions).options(*LOAD)
-                              .order_by(Proposal.need_id, Proposal.rank, Proposal.id)
-                              .limit(per_page).offset((number - 1) * per_page)).all()
+    rows = db.session.scalars(
+        select(Proposal)
+        .where(*conditions)
+        .options(*LOAD)
+        .order_by(Proposal.need_id, Proposal.rank, Proposal.id)
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    ).all()
     return serialise.page(Page(list(rows), total, number, per_page), [serialise.proposal(p) for p in rows])
 
 
@@ -76,6 +88,9 @@ def reject_proposal(data: dict, proposal_id: int):
     officer = viewer()
     proposal = _proposal(proposal_id)
     need, offer = proposal.need, proposal.offer
-    match = run(lambda: brokerage.reject(need, offer, officer, RejectionReason(data["reason"]), data["reason_text"],
-                                         proposal=proposal))
+    match = run(
+        lambda: brokerage.reject(
+            need, offer, officer, RejectionReason(data["reason"]), data["reason_text"], proposal=proposal
+        )
+    )
     return serialise.match(match), 201

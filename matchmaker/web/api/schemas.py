@@ -25,9 +25,11 @@ class Text(fields.String):
         if max_length:
             checks.append(validate.Length(max=max_length, error=f"Must be {max_length} characters or fewer"))
         if blank_message:
+
             def not_blank(value: str, message=blank_message) -> None:
                 if not value.strip():
                     raise ValidationError(message)
+
             checks.append(not_blank)
         if "validate" in kwargs:
             checks.append(kwargs.pop("validate"))
@@ -35,26 +37,40 @@ class Text(fields.String):
 
 
 def _amount(metadata: dict | None = None, **kwargs) -> fields.Decimal:
-    return fields.Decimal(places=2, allow_nan=False, as_string=False,
-                          validate=validate.Range(min=0, min_inclusive=False, max=MAX_AMOUNT,
-                                                  error="Must be more than 0 and at most 999999999999"),
-                          # apispec would write the bounds as Decimal strings; JSON Schema wants numbers.
-                          metadata={"example": 40, "minimum": 0, "exclusiveMinimum": True, "maximum": MAX_AMOUNT,
-                                    **(metadata or {})}, **kwargs)
+    return fields.Decimal(
+        places=2,
+        allow_nan=False,
+        as_string=False,
+        validate=validate.Range(
+            min=0, min_inclusive=False, max=MAX_AMOUNT, error="Must be more than 0 and at most 999999999999"
+        ),
+        # apispec would write the bounds as Decimal strings; JSON Schema wants numbers.
+        metadata={"example": 40, "minimum": 0, "exclusiveMinimum": True, "maximum": MAX_AMOUNT, **(metadata or {})},
+        **kwargs,
+    )
 
 
 def _slug_list(what: str, example: list[str], **kwargs) -> fields.List:
-    return fields.List(Text(max_length=40), validate=validate.Length(max=50), metadata={"description": what,
-                       "example": example}, **kwargs)
+    return fields.List(
+        Text(max_length=40),
+        validate=validate.Length(max=50),
+        metadata={"description": what, "example": example},
+        **kwargs,
+    )
 
 
 def _tag_list(what: str, example: list[str], required: bool = False) -> fields.List:
-    return fields.List(Text(max_length=40), required=required,
-                       validate=validate.Length(min=1, max=10, error=f"Select at least one {what}"),
-                       error_messages={"required": f"Select at least one {what}"}, metadata={"example": example})
+    return fields.List(
+        Text(max_length=40),
+        required=required,
+        validate=validate.Length(min=1, max=10, error=f"Select at least one {what}"),
+        error_messages={"required": f"Select at least one {what}"},
+        metadata={"example": example},
+    )
 
 
 # Problems --------------------------------------------------------------------------------------------------------
+
 
 class ProblemSchema(Schema):
     """RFC 9457 problem details."""
@@ -63,22 +79,30 @@ class ProblemSchema(Schema):
     title = fields.String(required=True, metadata={"example": "Unprocessable Content"})
     status = fields.Integer(required=True, metadata={"example": 422})
     detail = fields.String(required=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         metadata={"description": "Messages for each field at fault"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Messages for each field at fault"},
+    )
 
 
 # Listing ---------------------------------------------------------------------------------------------------------
+
 
 class ListArgs(Schema):
     """The browse pages' filters, and paging."""
 
     priority = _slug_list("Priority slugs (any of them will do); unknown ones are ignored", ["good-jobs"])
-    ward = _slug_list("Ward ONS codes (borough-wide records are in every ward); unknown ones are ignored",
-                      ["E05013499"])
+    ward = _slug_list(
+        "Ward ONS codes (borough-wide records are in every ward); unknown ones are ignored", ["E05013499"]
+    )
     type = _slug_list("Support type slugs (any of them will do); unknown ones are ignored", ["volunteering"])
     q = Text(max_length=MAX_QUERY_LENGTH, metadata={"description": "Typo-tolerant search of titles and descriptions"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000),
-                          metadata={"description": "A page past the end gives the last page"})
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=100_000),
+        metadata={"description": "A page past the end gives the last page"},
+    )
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
@@ -109,6 +133,7 @@ class ContactSchema(Schema):
 
 # Needs -------------------------------------------------------------------------------------------------------------
 
+
 class NeedSchema(TagsSchema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
@@ -119,8 +144,12 @@ class NeedSchema(TagsSchema):
     needed_by = fields.Date(required=True, allow_none=True)
     recurring = fields.Boolean(required=True)
     organisation = fields.Nested(OrganisationRef, required=True)
-    contact = fields.Nested(ContactSchema, required=True, allow_none=True, metadata={
-        "description": "The group's contact details: only for its own members and officers, otherwise null"})
+    contact = fields.Nested(
+        ContactSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The group's contact details: only for its own members and officers, otherwise null"},
+    )
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
 
@@ -145,24 +174,35 @@ class NeedInput(_RecordInput):
     title = Text(blank_message="Enter a title for the need", max_length=160)
     needed_by = fields.Date(metadata={"description": "Today or later; the need closes after this date"})
     recurring = fields.Boolean()
-    submit = fields.Boolean(load_default=False, metadata={
-        "description": "Send the need to the brokerage team for approval (otherwise a new need is a draft)"})
+    submit = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Send the need to the brokerage team for approval (otherwise a new need is a draft)"},
+    )
 
 
 class NeedCreate(NeedInput):
     """A new need: title, description, priorities, an area (wards or borough-wide) and support types are required."""
 
-    title = Text(required=True, blank_message="Enter a title for the need", max_length=160,
-                 error_messages={"required": "Enter a title for the need"})
-    description = Text(required=True, blank_message="Enter a description",
-                       error_messages={"required": "Enter a description"})
+    title = Text(
+        required=True,
+        blank_message="Enter a title for the need",
+        max_length=160,
+        error_messages={"required": "Enter a title for the need"},
+    )
+    description = Text(
+        required=True, blank_message="Enter a description", error_messages={"required": "Enter a description"}
+    )
     priorities = _tag_list("priority", ["vcse-capacity"], required=True)
     support_types = _tag_list("type of support", ["skills"], required=True)
-    needed_by = fields.Date(required=True, error_messages={"required": "Enter the date you need it by"},
-                            metadata={"description": "Today or later; the need closes after this date"})
+    needed_by = fields.Date(
+        required=True,
+        error_messages={"required": "Enter the date you need it by"},
+        metadata={"description": "Today or later; the need closes after this date"},
+    )
 
 
 # Offers ------------------------------------------------------------------------------------------------------------
+
 
 class ContractRef(Schema):
     id = fields.Integer(required=True)
@@ -181,10 +221,20 @@ class OfferSchema(TagsSchema):
     available_from = fields.Date(required=True, allow_none=True)
     available_until = fields.Date(required=True, allow_none=True)
     supplier = fields.Nested(OrganisationRef, required=True)
-    contract = fields.Nested(ContractRef, required=True, allow_none=True, metadata={
-        "description": "The contract it is committed under: only for the supplier's members and officers"})
-    contact = fields.Nested(ContactSchema, required=True, allow_none=True, metadata={
-        "description": "The supplier's contact details: only for its own members and officers, otherwise null"})
+    contract = fields.Nested(
+        ContractRef,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The contract it is committed under: only for the supplier's members and officers"},
+    )
+    contact = fields.Nested(
+        ContactSchema,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The supplier's contact details: only for its own members and officers, otherwise null"
+        },
+    )
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
 
@@ -204,22 +254,32 @@ class OfferInput(_RecordInput):
 class OfferCreate(OfferInput):
     """A new offer: the contract, title, description, priorities, an area and support types are required."""
 
-    contract_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1),
-                                 error_messages={"required": "Choose one of your organisation's contracts"},
-                                 metadata={"description": "One of your organisation's contracts"})
-    title = Text(required=True, blank_message="Enter a title for the offer", max_length=160,
-                 error_messages={"required": "Enter a title for the offer"})
-    description = Text(required=True, blank_message="Enter a description",
-                       error_messages={"required": "Enter a description"})
+    contract_id = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        error_messages={"required": "Choose one of your organisation's contracts"},
+        metadata={"description": "One of your organisation's contracts"},
+    )
+    title = Text(
+        required=True,
+        blank_message="Enter a title for the offer",
+        max_length=160,
+        error_messages={"required": "Enter a title for the offer"},
+    )
+    description = Text(
+        required=True, blank_message="Enter a description", error_messages={"required": "Enter a description"}
+    )
     priorities = _tag_list("priority", ["good-jobs"], required=True)
     support_types = _tag_list("type of support", ["volunteering"], required=True)
 
 
 # Proposals -------------------------------------------------------------------------------------------------------
 
+
 class ProposalArgs(Schema):
-    need_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
-                             metadata={"description": "Only this need's proposals"})
+    need_id = fields.Integer(
+        validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "Only this need's proposals"}
+    )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
@@ -236,8 +296,9 @@ class ProposalSchema(Schema):
     supplier = fields.Nested(OrganisationRef, required=True)
     rank = fields.Integer(required=True, metadata={"description": "1 is the best for this need"})
     score = fields.Float(required=True)
-    components = fields.Dict(keys=fields.String(), required=True,
-                             metadata={"description": "Each signal's part of the score"})
+    components = fields.Dict(
+        keys=fields.String(), required=True, metadata={"description": "Each signal's part of the score"}
+    )
     reason = fields.String(required=True)
     created_at = fields.DateTime(required=True)
 
@@ -247,8 +308,10 @@ class ProposalPage(PagingSchema):
 
 
 class ApproveInput(Schema):
-    quantity = _amount(allow_none=True, metadata={
-        "description": "How much of the offer to allocate, in its unit; required when it has one"})
+    quantity = _amount(
+        allow_none=True,
+        metadata={"description": "How much of the offer to allocate, in its unit; required when it has one"},
+    )
 
 
 class RejectInput(Schema):
@@ -278,10 +341,16 @@ def _reportable(value: date) -> None:
 
 
 class PeriodArgs(Schema):
-    start = fields.Date(required=True, validate=_reportable,
-                        metadata={"description": "First day of the period (inclusive), 2000 to 2100"})
-    end = fields.Date(required=True, validate=_reportable,
-                      metadata={"description": "Last day of the period (inclusive), 2000 to 2100"})
+    start = fields.Date(
+        required=True,
+        validate=_reportable,
+        metadata={"description": "First day of the period (inclusive), 2000 to 2100"},
+    )
+    end = fields.Date(
+        required=True,
+        validate=_reportable,
+        metadata={"description": "Last day of the period (inclusive), 2000 to 2100"},
+    )
 
     @validates_schema
     def _ordered(self, data, **kwargs):
@@ -291,6 +360,7 @@ class PeriodArgs(Schema):
 
 # The summary's schemas describe impact.headline_figures() as it is, so the API gives the same figures, in the
 # same shape, as the impact dashboard and the open data.
+
 
 class Figure(fields.Float):
     """A figure as the impact service gives it: whole amounts as integers, others to the penny."""
@@ -302,25 +372,32 @@ class Figure(fields.Float):
 def _by_unit(what: str) -> fields.Dict:
     """Amounts in each unit ({"hours": 40, "pounds": 500}): hours and pounds are never added together. A unit with
     nothing in it is left out."""
-    return fields.Dict(keys=fields.String(validate=validate.OneOf(UNITS)), values=Figure(), required=True,
-                       metadata={"description": f"{what}, by unit", "example": {"hours": 40}})
+    return fields.Dict(
+        keys=fields.String(validate=validate.OneOf(UNITS)),
+        values=Figure(),
+        required=True,
+        metadata={"description": f"{what}, by unit", "example": {"hours": 40}},
+    )
 
 
 class ReportPeriod(Schema):
     start = fields.String(required=True, metadata={"format": "date", "example": "2026-04-01"})
-    end = fields.String(required=True, metadata={"format": "date", "description": "Inclusive",
-                                                  "example": "2027-03-31"})
+    end = fields.String(required=True, metadata={"format": "date", "description": "Inclusive", "example": "2027-03-31"})
     label = fields.String(required=True, metadata={"example": "Financial year 2026 to 2027"})
 
 
 class NeedFigures(Schema):
     posted = fields.Integer(required=True, metadata={"description": "Needs published in the period"})
-    matched = fields.Integer(required=True, metadata={
-        "description": "Needs whose first live match was approved in the period"})
-    met = fields.Integer(required=True, metadata={
-        "description": "Needs met, whose help was last verified in the period"})
-    open_without_a_match = fields.Integer(required=True, metadata={
-        "description": "Needs open now with no live match (today's count, whatever the period)"})
+    matched = fields.Integer(
+        required=True, metadata={"description": "Needs whose first live match was approved in the period"}
+    )
+    met = fields.Integer(
+        required=True, metadata={"description": "Needs met, whose help was last verified in the period"}
+    )
+    open_without_a_match = fields.Integer(
+        required=True,
+        metadata={"description": "Needs open now with no live match (today's count, whatever the period)"},
+    )
 
 
 class OfferBlock(Schema):
@@ -329,20 +406,34 @@ class OfferBlock(Schema):
 
 
 class VerifiedBlock(OfferBlock):
-    value_pounds = Figure(required=True, metadata={
-        "description": "Verified help in pounds: the quantity times its measure's proxy value, or the amount given "
-                       "in pounds"})
+    value_pounds = Figure(
+        required=True,
+        metadata={
+            "description": "Verified help in pounds: the quantity times its measure's proxy value, or the amount given "
+            "in pounds"
+        },
+    )
 
 
 class OfferFigures(Schema):
-    committed = fields.Nested(OfferBlock, required=True, metadata={
-        "description": "Active offers created in the period, and the amounts they commit"})
-    approved = fields.Nested(OfferBlock, required=True, metadata={
-        "description": "Live matches approved in the period, and the amounts allocated"})
-    delivered = fields.Nested(OfferBlock, required=True, metadata={
-        "description": "Deliveries of live matches dated in the period, as suppliers reported them"})
-    verified = fields.Nested(VerifiedBlock, required=True, metadata={
-        "description": "Those deliveries as officers verified them"})
+    committed = fields.Nested(
+        OfferBlock,
+        required=True,
+        metadata={"description": "Active offers created in the period, and the amounts they commit"},
+    )
+    approved = fields.Nested(
+        OfferBlock,
+        required=True,
+        metadata={"description": "Live matches approved in the period, and the amounts allocated"},
+    )
+    delivered = fields.Nested(
+        OfferBlock,
+        required=True,
+        metadata={"description": "Deliveries of live matches dated in the period, as suppliers reported them"},
+    )
+    verified = fields.Nested(
+        VerifiedBlock, required=True, metadata={"description": "Those deliveries as officers verified them"}
+    )
 
 
 class PriorityRow(Schema):
@@ -358,7 +449,15 @@ class SummarySchema(Schema):
     period = fields.Nested(ReportPeriod, required=True)
     needs = fields.Nested(NeedFigures, required=True)
     offers = fields.Nested(OfferFigures, required=True)
-    median_days_to_first_match = fields.Float(required=True, allow_none=True, metadata={
-        "description": "For needs first matched in the period, the median days from posting; null when none were"})
-    by_priority = fields.List(fields.Nested(PriorityRow), required=True, metadata={
-        "description": "Every priority, in order; a need serving two priorities counts in both"})
+    median_days_to_first_match = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "For needs first matched in the period, the median days from posting; null when none were"
+        },
+    )
+    by_priority = fields.List(
+        fields.Nested(PriorityRow),
+        required=True,
+        metadata={"description": "Every priority, in order; a need serving two priorities counts in both"},
+    )

@@ -24,12 +24,15 @@ class SignInForm(FlaskForm):
 
 class RegisterForm(OrganisationFields):
     full_name = StringField(
-        "Your full name", filters=[strip],
-        validators=[required("Enter your full name"), max_length("Your full name", 120)], widget=GovTextInput(),
+        "Your full name",
+        filters=[strip],
+        validators=[required("Enter your full name"), max_length("Your full name", 120)],
+        widget=GovTextInput(),
     )
     email = StringField("Your email address", filters=[strip], validators=email_address(), widget=GovTextInput())
     password = PasswordField(
-        "Create a password", validators=[required("Enter a password"), NewPassword("email")],
+        "Create a password",
+        validators=[required("Enter a password"), NewPassword("email")],
         widget=GovPasswordInput(),
     )
     confirm_password = PasswordField(
@@ -54,7 +57,10 @@ class ResetPasswordForm(FlaskForm):
     )
     confirm_password = PasswordField(
         "Confirm your new password",
-        validators=[required("Confirm your new password"), SameAs("password", "Enter the same password in both fields")],
+        validators=[
+            required("Confirm your new password"),
+            SameAs("password", "Enter the same password in both fields"),
+        ],
         widget=GovPasswordInput(),
     )
     submit = SubmitField("Set password", widget=GovSubmitInput())

@@ -40,10 +40,15 @@ def sign_in():
             db.session.commit()  # keep the lock
             add_error(form, locked)
             if locked.just_locked:
-                send_after_commit("account_locked", to=locked.user.email, tell_user=False,
-                                  subject="Your Matchmaker account has been locked", user=locked.user,
-                                  minutes=current_app.config["LOCKOUT_MINUTES"],
-                                  link=external_url("auth.forgot_password"))
+                send_after_commit(
+                    "account_locked",
+                    to=locked.user.email,
+                    tell_user=False,
+                    subject="Your Matchmaker account has been locked",
+                    user=locked.user,
+                    minutes=current_app.config["LOCKOUT_MINUTES"],
+                    link=external_url("auth.forgot_password"),
+                )
             return render_template("auth/sign_in.html", form=form)
         if user is None:
             db.session.commit()  # keep the count of failed attempts
@@ -85,8 +90,13 @@ def register():
         else:
             db.session.commit()
             login_user(user)
-            send_after_commit("registration_received", to=user.email,
-                              subject=f"We have received {org.name}'s registration", user=user, organisation=org)
+            send_after_commit(
+                "registration_received",
+                to=user.email,
+                subject=f"We have received {org.name}'s registration",
+                user=user,
+                organisation=org,
+            )
             return redirect(url_for("account.overview"))
     return render_template("auth/register.html", form=form, similar=similar)
 
@@ -101,9 +111,15 @@ def forgot_password():
         if user is not None and user.active:
             link = external_url("auth.reset_password", token=accounts.make_password_token(user, "reset"))
             # tell_user=False: a failure banner would only ever appear for accounts that exist.
-            send_after_commit("password_reset", to=user.email, subject="Reset your Matchmaker password",
-                              tell_user=False, user=user, link=link,
-                              hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600)
+            send_after_commit(
+                "password_reset",
+                to=user.email,
+                subject="Reset your Matchmaker password",
+                tell_user=False,
+                user=user,
+                link=link,
+                hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
+            )
         # The same answer whether or not the account exists, so the page cannot be used to find accounts.
         return render_template("auth/reset_sent.html", email=form.email.data)
     return render_template("auth/forgot_password.html", form=form)

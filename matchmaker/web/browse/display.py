@@ -34,7 +34,7 @@ def long_date(value: date | None) -> str:
 
 
 def capacity_left(offer: Offer) -> str:
-    """"120 of 200 hours left", "£300 of £500 left", or "" when the offer has no set amount."""
+    """ "120 of 200 hours left", "£300 of £500 left", or "" when the offer has no set amount."""
     if offer.unit is None or offer.quantity is None:
         return ""
     remaining = offer.remaining

@@ -33,7 +33,11 @@ def _listing(kind: str, find, template: str):
     viewer = _viewer()
     csv_url = _link_if_built("imports.export", kind=kind, fmt="csv", **args) if viewer and viewer.is_officer else None
     return render_template(
-        template, choices=choices, filters=filters, results=results, csv_url=csv_url,
+        template,
+        choices=choices,
+        filters=filters,
+        results=results,
+        csv_url=csv_url,
         pagination=pagination(results, lambda n: url_for(request.endpoint, **args, **({"page": n} if n > 1 else {}))),
     )
 
@@ -50,8 +54,13 @@ def need(need_id: int):
     viewer = _viewer()
     found = browse.need_for(need_id, viewer) or abort(404)
     pledge_url = manage_url = None
-    if (found.status.is_public and viewer is not None and viewer.role is Role.SUPPLIER_MEMBER
-            and viewer.organisation is not None and viewer.organisation.is_approved):
+    if (
+        found.status.is_public
+        and viewer is not None
+        and viewer.role is Role.SUPPLIER_MEMBER
+        and viewer.organisation is not None
+        and viewer.organisation.is_approved
+    ):
         pledge_url = _link_if_built("suppliers.pledge", need_id=found.id)
     if viewer is not None and viewer.is_officer:
         manage_url = _link_if_built("officers.need_review", need_id=found.id)

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSubmitInput, GovSelect
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSelect, GovSubmitInput
 from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
@@ -10,17 +10,22 @@ from matchmaker.web.fields import one_of, required
 
 class SubscriptionForm(FlaskForm):
     frequency = RadioField(
-        "How often do you want the digest?", choices=[SelectChoice(f.value, f.label) for f in DigestFrequency],
+        "How often do you want the digest?",
+        choices=[SelectChoice(f.value, f.label) for f in DigestFrequency],
         validate_choice=False,
-        validators=[required("Select how often you want the digest"),
-                    one_of([f.value for f in DigestFrequency], "Select how often you want the digest")],
+        validators=[
+            required("Select how often you want the digest"),
+            one_of([f.value for f in DigestFrequency], "Select how often you want the digest"),
+        ],
         widget=GovRadioInput(),
     )
     # Choices are ids as strings; anything else posted is ignored rather than an error (checkboxes cannot send it).
-    priorities = SelectMultipleField("Which priorities interest you?", choices=[], validate_choice=False,
-                                     widget=GovCheckboxesInput())
-    wards = SelectMultipleField("Which wards interest you?", choices=[], validate_choice=False,
-                                widget=GovCheckboxesInput())
+    priorities = SelectMultipleField(
+        "Which priorities interest you?", choices=[], validate_choice=False, widget=GovCheckboxesInput()
+    )
+    wards = SelectMultipleField(
+        "Which wards interest you?", choices=[], validate_choice=False, widget=GovCheckboxesInput()
+    )
     submit = SubmitField("Save your choices", widget=GovSubmitInput())
 
     def __init__(self, *args, **kwargs) -> None:

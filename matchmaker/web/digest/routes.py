@@ -23,16 +23,23 @@ PER_PAGE = 50
 
 # Partners: their own choices ------------------------------------------------------------------------------
 
+
 @bp.route("/account/digest", methods=["GET", "POST"])
 @allow(*MEMBERS)
 def subscription():
     frequency, priority_ids, ward_ids = subscriptions.current_choices(current_user)
-    form = SubscriptionForm(data={"frequency": frequency.value, "priorities": [str(i) for i in priority_ids],
-                                  "wards": [str(i) for i in ward_ids]})
+    form = SubscriptionForm(
+        data={
+            "frequency": frequency.value,
+            "priorities": [str(i) for i in priority_ids],
+            "wards": [str(i) for i in ward_ids],
+        }
+    )
     if form.validate_on_submit():
         try:
-            subscriptions.save_subscription(current_user, DigestFrequency(form.frequency.data), form.priority_ids(),
-                                            form.ward_ids())
+            subscriptions.save_subscription(
+                current_user, DigestFrequency(form.frequency.data), form.priority_ids(), form.ward_ids()
+            )
         except DomainError as error:
             db.session.rollback()
             add_error(form, error)
@@ -44,6 +51,7 @@ def subscription():
 
 
 # Anyone with the link: unsubscribe --------------------------------------------------------------------------
+
 
 @bp.get("/digest/unsubscribe/<token>")
 @public
@@ -75,6 +83,7 @@ def unsubscribe_now(token: str):
 
 
 # Officers: who gets it, preview, send status --------------------------------------------------------------
+
 
 def _period_from_request():
     name = request.args.get("period")
@@ -112,8 +121,15 @@ def overview():
     form.period.choices = _period_choices(period.name)
     deliveries = digest_service.deliveries_for(period.name, [u.id for u, _ in people])
     return render_template(
-        "digest/officer_overview.html", period=period, form=form, people=people, deliveries=deliveries,
-        counts=digest_service.status_counts(period.name), total=total, page=page, pages=pages,
+        "digest/officer_overview.html",
+        period=period,
+        form=form,
+        people=people,
+        deliveries=deliveries,
+        counts=digest_service.status_counts(period.name),
+        total=total,
+        page=page,
+        pages=pages,
     )
 
 
@@ -128,7 +144,11 @@ def preview(partner_id: int):
     rendered = None if digest.is_empty else render_digest(digest)
     text = rendered.text if rendered else ""
     return render_template(
-        "digest/preview.html", user=user, period=period, digest=digest, rendered=rendered,
+        "digest/preview.html",
+        user=user,
+        period=period,
+        digest=digest,
+        rendered=rendered,
         paragraphs=[p.splitlines() for p in text.strip().split("\n\n")] if text else [],
         delivery=digest_service.deliveries_for(period.name, [user.id]).get(user.id),
         interests=digest_service.interests_of(user),

@@ -1,27 +1,47 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 
-from matchmaker.web.fields import GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput, max_length, required, strip
+from matchmaker.web.fields import (
+    GovCheckboxInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+    max_length,
+    required,
+    strip,
+)
 from matchmaker.web.tag_fields import GovDateField, QuantityField, TagFields
 
 
 class NeedForm(TagFields):
     title = StringField(
-        "Title", filters=[strip], validators=[required("Enter a title for the need"), max_length("Title", 160)],
+        "Title",
+        filters=[strip],
+        validators=[required("Enter a title for the need"), max_length("Title", 160)],
         widget=GovTextInput(),
     )
     description = TextAreaField(
-        "Describe what you need", filters=[strip],
-        validators=[required("Describe what you need"), max_length("Description", 5000)], widget=GovTextArea(),
+        "Describe what you need",
+        filters=[strip],
+        validators=[required("Describe what you need"), max_length("Description", 5000)],
+        widget=GovTextArea(),
     )
     needed_by = GovDateField("Needed by", validators=[required("Enter the date you need it by")])
     recurring = BooleanField("This is a regular need, for example every week", widget=GovCheckboxInput())
     save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
 
-    FIELD_ORDER = ("title", "description", "priorities", "wards", "support_types", "quantity", "unit", "needed_by",
-                   "recurring")
+    FIELD_ORDER = (
+        "title",
+        "description",
+        "priorities",
+        "wards",
+        "support_types",
+        "quantity",
+        "unit",
+        "needed_by",
+        "recurring",
+    )
     submit = SubmitField("Send for approval", widget=GovSubmitInput())
-
 
 
 class ActionForm(FlaskForm):
@@ -29,19 +49,30 @@ class ActionForm(FlaskForm):
 
 
 class CloseNeedForm(FlaskForm):
-    note = TextAreaField("Why are you closing it? (optional)", filters=[strip],
-                         validators=[max_length("Reason", 1000)], widget=GovTextArea())
+    note = TextAreaField(
+        "Why are you closing it? (optional)",
+        filters=[strip],
+        validators=[max_length("Reason", 1000)],
+        widget=GovTextArea(),
+    )
     close = SubmitField("Close this need", widget=GovSubmitInput())
 
 
 class ConfirmDeliveryForm(FlaskForm):
     """One per delivery on the page: give it prefix=f"delivery-{id}" so ids stay unique."""
 
-    received = QuantityField("How much did you receive?", noun="Amount received", allow_zero=True,
-                             validators=[required("Enter how much you received")], widget=GovTextInput())
-    note = TextAreaField("Anything to add? (optional)", filters=[strip], validators=[max_length("Note", 2000)],
-                         widget=GovTextArea())
-    story = TextAreaField("Your story (optional)", filters=[strip], validators=[max_length("Your story", 1000)],
-                          widget=GovTextArea())
+    received = QuantityField(
+        "How much did you receive?",
+        noun="Amount received",
+        allow_zero=True,
+        validators=[required("Enter how much you received")],
+        widget=GovTextInput(),
+    )
+    note = TextAreaField(
+        "Anything to add? (optional)", filters=[strip], validators=[max_length("Note", 2000)], widget=GovTextArea()
+    )
+    story = TextAreaField(
+        "Your story (optional)", filters=[strip], validators=[max_length("Your story", 1000)], widget=GovTextArea()
+    )
     share_story = BooleanField("You can share our story in the council's impact reports", widget=GovCheckboxInput())
     confirm = SubmitField("Confirm what we received", widget=GovSubmitInput())

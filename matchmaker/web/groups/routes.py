@@ -13,11 +13,11 @@ from matchmaker.services import needs as need_service
 from matchmaker.services import responses as response_service
 from matchmaker.services.errors import DomainError
 from matchmaker.services.offers import pledges_for_need
-from matchmaker.web.access import allow
 from matchmaker.web import match_responses
+from matchmaker.web.access import allow
 from matchmaker.web.forms_errors import add_error
-from matchmaker.web.match_responses import MatchResponseForm
 from matchmaker.web.groups.forms import ActionForm, CloseNeedForm, ConfirmDeliveryForm, NeedForm
+from matchmaker.web.match_responses import MatchResponseForm
 from matchmaker.web.tag_fields import tag_form_data
 
 bp = Blueprint("groups", __name__)
@@ -33,8 +33,12 @@ def _own_need(need_id: int) -> Need:
 
 def _details(form: NeedForm) -> need_service.NeedDetails:
     return need_service.NeedDetails(
-        title=form.title.data, description=form.description.data, tags=form.tags(),
-        quantity=form.quantity.data, unit=form.unit_value(), needed_by=form.needed_by.data,
+        title=form.title.data,
+        description=form.description.data,
+        tags=form.tags(),
+        quantity=form.quantity.data,
+        unit=form.unit_value(),
+        needed_by=form.needed_by.data,
         recurring=bool(form.recurring.data),
     )
 
@@ -60,8 +64,12 @@ def needs():
     rows = db.session.scalars(
         select(Need).where(Need.organisation_id == current_user.organisation_id).order_by(Need.created_at.desc())
     ).all()
-    return render_template("groups/needs.html", needs=rows, live=need_service.live_needs_count(current_user.organisation),
-                           limit=need_service.max_live_needs())
+    return render_template(
+        "groups/needs.html",
+        needs=rows,
+        live=need_service.live_needs_count(current_user.organisation),
+        limit=need_service.max_live_needs(),
+    )
 
 
 @bp.route("/my-needs/new", methods=["GET", "POST"])
@@ -70,18 +78,28 @@ def new_need():
     form = NeedForm()
     if _submitted_and_valid(form):
         try:
-            need = need_service.create_need(current_user.organisation, current_user, _details(form),
-                                            submit=bool(form.submit.data))
+            need = need_service.create_need(
+                current_user.organisation, current_user, _details(form), submit=bool(form.submit.data)
+            )
         except DomainError as error:
             db.session.rollback()
             add_error(form, error)
         else:
             db.session.commit()
-            flash("Your need has been sent to the brokerage team for approval." if form.submit.data
-                  else "Your need has been saved as a draft.", "success")
+            flash(
+                "Your need has been sent to the brokerage team for approval."
+                if form.submit.data
+                else "Your need has been saved as a draft.",
+                "success",
+            )
             return redirect(url_for("groups.need", need_id=need.id))
-    return render_template("groups/need_form.html", form=form, need=None,
-                           live=need_service.live_needs_count(current_user.organisation), limit=need_service.max_live_needs())
+    return render_template(
+        "groups/need_form.html",
+        form=form,
+        need=None,
+        live=need_service.live_needs_count(current_user.organisation),
+        limit=need_service.max_live_needs(),
+    )
 
 
 @bp.get("/my-needs/<int:need_id>")
@@ -95,15 +113,27 @@ def _need_page(record: Need, failed: ConfirmDeliveryForm | None = None, failed_i
         select(Match).where(Match.need_id == record.id, Match.status != MatchStatus.DECLINED).order_by(Match.id)
     ).all()
     confirm_forms = {
-        d.id: failed if d.id == failed_id else ConfirmDeliveryForm(
-            formdata=None, prefix=f"delivery-{d.id}", data={"received": d.quantity})
-        for m in matches for d in m.deliveries if d.confirmed_at is None
+        d.id: failed
+        if d.id == failed_id
+        else ConfirmDeliveryForm(formdata=None, prefix=f"delivery-{d.id}", data={"received": d.quantity})
+        for m in matches
+        for d in m.deliveries
+        if d.confirmed_at is None
     }
-    return render_template("groups/need.html", need=record, history=need_service.history(record),
-                           pledges=pledges_for_need(record), matches=matches, confirm_forms=confirm_forms,
-                           action_form=ActionForm(), close_form=CloseNeedForm(), form=failed,
-                           response_form=MatchResponseForm(), deadline=response_service.deadline,
-                           can_ask=lambda m: response_service.can_ask_for_new_match(m, current_user))
+    return render_template(
+        "groups/need.html",
+        need=record,
+        history=need_service.history(record),
+        pledges=pledges_for_need(record),
+        matches=matches,
+        confirm_forms=confirm_forms,
+        action_form=ActionForm(),
+        close_form=CloseNeedForm(),
+        form=failed,
+        response_form=MatchResponseForm(),
+        deadline=response_service.deadline,
+        can_ask=lambda m: response_service.can_ask_for_new_match(m, current_user),
+    )
 
 
 @bp.route("/my-needs/<int:need_id>/edit", methods=["GET", "POST"])
@@ -113,8 +143,15 @@ def edit_need(need_id: int):
     if record.status in (NeedStatus.CLOSED, NeedStatus.MET):
         flash("Reopen this need before changing it.")
         return redirect(url_for("groups.need", need_id=record.id))
-    form = NeedForm(data={**tag_form_data(record), "title": record.title, "description": record.description,
-                          "needed_by": record.needed_by, "recurring": record.recurring})
+    form = NeedForm(
+        data={
+            **tag_form_data(record),
+            "title": record.title,
+            "description": record.description,
+            "needed_by": record.needed_by,
+            "recurring": record.recurring,
+        }
+    )
     if _submitted_and_valid(form):
         try:
             need_service.update_need(record, current_user, _details(form))
@@ -167,7 +204,6 @@ def reopen_need(need_id: int):
     return _change(need_id, need_service.reopen_need, "Your need has been reopened.")
 
 
-
 @bp.post("/my-needs/<int:need_id>/deliveries/<int:delivery_id>/confirm")
 @allow(GROUP, approved_organisation=True)
 def confirm_delivery(need_id: int, delivery_id: int):
@@ -178,8 +214,14 @@ def confirm_delivery(need_id: int, delivery_id: int):
     form = ConfirmDeliveryForm(prefix=f"delivery-{delivery.id}")
     if form.validate_on_submit():
         try:
-            delivery_service.confirm(delivery, current_user, form.received.data, form.note.data or "",
-                                     story=form.story.data or "", share_story=bool(form.share_story.data))
+            delivery_service.confirm(
+                delivery,
+                current_user,
+                form.received.data,
+                form.note.data or "",
+                story=form.story.data or "",
+                share_story=bool(form.share_story.data),
+            )
         except DomainError as error:
             db.session.rollback()
             add_error(form, error)

@@ -26,11 +26,18 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    period = RadioField("Period", choices=[SelectChoice("month", "This month"),
-                                           SelectChoice("year", "A financial year (April to March)"),
-                                           SelectChoice("custom", "Other dates")],
-                        default="year", validate_choice=False,
-                        validators=[one_of(PERIODS, "Select the period to show")], widget=GovRadioInput())
+    period = RadioField(
+        "Period",
+        choices=[
+            SelectChoice("month", "This month"),
+            SelectChoice("year", "A financial year (April to March)"),
+            SelectChoice("custom", "Other dates"),
+        ],
+        default="year",
+        validate_choice=False,
+        validators=[one_of(PERIODS, "Select the period to show")],
+        widget=GovRadioInput(),
+    )
     year = SelectField("Financial year", choices=[], validate_choice=False, widget=GovSelect())
     # No Optional(): it would stop the checks below, which ask for both dates only for "other dates".
     start = GovDateField("From")
@@ -72,6 +79,7 @@ class PeriodForm(FlaskForm):
 
 
 class MeasuresForm(FlaskForm):
-    file = FileField("CSV file of measures", validators=[FileRequired("Select a CSV file of measures")],
-                     widget=GovFileInput())
+    file = FileField(
+        "CSV file of measures", validators=[FileRequired("Select a CSV file of measures")], widget=GovFileInput()
+    )
     submit = SubmitField("Upload measures", widget=GovSubmitInput())

@@ -70,8 +70,11 @@ def _period_args(period: impact.Period) -> dict[str, str]:
         return {"period": "month"}
     if period.kind == "year":
         return {"period": "year", "year": str(period.start.year)}
-    return {"period": "custom", "start": [str(period.start.day), str(period.start.month), str(period.start.year)],
-            "end": [str(period.end.day), str(period.end.month), str(period.end.year)]}
+    return {
+        "period": "custom",
+        "start": [str(period.start.day), str(period.start.month), str(period.start.year)],
+        "end": [str(period.end.day), str(period.end.month), str(period.end.year)],
+    }
 
 
 def _csv_response(header: list[str], rows: list[list[Any]], name: str) -> Response:
@@ -80,8 +83,10 @@ def _csv_response(header: list[str], rows: list[list[Any]], name: str) -> Respon
     writer.writerow(header)
     for row in rows:
         writer.writerow([protect(v) if isinstance(v, str) else v for v in row])
-    return Response("\ufeff" + out.getvalue(), headers={
-        "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        "\ufeff" + out.getvalue(),
+        headers={"Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 # The picture of a period: figures, map, charts -------------------------------------------------------------
@@ -91,30 +96,53 @@ def _ward_map(period: impact.Period, metric: str, facts: impact.Facts | None = N
     label, key = MAP_METRICS[metric]
     figures = impact.ward_figures(period, facts)
     boundaries = dict(db.session.execute(select(Ward.ons_code, Ward.boundary)).all())
-    shapes = [{"name": w["name"], "boundary": boundaries.get(w["code"]), "value": float(w[key]),
-               "label": (f"{w[key]:,} per 1,000 residents" if metric == "needs" else f"£{w[key]:,.2f} per 1,000 residents")}
-              for w in figures if boundaries.get(w["code"])]
+    shapes = [
+        {
+            "name": w["name"],
+            "boundary": boundaries.get(w["code"]),
+            "value": float(w[key]),
+            "label": (
+                f"{w[key]:,} per 1,000 residents" if metric == "needs" else f"£{w[key]:,.2f} per 1,000 residents"
+            ),
+        }
+        for w in figures
+        if boundaries.get(w["code"])
+    ]
     top = max(figures, key=lambda w: w[key], default=None)
-    description = (f"A map of Brent's 22 wards shaded by {label.lower()}, {period.label}. "
-                   + (f"Highest: {top['name']}." if top and top[key] else "Nothing was recorded in any ward.")
-                   + " The table beside the map gives every ward's figures.")
-    return {"metric": metric, "label": label, "rows": figures,
-            "svg": svg.ward_map(shapes, label, f"Brent wards: {label.lower()}", description)}
+    description = (
+        f"A map of Brent's 22 wards shaded by {label.lower()}, {period.label}. "
+        + (f"Highest: {top['name']}." if top and top[key] else "Nothing was recorded in any ward.")
+        + " The table beside the map gives every ward's figures."
+    )
+    return {
+        "metric": metric,
+        "label": label,
+        "rows": figures,
+        "svg": svg.ward_map(shapes, label, f"Brent wards: {label.lower()}", description),
+    }
 
 
-def _charts(period: impact.Period, contracts: list[dict[str, Any]],
-            facts: impact.Facts | None = None) -> dict[str, Any]:
+def _charts(
+    period: impact.Period, contracts: list[dict[str, Any]], facts: impact.Facts | None = None
+) -> dict[str, Any]:
     series = impact.value_by_priority_over_time(period, facts)
     totals = {s["label"]: sum(s["values"]) for s in series["series"]}
     over_time = svg.stacked_bars(
-        series["months"], series["series"], "Verified value by priority, month by month",
+        series["months"],
+        series["series"],
+        "Verified value by priority, month by month",
         f"A stacked column chart of verified value in pounds for each month of {period.label}, one colour a priority. "
-        + "Totals: " + "; ".join(f"{k} £{v:,.0f}" for k, v in totals.items()) + ". Help for a need serving two "
-        "priorities is shown under both. The table below gives every figure.")
+        + "Totals: "
+        + "; ".join(f"{k} £{v:,.0f}" for k, v in totals.items())
+        + ". Help for a need serving two "
+        "priorities is shown under both. The table below gives every figure.",
+    )
     progress = svg.progress_bars(
-        contracts, "Committed against delivered, by contract",
+        contracts,
+        "Committed against delivered, by contract",
         "A bar for each contract: the outline is everything committed, the fill is the share delivered and "
-        "verified by the end of the period. The table below gives every figure.")
+        "verified by the end of the period. The table below gives every figure.",
+    )
     return {"series": series, "over_time": over_time, "progress": progress}
 
 
@@ -185,19 +213,63 @@ def _download(name: str, period: impact.Period) -> Response:
         rows = [[s["label"], *s["values"]] for s in series["series"]]
         return _csv_response(["priority", *series["months"]], rows, f"value-by-priority-{stamp}.csv")
     if name == "contracts":
-        rows = [[c["ref"], c["title"], c["supplier"], format_units(c["committed"]), format_units(c["approved"]),
-                 format_units(c["delivered"]), format_units(c["verified"]), c["committed_value_pounds"],
-                 c["verified_value_pounds"], "" if c["share_verified"] is None else round(c["share_verified"] * 100)]
-                for c in impact.contracts_committed_and_delivered(period)]
-        return _csv_response(["contract", "title", "supplier", "committed", "approved", "delivered", "verified",
-                              "committed_value_pounds", "verified_value_pounds", "percent_verified"],
-                             rows, f"contracts-committed-delivered-{stamp}.csv")
+        rows = [
+            [
+                c["ref"],
+                c["title"],
+                c["supplier"],
+                format_units(c["committed"]),
+                format_units(c["approved"]),
+                format_units(c["delivered"]),
+                format_units(c["verified"]),
+                c["committed_value_pounds"],
+                c["verified_value_pounds"],
+                "" if c["share_verified"] is None else round(c["share_verified"] * 100),
+            ]
+            for c in impact.contracts_committed_and_delivered(period)
+        ]
+        return _csv_response(
+            [
+                "contract",
+                "title",
+                "supplier",
+                "committed",
+                "approved",
+                "delivered",
+                "verified",
+                "committed_value_pounds",
+                "verified_value_pounds",
+                "percent_verified",
+            ],
+            rows,
+            f"contracts-committed-delivered-{stamp}.csv",
+        )
     if name == "wards":
-        rows = [[w["code"], w["name"], w["population"], w["needs_posted"], w["needs_per_1000"], w["value_pounds"],
-                 w["value_per_1000"]] for w in impact.ward_figures(period)]
-        return _csv_response(["ons_code", "ward", "population_2021", "needs_posted", "needs_per_1000_residents",
-                              "verified_value_pounds", "verified_value_per_1000_residents"], rows,
-                             f"wards-{stamp}.csv")
+        rows = [
+            [
+                w["code"],
+                w["name"],
+                w["population"],
+                w["needs_posted"],
+                w["needs_per_1000"],
+                w["value_pounds"],
+                w["value_per_1000"],
+            ]
+            for w in impact.ward_figures(period)
+        ]
+        return _csv_response(
+            [
+                "ons_code",
+                "ward",
+                "population_2021",
+                "needs_posted",
+                "needs_per_1000_residents",
+                "verified_value_pounds",
+                "verified_value_per_1000_residents",
+            ],
+            rows,
+            f"wards-{stamp}.csv",
+        )
     abort(404)
 
 
@@ -214,9 +286,18 @@ def dashboard():
     metric = request.args.get("map") if request.args.get("map") in MAP_METRICS else "needs"
     officer = current_user.is_authenticated and current_user.is_officer
     picture = _picture(period, metric, officer, reasons=request.args.get("unmatched") == "why")
-    links = {c["id"]: url_for("impact.statement", contract_id=c["id"]) for c in picture["contracts"]} if officer else None
-    return render_template("impact/dashboard.html", form=form, picture=picture, officer=officer, contract_links=links,
-                           period_args=_period_args(period), metrics=MAP_METRICS)
+    links = (
+        {c["id"]: url_for("impact.statement", contract_id=c["id"]) for c in picture["contracts"]} if officer else None
+    )
+    return render_template(
+        "impact/dashboard.html",
+        form=form,
+        picture=picture,
+        officer=officer,
+        contract_links=links,
+        period_args=_period_args(period),
+        metrics=MAP_METRICS,
+    )
 
 
 @bp.get("/impact/open-data")
@@ -226,17 +307,27 @@ def open_data():
     form, period = _period_form()
     fmt = request.args.get("format")
     if fmt is None:
-        return render_template("impact/open_data.html", form=form, period=period, period_args=_period_args(period),
-                               attribution=impact.ATTRIBUTION)
+        return render_template(
+            "impact/open_data.html",
+            form=form,
+            period=period,
+            period_args=_period_args(period),
+            attribution=impact.ATTRIBUTION,
+        )
     data = impact.open_data(period.start, period.end)
     stamp = f"{period.start.isoformat()}-to-{period.end.isoformat()}"
     if fmt == "json":
-        return Response(json.dumps(data, indent=2, ensure_ascii=False), headers={
-            "Content-Type": "application/json",
-            "Content-Disposition": f'attachment; filename="brent-social-value-{stamp}.json"'})
+        return Response(
+            json.dumps(data, indent=2, ensure_ascii=False),
+            headers={
+                "Content-Type": "application/json",
+                "Content-Disposition": f'attachment; filename="brent-social-value-{stamp}.json"',
+            },
+        )
     if fmt == "csv":
-        return _csv_response(["section", "key", "label", "measure", "value"], _open_data_rows(data),
-                             f"brent-social-value-{stamp}.csv")
+        return _csv_response(
+            ["section", "key", "label", "measure", "value"], _open_data_rows(data), f"brent-social-value-{stamp}.csv"
+        )
     abort(404)
 
 
@@ -277,8 +368,11 @@ def _report_context(period: impact.Period) -> dict[str, Any]:
     from matchmaker.models import Priority
 
     priorities = list(db.session.scalars(select(Priority).order_by(Priority.number)))
-    return {"picture": _picture(period, "value", officer=False), "stories": impact.shared_stories(period),
-            "priorities": priorities}
+    return {
+        "picture": _picture(period, "value", officer=False),
+        "stories": impact.shared_stories(period),
+        "priorities": priorities,
+    }
 
 
 def _pdf(html: str, name: str) -> Response:
@@ -286,8 +380,9 @@ def _pdf(html: str, name: str) -> Response:
 
     static = str(current_app.static_folder)
     pdf = HTML(string=html, base_url=static).write_pdf()
-    return Response(pdf, headers={"Content-Type": "application/pdf",
-                                  "Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        pdf, headers={"Content-Type": "application/pdf", "Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @bp.get("/impact/annual-report")
@@ -297,8 +392,11 @@ def annual_report():
     today = _today()
     latest = impact.financial_year_of(today).start.year
     year = request.args.get("year", "")
-    period = impact.financial_year_starting(int(year)) if year.isdigit() and 2000 <= int(year) <= latest \
+    period = (
+        impact.financial_year_starting(int(year))
+        if year.isdigit() and 2000 <= int(year) <= latest
         else impact.financial_year_of(today)
+    )
     context = _report_context(period)
     if request.args.get("format") == "pdf":
         html = render_template("impact/report_document.html", **context)
@@ -320,19 +418,38 @@ def statement(contract_id: int):
     period = impact.Period(contract.start_date, max(contract.end_date, contract.start_date), "custom")
     [figures] = impact.contracts_committed_and_delivered(period, [contract.id]) or [None]
     progress = contract_service.progress(contract)
-    context = {"contract": contract, "figures": figures, "progress": progress,
-               "assessment": contract_service.assess(contract), "measures": _contract_measures(contract),
-               "today": _today()}
+    context = {
+        "contract": contract,
+        "figures": figures,
+        "progress": progress,
+        "assessment": contract_service.assess(contract),
+        "measures": _contract_measures(contract),
+        "today": _today(),
+    }
     fmt = request.args.get("format")
     if fmt == "csv":
-        rows = [[o.offer.ref or o.offer.id, o.offer.title, o.offer.measure.code if o.offer.measure else "",
-                 o.offer.unit.value if o.offer.unit else "", o.offer.quantity or "", o.approved, o.reported,
-                 o.verified] for o in progress.offers]
-        return _csv_response(["offer", "title", "measure", "unit", "committed", "approved", "delivered", "verified"],
-                             rows, f"social-value-statement-{contract.ref}.csv")
+        rows = [
+            [
+                o.offer.ref or o.offer.id,
+                o.offer.title,
+                o.offer.measure.code if o.offer.measure else "",
+                o.offer.unit.value if o.offer.unit else "",
+                o.offer.quantity or "",
+                o.approved,
+                o.reported,
+                o.verified,
+            ]
+            for o in progress.offers
+        ]
+        return _csv_response(
+            ["offer", "title", "measure", "unit", "committed", "approved", "delivered", "verified"],
+            rows,
+            f"social-value-statement-{contract.ref}.csv",
+        )
     if fmt == "pdf":
-        return _pdf(render_template("impact/statement_document.html", **context),
-                    f"social-value-statement-{contract.ref}.pdf")
+        return _pdf(
+            render_template("impact/statement_document.html", **context), f"social-value-statement-{contract.ref}.pdf"
+        )
     return render_template("impact/statement.html", **context)
 
 
@@ -366,5 +483,6 @@ def measures():
         if any(e.row is not None for e in upload.errors):
             count = len(upload.errors)
             add_error(form, f"The file has {count} problem{'s' if count != 1 else ''}: nothing was saved", "file")
-    return render_template("impact/measures.html", form=form, upload=upload,
-                           measures=measure_service.all_measures()), 200
+    return render_template(
+        "impact/measures.html", form=form, upload=upload, measures=measure_service.all_measures()
+    ), 200

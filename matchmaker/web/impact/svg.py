@@ -31,9 +31,13 @@ def _money(value: float) -> str:
 
 
 def _month(text: str) -> str:
-    """"2026-04" -> "Apr 26"."""
+    """ "2026-04" -> "Apr 26"."""
     year, month = text.split("-")
-    return ("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()[int(month) - 1]) + " " + year[2:]
+    return (
+        (["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][int(month) - 1])
+        + " "
+        + year[2:]
+    )
 
 
 # The map ---------------------------------------------------------------------------------------------------
@@ -66,8 +70,9 @@ def band_of(value: float, ranges: list[tuple[float, float]]) -> int:
     return len(ranges) - 1
 
 
-def ward_map(wards: list[dict[str, Any]], metric: str, title: str, description: str, id_prefix: str = "map",
-             width: int = 560) -> Markup:
+def ward_map(
+    wards: list[dict[str, Any]], metric: str, title: str, description: str, id_prefix: str = "map", width: int = 560
+) -> Markup:
     """wards: dicts with name, boundary (GeoJSON geometry), value and label (the value in words)."""
     points = [p for w in wards for ring in _rings(w["boundary"] or {"type": "none"}) for p in ring]
     if not points:
@@ -92,22 +97,31 @@ def ward_map(wards: list[dict[str, Any]], metric: str, title: str, description: 
     ]
     for ward in wards:
         d = " ".join(
-            "M" + " L".join(f"{(x * squash - left) * scale + 10:.1f},{(-y - top) * scale + 10:.1f}" for x, y in ring) + " Z"
-            for ring in _rings(ward["boundary"]))
+            "M"
+            + " L".join(f"{(x * squash - left) * scale + 10:.1f},{(-y - top) * scale + 10:.1f}" for x, y in ring)
+            + " Z"
+            for ring in _rings(ward["boundary"])
+        )
         band = band_of(ward["value"], ranges)
         fill = f"url(#{id_prefix}-hatch)" if band < 0 else SHADES[band]
-        parts.append(f'<path d="{d}" fill="{fill}" stroke="{INK}" stroke-width="1" stroke-linejoin="round">'
-                     f'<title>{escape(ward["name"])}: {escape(ward["label"])}</title></path>')
+        parts.append(
+            f'<path d="{d}" fill="{fill}" stroke="{INK}" stroke-width="1" stroke-linejoin="round">'
+            f"<title>{escape(ward['name'])}: {escape(ward['label'])}</title></path>"
+        )
     y = height + 10
-    parts.append(f'<text x="10" y="{y + 12}" font-size="14" fill="{INK}" font-weight="bold">Key: '
-                 f'{escape(metric)}</text>')
+    parts.append(
+        f'<text x="10" y="{y + 12}" font-size="14" fill="{INK}" font-weight="bold">Key: {escape(metric)}</text>'
+    )
     keys = [(f"url(#{id_prefix}-hatch)", "None")] + [
         (SHADES[i], f"more than {_fmt(low)}, up to {_fmt(high)}" if i else f"up to {_fmt(high)}")
-        for i, (low, high) in enumerate(ranges)]
+        for i, (low, high) in enumerate(ranges)
+    ]
     for i, (fill, text) in enumerate(keys):
         row = y + 24 + i * 26
-        parts.append(f'<rect x="10" y="{row}" width="30" height="18" fill="{fill}" stroke="{INK}"/>'
-                     f'<text x="48" y="{row + 14}" font-size="14" fill="{INK}">{escape(text)}</text>')
+        parts.append(
+            f'<rect x="10" y="{row}" width="30" height="18" fill="{fill}" stroke="{INK}"/>'
+            f'<text x="48" y="{row + 14}" font-size="14" fill="{INK}">{escape(text)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -125,8 +139,15 @@ def _nice_top(value: float) -> float:
     return 10 * magnitude
 
 
-def stacked_bars(months: list[str], series: list[dict[str, Any]], title: str, description: str,
-                 id_prefix: str = "chart-priority", width: int = 640, height: int = 300) -> Markup:
+def stacked_bars(
+    months: list[str],
+    series: list[dict[str, Any]],
+    title: str,
+    description: str,
+    id_prefix: str = "chart-priority",
+    width: int = 640,
+    height: int = 300,
+) -> Markup:
     """Verified value by priority, one stacked column a month, with a legend (the table beside it has the numbers)."""
     totals = [sum(s["values"][i] for s in series) for i in range(len(months))]
     top = _nice_top(max(totals, default=0))
@@ -144,9 +165,11 @@ def stacked_bars(months: list[str], series: list[dict[str, Any]], title: str, de
     for tick in range(5):
         value = top * tick / 4
         y = bottom - (bottom - plot_top) * tick / 4
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="#b1b4b6" stroke-width="1"/>'
-                     f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="12" text-anchor="end" fill="{INK}">'
-                     f'{escape(_money(value))}</text>')
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="#b1b4b6" stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="12" text-anchor="end" fill="{INK}">'
+            f"{escape(_money(value))}</text>"
+        )
     for i, month in enumerate(months):
         x = left + i * slot + (slot - bar) / 2
         y = bottom
@@ -154,23 +177,30 @@ def stacked_bars(months: list[str], series: list[dict[str, Any]], title: str, de
             h = (bottom - plot_top) * s["values"][i] / top
             if h > 0:
                 y -= h
-                parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour}" '
-                             f'stroke="#ffffff" stroke-width="1"><title>{escape(s["label"])}, {escape(month)}: '
-                             f'{escape(_money(s["values"][i]))}</title></rect>')
+                parts.append(
+                    f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour}" '
+                    f'stroke="#ffffff" stroke-width="1"><title>{escape(s["label"])}, {escape(month)}: '
+                    f"{escape(_money(s['values'][i]))}</title></rect>"
+                )
         if len(months) <= 12 or i % math.ceil(len(months) / 12) == 0:
-            parts.append(f'<text x="{x + bar / 2:.1f}" y="{bottom + 16}" font-size="12" text-anchor="middle" '
-                         f'fill="{INK}">{escape(_month(month))}</text>')
+            parts.append(
+                f'<text x="{x + bar / 2:.1f}" y="{bottom + 16}" font-size="12" text-anchor="middle" '
+                f'fill="{INK}">{escape(_month(month))}</text>'
+            )
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{width - 10}" y2="{bottom}" stroke="{INK}" stroke-width="1"/>')
     for i, (colour, s) in enumerate(zip(PRIORITY_COLOURS, series, strict=False)):
         row = legend_y + i * 22
-        parts.append(f'<rect x="{left}" y="{row}" width="16" height="16" fill="{colour}"/>'
-                     f'<text x="{left + 24}" y="{row + 13}" font-size="14" fill="{INK}">{escape(s["label"])}</text>')
+        parts.append(
+            f'<rect x="{left}" y="{row}" width="16" height="16" fill="{colour}"/>'
+            f'<text x="{left + 24}" y="{row + 13}" font-size="14" fill="{INK}">{escape(s["label"])}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def progress_bars(rows: list[dict[str, Any]], title: str, description: str, id_prefix: str = "chart-contracts",
-                  width: int = 640) -> Markup:
+def progress_bars(
+    rows: list[dict[str, Any]], title: str, description: str, id_prefix: str = "chart-contracts", width: int = 640
+) -> Markup:
     """One bar a contract: the outline is everything committed, the fill the share delivered and verified."""
     rows = [r for r in rows if r.get("share_verified") is not None]
     label_width, bar_left = 200, 210
@@ -186,17 +216,21 @@ def progress_bars(rows: list[dict[str, Any]], title: str, description: str, id_p
         y = 10 + i * 30
         share = max(min(r["share_verified"], 1.0), 0.0)
         label = r["ref"] if len(r["ref"]) <= 26 else r["ref"][:25] + "…"
-        parts.append(f'<text x="{label_width}" y="{y + 15}" font-size="13" text-anchor="end" fill="{INK}">'
-                     f'{escape(label)}</text>'
-                     f'<rect x="{bar_left}" y="{y}" width="{bar_width}" height="20" fill="#ffffff" stroke="{INK}"/>'
-                     f'<rect x="{bar_left}" y="{y}" width="{bar_width * share:.1f}" height="20" fill="{SHADES[4]}">'
-                     f'<title>{escape(r["ref"])}: {share * 100:.0f}% of commitments delivered and verified</title></rect>'
-                     f'<text x="{bar_left + bar_width + 6}" y="{y + 15}" font-size="13" fill="{INK}">'
-                     f'{share * 100:.0f}%</text>')
+        parts.append(
+            f'<text x="{label_width}" y="{y + 15}" font-size="13" text-anchor="end" fill="{INK}">'
+            f"{escape(label)}</text>"
+            f'<rect x="{bar_left}" y="{y}" width="{bar_width}" height="20" fill="#ffffff" stroke="{INK}"/>'
+            f'<rect x="{bar_left}" y="{y}" width="{bar_width * share:.1f}" height="20" fill="{SHADES[4]}">'
+            f"<title>{escape(r['ref'])}: {share * 100:.0f}% of commitments delivered and verified</title></rect>"
+            f'<text x="{bar_left + bar_width + 6}" y="{y + 15}" font-size="13" fill="{INK}">'
+            f"{share * 100:.0f}%</text>"
+        )
     y = 10 + len(rows) * 30
-    parts.append(f'<rect x="{bar_left}" y="{y + 4}" width="16" height="14" fill="#ffffff" stroke="{INK}"/>'
-                 f'<text x="{bar_left + 22}" y="{y + 16}" font-size="13" fill="{INK}">committed</text>'
-                 f'<rect x="{bar_left + 110}" y="{y + 4}" width="16" height="14" fill="{SHADES[4]}"/>'
-                 f'<text x="{bar_left + 132}" y="{y + 16}" font-size="13" fill="{INK}">delivered and verified</text>')
+    parts.append(
+        f'<rect x="{bar_left}" y="{y + 4}" width="16" height="14" fill="#ffffff" stroke="{INK}"/>'
+        f'<text x="{bar_left + 22}" y="{y + 16}" font-size="13" fill="{INK}">committed</text>'
+        f'<rect x="{bar_left + 110}" y="{y + 4}" width="16" height="14" fill="{SHADES[4]}"/>'
+        f'<text x="{bar_left + 132}" y="{y + 16}" font-size="13" fill="{INK}">delivered and verified</text>'
+    )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -14,8 +14,8 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from matchmaker.extensions import db
-from matchmaker.services.csv_columns import LAYOUTS
 from matchmaker.services.browse import Filters, filter_choices
+from matchmaker.services.csv_columns import LAYOUTS
 from matchmaker.services.csv_export import FORMATS, MEDIA_TYPES, STATUSES, export_rows, parse_statuses, render
 from matchmaker.services.csv_import import import_file
 from matchmaker.services.csv_parsing import describe_size
@@ -29,8 +29,14 @@ SHOWN_ERRORS = 1000  # more than this on one page helps nobody; the command line
 
 
 def _page(form: ImportForm, report=None, status: int = 200):
-    return render_template("imports/upload.html", form=form, report=report, layouts=LAYOUTS,
-                           shown_errors=SHOWN_ERRORS, max_size=_max_size()), status
+    return render_template(
+        "imports/upload.html",
+        form=form,
+        report=report,
+        layouts=LAYOUTS,
+        shown_errors=SHOWN_ERRORS,
+        max_size=_max_size(),
+    ), status
 
 
 def _max_size() -> str:
@@ -66,8 +72,9 @@ def too_large(error: RequestEntityTooLarge):
     rule = rule_for(request.endpoint) if request.endpoint else None
     role = current_user.role if current_user.is_authenticated else None
     if request.endpoint != "imports.upload" or rule is None or not rule.allows(role):
-        return render_template("errors/error.html", title="The file is too large",
-                               body="Go back and choose a smaller file."), 413
+        return render_template(
+            "errors/error.html", title="The file is too large", body="Go back and choose a smaller file."
+        ), 413
     form = ImportForm(formdata=None)
     add_error(form, f"The file is larger than {_max_size()}", "file")
     return _page(form, status=413)
@@ -94,5 +101,6 @@ def export():
         text = "\ufeff" + text  # so Excel reads it as UTF-8; the import accepts it
     filtered = "-filtered" if (filters and filters.active) or statuses else ""
     name = f"{kind}{filtered}-{date.today().isoformat()}.{fmt}"
-    return Response(text, headers={"Content-Type": MEDIA_TYPES[fmt],
-                                   "Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        text, headers={"Content-Type": MEDIA_TYPES[fmt], "Content-Disposition": f'attachment; filename="{name}"'}
+    )

@@ -5,10 +5,10 @@ from wtforms import RadioField, SubmitField, TextAreaField
 
 from matchmaker.models import RejectionReason
 from matchmaker.web.fields import (
-    GovTextInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextArea,
+    GovTextInput,
     SelectChoice,
     max_length,
     one_of,
@@ -24,7 +24,8 @@ class ApproveOrganisationForm(FlaskForm):
 
 class RejectOrganisationForm(FlaskForm):
     reason = TextAreaField(
-        "Reason for rejecting", filters=[strip],
+        "Reason for rejecting",
+        filters=[strip],
         validators=[required("Enter the reason for rejecting this organisation"), max_length("Reason", 1000)],
         widget=GovTextArea(),
     )
@@ -37,7 +38,8 @@ class PublishNeedForm(FlaskForm):
 
 class ReturnNeedForm(FlaskForm):
     comment = TextAreaField(
-        "What should the group change?", filters=[strip],
+        "What should the group change?",
+        filters=[strip],
         validators=[required("Enter a comment saying what the group should change"), max_length("Comment", 2000)],
         widget=GovTextArea(),
     )
@@ -45,15 +47,22 @@ class ReturnNeedForm(FlaskForm):
 
 
 class WardWeightsForm(FlaskForm):
-    file = FileField("Ward-level index (CSV)", validators=[FileRequired("Select a CSV file with the columns ward and value")],
-                     widget=GovFileInput())
+    file = FileField(
+        "Ward-level index (CSV)",
+        validators=[FileRequired("Select a CSV file with the columns ward and value")],
+        widget=GovFileInput(),
+    )
     direction = RadioField(
         "What do higher values mean?",
-        choices=[SelectChoice("more", "More need (for example a deprivation score)"),
-                 SelectChoice("less", "Less need (for example the Social Progress Index)")],
+        choices=[
+            SelectChoice("more", "More need (for example a deprivation score)"),
+            SelectChoice("less", "Less need (for example the Social Progress Index)"),
+        ],
         validate_choice=False,
-        validators=[required("Select what higher values mean"),
-                    one_of(["more", "less"], "Select what higher values mean")],
+        validators=[
+            required("Select what higher values mean"),
+            one_of(["more", "less"], "Select what higher values mean"),
+        ],
         widget=GovRadioInput(),
     )
     upload = SubmitField("Upload ward weights", widget=GovSubmitInput())
@@ -70,36 +79,54 @@ class ApproveMatchForm(FlaskForm):
 
 class RejectMatchForm(FlaskForm):
     reason = RadioField(
-        "Why are you rejecting it?", choices=[SelectChoice(r.value, r.label) for r in RejectionReason],
+        "Why are you rejecting it?",
+        choices=[SelectChoice(r.value, r.label) for r in RejectionReason],
         validate_choice=False,
-        validators=[required("Select why you are rejecting it"),
-                    one_of([r.value for r in RejectionReason], "Select why you are rejecting it")],
+        validators=[
+            required("Select why you are rejecting it"),
+            one_of([r.value for r in RejectionReason], "Select why you are rejecting it"),
+        ],
         widget=GovRadioInput(),
     )
-    reason_text = TextAreaField("More detail", filters=[strip], validators=[max_length("Detail", 1000)],
-                                widget=GovTextArea())
+    reason_text = TextAreaField(
+        "More detail", filters=[strip], validators=[max_length("Detail", 1000)], widget=GovTextArea()
+    )
     reject = SubmitField("Reject", widget=GovSubmitInput())
 
 
 class VerifyDeliveryForm(FlaskForm):
     """One per delivery on the page: give it prefix=f"delivery-{id}" so ids stay unique."""
 
-    verified = QuantityField("Amount to count", noun="Verified amount", allow_zero=True,
-                             validators=[required("Enter the amount to count")], widget=GovTextInput())
+    verified = QuantityField(
+        "Amount to count",
+        noun="Verified amount",
+        allow_zero=True,
+        validators=[required("Enter the amount to count")],
+        widget=GovTextInput(),
+    )
     verify = SubmitField("Verify", widget=GovSubmitInput())
 
 
 class EndMatchForm(FlaskForm):
     outcome = RadioField(
         "How did it end?",
-        choices=[SelectChoice("cancelled", "Cancelled: it will not go ahead"),
-                 SelectChoice("failed", "Failed: it was agreed but not delivered as agreed")],
+        choices=[
+            SelectChoice("cancelled", "Cancelled: it will not go ahead"),
+            SelectChoice("failed", "Failed: it was agreed but not delivered as agreed"),
+        ],
         validate_choice=False,
-        validators=[required("Select how the match ended"), one_of(["cancelled", "failed"], "Select how the match ended")],
+        validators=[
+            required("Select how the match ended"),
+            one_of(["cancelled", "failed"], "Select how the match ended"),
+        ],
         widget=GovRadioInput(),
     )
-    reason = TextAreaField("Why?", filters=[strip], validators=[required("Enter the reason"), max_length("Reason", 1000)],
-                           widget=GovTextArea())
+    reason = TextAreaField(
+        "Why?",
+        filters=[strip],
+        validators=[required("Enter the reason"), max_length("Reason", 1000)],
+        widget=GovTextArea(),
+    )
     end = SubmitField("End this match", widget=GovSubmitInput())
 
 

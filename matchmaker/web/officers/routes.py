@@ -1,9 +1,9 @@
 """Brokerage officers' console: vetting organisations, moderating needs, the queue of pledges."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from werkzeug.exceptions import NotFound
 from flask_login import current_user
 from sqlalchemy import case, func, select
+from werkzeug.exceptions import NotFound
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -20,12 +20,11 @@ from matchmaker.models import (
     RejectionReason,
     Ward,
 )
-from matchmaker.services import brokerage
+from matchmaker.services import brokerage, organisations
 from matchmaker.services import deliveries as delivery_service
 from matchmaker.services import matching as matching_service
 from matchmaker.services import needs as need_service
 from matchmaker.services import offers as offer_service
-from matchmaker.services import organisations
 from matchmaker.services import queue as queue_service
 from matchmaker.services import responses as response_service
 from matchmaker.services import ward_weights as ward_weight_service
@@ -65,7 +64,9 @@ def organisation_queue():
     except ValueError:
         abort(404)
     return render_template(
-        "officers/organisations.html", status=status, organisations=organisations.organisations_with_status(status),
+        "officers/organisations.html",
+        status=status,
+        organisations=organisations.organisations_with_status(status),
         counts=organisations.count_by_status(),
     )
 
@@ -73,7 +74,10 @@ def organisation_queue():
 def _review(org: Organisation, reject_form: RejectOrganisationForm, status: int = 200):
     similar = organisations.find_similar_organisations(org.name, exclude_id=org.id)
     return render_template(
-        "officers/review.html", organisation=org, similar=similar, approve_form=ApproveOrganisationForm(),
+        "officers/review.html",
+        organisation=org,
+        similar=similar,
+        approve_form=ApproveOrganisationForm(),
         form=reject_form,
     ), status
 
@@ -117,8 +121,9 @@ def reject(org_id: int):
         return _review(org, form, 200)
     db.session.commit()
     flash(f"{org.name} has been rejected.", "success")
-    send_to_members("organisation_rejected", org.members, f"Your registration of {org.name} on Matchmaker",
-                    organisation=org)
+    send_to_members(
+        "organisation_rejected", org.members, f"Your registration of {org.name} on Matchmaker", organisation=org
+    )
     return redirect(url_for("officers.organisations"))
 
 
@@ -139,9 +144,14 @@ def needs_queue():
 
 
 def _moderation_page(need: Need, return_form: ReturnNeedForm):
-    return render_template("officers/need_review.html", need=need, history=need_service.history(need),
-                           publish_form=PublishNeedForm(), form=return_form,
-                           proposals=matching_service.proposals_for(need))
+    return render_template(
+        "officers/need_review.html",
+        need=need,
+        history=need_service.history(need),
+        publish_form=PublishNeedForm(),
+        form=return_form,
+        proposals=matching_service.proposals_for(need),
+    )
 
 
 @bp.get("/needs/<int:need_id>")
@@ -204,8 +214,10 @@ def pledges_queue():
 def matching():
     """Open needs with their best proposal, weakest first, so the officer sees where help is missing."""
     rows = db.session.execute(
-        select(Need, Proposal).outerjoin(Proposal, (Proposal.need_id == Need.id) & (Proposal.rank == 1))
-        .where(Need.status.in_(matching_service.OPEN)).order_by(Proposal.score.asc().nullsfirst(), Need.id)
+        select(Need, Proposal)
+        .outerjoin(Proposal, (Proposal.need_id == Need.id) & (Proposal.rank == 1))
+        .where(Need.status.in_(matching_service.OPEN))
+        .order_by(Proposal.score.asc().nullsfirst(), Need.id)
     ).all()
     return render_template("officers/matching.html", rows=rows, counts=matching_service.proposal_counts())
 
@@ -221,8 +233,9 @@ def unmatched():
 
 def _ward_weights_page(form: WardWeightsForm, report=None, status: int = 200):
     wards = db.session.scalars(select(Ward).order_by(Ward.need_weight.desc().nullslast(), Ward.name)).all()
-    return render_template("officers/ward_weights.html", form=form, clear_form=ClearWardWeightsForm(), wards=wards,
-                           report=report), status
+    return render_template(
+        "officers/ward_weights.html", form=form, clear_form=ClearWardWeightsForm(), wards=wards, report=report
+    ), status
 
 
 @bp.route("/ward-weights", methods=["GET", "POST"])
@@ -231,11 +244,16 @@ def ward_weights():
     form = WardWeightsForm()
     if not form.validate_on_submit():
         return _ward_weights_page(form)
-    report, weights = ward_weight_service.parse(form.file.data.read(ward_weight_service.MAX_BYTES + 1),
-                                                higher_means_more_need=form.direction.data == "more")
+    report, weights = ward_weight_service.parse(
+        form.file.data.read(ward_weight_service.MAX_BYTES + 1), higher_means_more_need=form.direction.data == "more"
+    )
     if not report.ok:
-        add_error(form, f"The file has {len(report.errors)} problem{'s' if len(report.errors) != 1 else ''}: "
-                        "no weights were changed", "file")
+        add_error(
+            form,
+            f"The file has {len(report.errors)} problem{'s' if len(report.errors) != 1 else ''}: "
+            "no weights were changed",
+            "file",
+        )
         return _ward_weights_page(form, report)
     ward_weight_service.save(weights, current_user)
     matching_service.refresh_all()
@@ -265,8 +283,11 @@ def queue():
     args = request.args
     supplier = args.get("supplier", "")
     filters = queue_service.QueueFilters(
-        priority=args.get("priority") or None, ward=args.get("ward") or None,
-        supplier=int(supplier) if supplier.isdigit() else None, support_type=args.get("support_type") or None)
+        priority=args.get("priority") or None,
+        ward=args.get("ward") or None,
+        supplier=int(supplier) if supplier.isdigit() else None,
+        support_type=args.get("support_type") or None,
+    )
     sort = args.get("sort", "score")
     size = current_app.config["PAGE_SIZE"]
     page = page_number(args.get("page"))
@@ -276,12 +297,23 @@ def queue():
         page = pages
         found, total = queue_service.page_of_items(filters, sort, page, size)
     query = {k: v for k, v in args.items() if k != "page"}
-    paging = pagination(Page(found, total, page, size),
-                        lambda n: url_for("officers.queue", **query, **({"page": n} if n > 1 else {})))
-    return render_template("officers/queue.html", items=found, total=total, pagination=paging,
-                           bulk_form=BulkApproveForm(), overdue_count=response_service.overdue_count(),
-                           page=page, pages=pages, sort=sort if sort in queue_service.SORTS else "score",
-                           sorts=queue_service.SORTS, filters=filters, choices=queue_service.filter_choices())
+    paging = pagination(
+        Page(found, total, page, size), lambda n: url_for("officers.queue", **query, **({"page": n} if n > 1 else {}))
+    )
+    return render_template(
+        "officers/queue.html",
+        items=found,
+        total=total,
+        pagination=paging,
+        bulk_form=BulkApproveForm(),
+        overdue_count=response_service.overdue_count(),
+        page=page,
+        pages=pages,
+        sort=sort if sort in queue_service.SORTS else "score",
+        sorts=queue_service.SORTS,
+        filters=filters,
+        choices=queue_service.filter_choices(),
+    )
 
 
 def _decision(kind: str, item_id: int):
@@ -305,9 +337,17 @@ def _decision_page(kind: str, item_id: int, approve_form=None, reject_form=None,
         left = offer.remaining
         amount = min(a for a in (suggested, left) if a is not None) if offer.quantity is not None else None
         approve_form = ApproveMatchForm(formdata=None, data={"quantity": amount})
-    return render_template("officers/decision.html", kind=kind, item_id=item_id, need=need, offer=offer,
-                           source=source, approve_form=approve_form,
-                           form=reject_form or RejectMatchForm(formdata=None), status=status), status
+    return render_template(
+        "officers/decision.html",
+        kind=kind,
+        item_id=item_id,
+        need=need,
+        offer=offer,
+        source=source,
+        approve_form=approve_form,
+        form=reject_form or RejectMatchForm(formdata=None),
+        status=status,
+    ), status
 
 
 @bp.get("/queue/<kind>/<int:item_id>")
@@ -349,29 +389,42 @@ def reject_match(kind: str, item_id: int):
     if not form.validate_on_submit():
         return _decision_page(kind, item_id, reject_form=form)
     try:
-        brokerage.reject(need, offer, current_user, RejectionReason(form.reason.data), form.reason_text.data or "",
-                         **source)
+        brokerage.reject(
+            need, offer, current_user, RejectionReason(form.reason.data), form.reason_text.data or "", **source
+        )
     except DomainError as error:
         db.session.rollback()
         add_error(form, error)
         return _decision_page(kind, item_id, reject_form=form)
     db.session.commit()
-    flash(f"Rejected: {offer.title} for {need.title}. It will not be proposed again unless one of them changes.",
-          "success")
+    flash(
+        f"Rejected: {offer.title} for {need.title}. It will not be proposed again unless one of them changes.",
+        "success",
+    )
     return redirect(url_for("officers.queue"))
 
 
 def _match_page(record: Match, failed=None, failed_id: int | None = None, end_form=None):
     verify_forms = {
-        d.id: failed if d.id == failed_id else VerifyDeliveryForm(
-            formdata=None, prefix=f"delivery-{d.id}", data={"verified": d.received_quantity})
-        for d in record.deliveries if d.confirmed_at is not None and d.verified_at is None
+        d.id: failed
+        if d.id == failed_id
+        else VerifyDeliveryForm(formdata=None, prefix=f"delivery-{d.id}", data={"verified": d.received_quantity})
+        for d in record.deliveries
+        if d.confirmed_at is not None and d.verified_at is None
     }
-    return render_template("officers/match.html", match=record, timeline=brokerage.timeline(record),
-                           deadline=response_service.deadline(record), waiting_on=response_service.waiting_on(record),
-                           overdue=response_service.is_overdue(record), waiting_names=response_service.waiting_names,
-                           verify_forms=verify_forms, form=failed, end_form=end_form or EndMatchForm(formdata=None),
-                           can_end=bool(brokerage.ALLOWED[record.status] & {MatchStatus.CANCELLED, MatchStatus.FAILED}))
+    return render_template(
+        "officers/match.html",
+        match=record,
+        timeline=brokerage.timeline(record),
+        deadline=response_service.deadline(record),
+        waiting_on=response_service.waiting_on(record),
+        overdue=response_service.is_overdue(record),
+        waiting_names=response_service.waiting_names,
+        verify_forms=verify_forms,
+        form=failed,
+        end_form=end_form or EndMatchForm(formdata=None),
+        can_end=bool(brokerage.ALLOWED[record.status] & {MatchStatus.CANCELLED, MatchStatus.FAILED}),
+    )
 
 
 @bp.get("/matches")
@@ -385,12 +438,25 @@ def matches():
     size = current_app.config["PAGE_SIZE"]
     pages = max(1, -(-total // size))
     page = min(max(int(request.args["page"]) if request.args.get("page", "").isdigit() else 1, 1), pages)
-    rows = db.session.scalars(query.order_by(case((overdue, 0), else_=1), Match.created_at.desc(), Match.id.desc())
-                              .offset((page - 1) * size).limit(size)).all()
-    return render_template("officers/matches.html", matches=rows, total=total, overdue_count=response_service.overdue_count(),
-                           is_overdue=response_service.is_overdue, overdue_only=overdue_only, page=page, pages=pages,
-                           deadline=response_service.deadline, waiting_on=response_service.waiting_on,
-                           waiting_names=response_service.waiting_names, days=response_service.response_days())
+    rows = db.session.scalars(
+        query.order_by(case((overdue, 0), else_=1), Match.created_at.desc(), Match.id.desc())
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    return render_template(
+        "officers/matches.html",
+        matches=rows,
+        total=total,
+        overdue_count=response_service.overdue_count(),
+        is_overdue=response_service.is_overdue,
+        overdue_only=overdue_only,
+        page=page,
+        pages=pages,
+        deadline=response_service.deadline,
+        waiting_on=response_service.waiting_on,
+        waiting_names=response_service.waiting_names,
+        days=response_service.response_days(),
+    )
 
 
 @bp.get("/matches/<int:match_id>")
@@ -433,7 +499,11 @@ def end_match(match_id: int):
             add_error(form, error)
         else:
             db.session.commit()
-            back = f" {record.offer.unit.format(released)} returned to the offer." if released and record.offer.unit else ""
+            back = (
+                f" {record.offer.unit.format(released)} returned to the offer."
+                if released and record.offer.unit
+                else ""
+            )
             flash(f"The match is {record.status.label.lower()}.{back}", "success")
             return redirect(url_for("officers.match", match_id=record.id))
     return _match_page(record, failed=form, end_form=form)

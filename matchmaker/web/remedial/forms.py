@@ -20,18 +20,27 @@ from matchmaker.web.tag_fields import GovDateField
 class ProblemField(FlaskForm):
     # Declared before ActionFields so that WTForms (which orders fields by creation) puts it first on the page
     # and in the error summary.
-    problem = TextAreaField("What is behind, and why?", filters=[strip],
-                            validators=[required("Enter what is behind and why"), max_length("What is behind", 5000)],
-                            widget=GovTextArea())
+    problem = TextAreaField(
+        "What is behind, and why?",
+        filters=[strip],
+        validators=[required("Enter what is behind and why"), max_length("What is behind", 5000)],
+        widget=GovTextArea(),
+    )
 
 
 class ActionFields(FlaskForm):
-    description = TextAreaField("What will be done?", filters=[strip],
-                                validators=[required("Enter what will be done"), max_length("What will be done", 2000)],
-                                widget=GovTextArea())
-    owner = StringField("Who will do it?", filters=[strip],
-                        validators=[required("Enter who will do it"), max_length("Who will do it", 200)],
-                        widget=GovTextInput())
+    description = TextAreaField(
+        "What will be done?",
+        filters=[strip],
+        validators=[required("Enter what will be done"), max_length("What will be done", 2000)],
+        widget=GovTextArea(),
+    )
+    owner = StringField(
+        "Who will do it?",
+        filters=[strip],
+        validators=[required("Enter who will do it"), max_length("Who will do it", 200)],
+        widget=GovTextInput(),
+    )
     due_on = GovDateField("Due by", validators=[required("Enter the date it is due")])
 
 
@@ -49,22 +58,35 @@ class ActionDoneForm(FlaskForm):
 
 class EscalateForm(FlaskForm):
     level = RadioField(
-        "Who is it escalated to?", choices=[SelectChoice(level.value, level.label) for level in EscalationLevel],
+        "Who is it escalated to?",
+        choices=[SelectChoice(level.value, level.label) for level in EscalationLevel],
         validate_choice=False,
-        validators=[required("Select the level it is escalated to"),
-                    one_of([level.value for level in EscalationLevel], "Select the level it is escalated to")],
+        validators=[
+            required("Select the level it is escalated to"),
+            one_of([level.value for level in EscalationLevel], "Select the level it is escalated to"),
+        ],
         widget=GovRadioInput(),
     )
-    escalated_to = StringField("Name or role", filters=[strip],
-                               validators=[required("Enter the name or role of who it is escalated to"),
-                                           max_length("Name or role", 200)], widget=GovTextInput())
-    reason = TextAreaField("Why is it being escalated?", filters=[strip],
-                           validators=[required("Enter why it is being escalated"), max_length("Why", 5000)],
-                           widget=GovTextArea())
+    escalated_to = StringField(
+        "Name or role",
+        filters=[strip],
+        validators=[required("Enter the name or role of who it is escalated to"), max_length("Name or role", 200)],
+        widget=GovTextInput(),
+    )
+    reason = TextAreaField(
+        "Why is it being escalated?",
+        filters=[strip],
+        validators=[required("Enter why it is being escalated"), max_length("Why", 5000)],
+        widget=GovTextArea(),
+    )
     escalate = SubmitField("Escalate", widget=GovSubmitInput())
 
 
 class ClosePlanForm(FlaskForm):
-    note = TextAreaField("How did it get back on track? (optional)", filters=[strip],
-                         validators=[Optional(), max_length("Note", 5000)], widget=GovTextArea())
+    note = TextAreaField(
+        "How did it get back on track? (optional)",
+        filters=[strip],
+        validators=[Optional(), max_length("Note", 5000)],
+        widget=GovTextArea(),
+    )
     close = SubmitField("Close the plan", widget=GovSubmitInput())

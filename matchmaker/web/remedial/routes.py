@@ -36,8 +36,14 @@ def contracts():
     size = current_app.config["PAGE_SIZE"]
     pages = max(1, -(-len(rows) // size))
     page = min(max(int(request.args["page"]) if request.args.get("page", "").isdigit() else 1, 1), pages)
-    return render_template("remedial/contracts.html", rows=rows[(page - 1) * size: page * size], total=len(rows),
-                           behind_only=behind_only, page=page, pages=pages)
+    return render_template(
+        "remedial/contracts.html",
+        rows=rows[(page - 1) * size : page * size],
+        total=len(rows),
+        behind_only=behind_only,
+        page=page,
+        pages=pages,
+    )
 
 
 def _contract(contract_id: int) -> Contract:
@@ -49,8 +55,9 @@ def _plan(plan_id: int) -> RemedialPlan:
 
 
 def _tell_manager(template: str, plan: RemedialPlan, subject: str, **context) -> None:
-    send_after_commit(template, to=plan.contract.manager_email, subject=subject, plan=plan, officer=current_user,
-                      **context)
+    send_after_commit(
+        template, to=plan.contract.manager_email, subject=subject, plan=plan, officer=current_user, **context
+    )
 
 
 def _details(form) -> remedial.ActionDetails:
@@ -76,17 +83,25 @@ def open_plan(contract_id: int):
             flash(f"Remedial plan opened. The contract manager ({contract.manager_email}) has been emailed.", "success")
             _tell_manager("remedial_plan_opened", plan, f"Remedial plan opened: contract {contract.ref}")
             return redirect(url_for("remedial.plan", plan_id=plan.id))
-    return render_template("remedial/open.html", form=form, contract=contract,
-                           progress=contract_service.progress(contract))
+    return render_template(
+        "remedial/open.html", form=form, contract=contract, progress=contract_service.progress(contract)
+    )
 
 
 def _plan_page(plan: RemedialPlan, action_form=None, escalate_form=None, close_form=None):
     failed = action_form or escalate_form or close_form  # the one that was posted: its errors head the page
     return render_template(
-        "remedial/plan.html", plan=plan, progress=contract_service.progress(plan.contract),
-        timeline=remedial.timeline(plan), action_form=action_form or AddActionForm(formdata=None),
-        escalate_form=escalate_form or EscalateForm(formdata=None), close_form=close_form or ClosePlanForm(formdata=None),
-        done_form=ActionDoneForm(), today=date.today(), form=failed)
+        "remedial/plan.html",
+        plan=plan,
+        progress=contract_service.progress(plan.contract),
+        timeline=remedial.timeline(plan),
+        action_form=action_form or AddActionForm(formdata=None),
+        escalate_form=escalate_form or EscalateForm(formdata=None),
+        close_form=close_form or ClosePlanForm(formdata=None),
+        done_form=ActionDoneForm(),
+        today=date.today(),
+        form=failed,
+    )
 
 
 @bp.get("/remedial-plans/<int:plan_id>")
@@ -121,8 +136,13 @@ def _plan_step(record: RemedialPlan, form, form_arg: str, act, succeed):
 def add_action(plan_id: int):
     record = _plan(plan_id)
     form = AddActionForm()
-    return _plan_step(record, form, "action_form", lambda: remedial.add_action(record, current_user, _details(form)),
-                      lambda _: flash("Action added to the plan.", "success"))
+    return _plan_step(
+        record,
+        form,
+        "action_form",
+        lambda: remedial.add_action(record, current_user, _details(form)),
+        lambda _: flash("Action added to the plan.", "success"),
+    )
 
 
 @bp.post("/remedial-plans/<int:plan_id>/actions/<int:action_id>/done")
@@ -154,13 +174,23 @@ def escalate(plan_id: int):
     def escalated(escalation) -> None:
         state = contract_service.progress(record.contract).state
         flash(f"Escalated to {escalation.escalated_to}. The contract manager has been emailed.", "success")
-        _tell_manager("remedial_plan_escalated", record, f"Remedial plan escalated: contract {record.contract.ref}",
-                      escalation=escalation, state=state)
+        _tell_manager(
+            "remedial_plan_escalated",
+            record,
+            f"Remedial plan escalated: contract {record.contract.ref}",
+            escalation=escalation,
+            state=state,
+        )
 
-    return _plan_step(record, form, "escalate_form",
-                      lambda: remedial.escalate(record, current_user, EscalationLevel(form.level.data),
-                                                form.escalated_to.data, form.reason.data),
-                      escalated)
+    return _plan_step(
+        record,
+        form,
+        "escalate_form",
+        lambda: remedial.escalate(
+            record, current_user, EscalationLevel(form.level.data), form.escalated_to.data, form.reason.data
+        ),
+        escalated,
+    )
 
 
 @bp.post("/remedial-plans/<int:plan_id>/close")
@@ -173,5 +203,6 @@ def close(plan_id: int):
         flash("The remedial plan is closed. The contract manager has been emailed.", "success")
         _tell_manager("remedial_plan_closed", record, f"Remedial plan closed: contract {record.contract.ref}")
 
-    return _plan_step(record, form, "close_form", lambda: remedial.close(record, current_user, form.note.data or ""),
-                      closed)
+    return _plan_step(
+        record, form, "close_form", lambda: remedial.close(record, current_user, form.note.data or ""), closed
+    )

@@ -49,18 +49,29 @@ class PoundsField(StringField):
 
 
 class ContractForm(FlaskForm):
-    ref = StringField("Contract reference", filters=[strip],
-                      validators=[required("Enter the council's reference for the contract"), max_length("Reference", 60)],
-                      widget=GovTextInput())
-    title = StringField("Contract title", filters=[strip],
-                        validators=[required("Enter the contract's title"), max_length("Title", 200)],
-                        widget=GovTextInput())
-    value = PoundsField("Contract value", validators=[required("Enter the contract's value in pounds")],
-                        widget=GovTextInput())
+    ref = StringField(
+        "Contract reference",
+        filters=[strip],
+        validators=[required("Enter the council's reference for the contract"), max_length("Reference", 60)],
+        widget=GovTextInput(),
+    )
+    title = StringField(
+        "Contract title",
+        filters=[strip],
+        validators=[required("Enter the contract's title"), max_length("Title", 200)],
+        widget=GovTextInput(),
+    )
+    value = PoundsField(
+        "Contract value", validators=[required("Enter the contract's value in pounds")], widget=GovTextInput()
+    )
     start_date = GovDateField("Start date", validators=[required("Enter the contract's start date")])
     end_date = GovDateField("End date", validators=[required("Enter the contract's end date")])
-    manager_email = StringField("Council contract manager's email address", filters=[strip],
-                                validators=email_address("Contract manager's email address"), widget=GovTextInput())
+    manager_email = StringField(
+        "Council contract manager's email address",
+        filters=[strip],
+        validators=email_address("Contract manager's email address"),
+        widget=GovTextInput(),
+    )
     submit = SubmitField("Save contract", widget=GovSubmitInput())
 
     def validate_end_date(self, field) -> None:
@@ -70,19 +81,36 @@ class ContractForm(FlaskForm):
 
 
 class OfferForm(TagFields):
-    title = StringField("Title", filters=[strip],
-                        validators=[required("Enter a title for the offer"), max_length("Title", 160)], widget=GovTextInput())
-    description = TextAreaField("Describe what you are offering", filters=[strip],
-                                validators=[required("Describe what you are offering"), max_length("Description", 5000)],
-                                widget=GovTextArea())
+    title = StringField(
+        "Title",
+        filters=[strip],
+        validators=[required("Enter a title for the offer"), max_length("Title", 160)],
+        widget=GovTextInput(),
+    )
+    description = TextAreaField(
+        "Describe what you are offering",
+        filters=[strip],
+        validators=[required("Describe what you are offering"), max_length("Description", 5000)],
+        widget=GovTextArea(),
+    )
     available_from = GovDateField("Available from (optional)", validators=[Optional()])
     available_until = GovDateField("Available until (optional)", validators=[Optional()])
     # The council's measure list (impact reporting); choices are set by the view.
     measure = SelectField("Council measure (optional)", choices=[], validate_choice=False, widget=GovSelect())
     submit = SubmitField("Save offer", widget=GovSubmitInput())
 
-    FIELD_ORDER = ("title", "description", "priorities", "wards", "support_types", "quantity", "unit",
-                   "available_from", "available_until", "measure")
+    FIELD_ORDER = (
+        "title",
+        "description",
+        "priorities",
+        "wards",
+        "support_types",
+        "quantity",
+        "unit",
+        "available_from",
+        "available_until",
+        "measure",
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         from matchmaker.services.measures import all_measures
@@ -104,13 +132,25 @@ class WithdrawOfferForm(FlaskForm):
 
 
 class PledgeForm(FlaskForm):
-    offer = RadioField("Which offer?", choices=[], validate_choice=False,
-                       validators=[required("Select the offer you are pledging from")], widget=GovRadioInput())
-    quantity = QuantityField("How much are you pledging?", noun="Amount",
-                             validators=[required("Enter how much you are pledging")],
-                             widget=GovTextInput())
-    note = TextAreaField("Message to the brokerage team (optional)", filters=[strip],
-                         validators=[Optional(), max_length("Message", 2000)], widget=GovTextArea())
+    offer = RadioField(
+        "Which offer?",
+        choices=[],
+        validate_choice=False,
+        validators=[required("Select the offer you are pledging from")],
+        widget=GovRadioInput(),
+    )
+    quantity = QuantityField(
+        "How much are you pledging?",
+        noun="Amount",
+        validators=[required("Enter how much you are pledging")],
+        widget=GovTextInput(),
+    )
+    note = TextAreaField(
+        "Message to the brokerage team (optional)",
+        filters=[strip],
+        validators=[Optional(), max_length("Message", 2000)],
+        widget=GovTextArea(),
+    )
     submit = SubmitField("Pledge", widget=GovSubmitInput())
 
     def validate_offer(self, field) -> None:
@@ -119,11 +159,19 @@ class PledgeForm(FlaskForm):
 
 
 class ReportDeliveryForm(FlaskForm):
-    quantity = QuantityField("How much did you deliver?", noun="Amount delivered",
-                             validators=[required("Enter how much you delivered")], widget=GovTextInput())
+    quantity = QuantityField(
+        "How much did you deliver?",
+        noun="Amount delivered",
+        validators=[required("Enter how much you delivered")],
+        widget=GovTextInput(),
+    )
     delivered_on = GovDateField("When?", validators=[required("Enter the date you delivered it")])
-    note = TextAreaField("What happened? (optional)", filters=[strip], validators=[Optional(), max_length("Note", 2000)],
-                         widget=GovTextArea())
+    note = TextAreaField(
+        "What happened? (optional)",
+        filters=[strip],
+        validators=[Optional(), max_length("Note", 2000)],
+        widget=GovTextArea(),
+    )
     complete = BooleanField("This completes everything agreed under this match", widget=GovCheckboxInput())
     measure = SelectField("Council measure (optional)", choices=[], validate_choice=False, widget=GovSelect())
     submit = SubmitField("Report delivery", widget=GovSubmitInput())

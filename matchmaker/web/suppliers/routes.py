@@ -15,9 +15,9 @@ from matchmaker.services import offers as offer_service
 from matchmaker.services import remedial as remedial_service
 from matchmaker.services import responses as response_service
 from matchmaker.services.errors import DomainError
+from matchmaker.web import match_responses
 from matchmaker.web.access import OFFICERS, allow
 from matchmaker.web.fields import SelectChoice
-from matchmaker.web import match_responses
 from matchmaker.web.forms_errors import add_error
 from matchmaker.web.match_responses import MatchResponseForm
 from matchmaker.web.suppliers.forms import (
@@ -53,15 +53,24 @@ def _offer(offer_id: int) -> Offer:
 
 def _contract_details(form: ContractForm) -> contract_service.ContractDetails:
     return contract_service.ContractDetails(
-        ref=form.ref.data, title=form.title.data, value=form.value.data, start_date=form.start_date.data,
-        end_date=form.end_date.data, manager_email=form.manager_email.data,
+        ref=form.ref.data,
+        title=form.title.data,
+        value=form.value.data,
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+        manager_email=form.manager_email.data,
     )
 
 
 def _offer_details(form: OfferForm) -> offer_service.OfferDetails:
     return offer_service.OfferDetails(
-        title=form.title.data, description=form.description.data, tags=form.tags(), quantity=form.quantity.data,
-        unit=form.unit_value(), available_from=form.available_from.data, available_until=form.available_until.data,
+        title=form.title.data,
+        description=form.description.data,
+        tags=form.tags(),
+        quantity=form.quantity.data,
+        unit=form.unit_value(),
+        available_from=form.available_from.data,
+        available_until=form.available_until.data,
         measure_id=form.measure_id(),
     )
 
@@ -70,8 +79,9 @@ def _offer_details(form: OfferForm) -> offer_service.OfferDetails:
 @allow(SUPPLIER, approved_organisation=True)
 def contracts():
     rows = contract_service.contracts_of(current_user.organisation)
-    return render_template("suppliers/contracts.html", contracts=rows,
-                           assessments={c.id: contract_service.assess(c) for c in rows})
+    return render_template(
+        "suppliers/contracts.html", contracts=rows, assessments={c.id: contract_service.assess(c) for c in rows}
+    )
 
 
 @bp.route("/contracts/new", methods=["GET", "POST"])
@@ -80,14 +90,18 @@ def new_contract():
     form = ContractForm()
     if form.validate_on_submit():
         try:
-            contract = contract_service.create_contract(current_user.organisation, current_user, _contract_details(form))
+            contract = contract_service.create_contract(
+                current_user.organisation, current_user, _contract_details(form)
+            )
         except DomainError as error:
             db.session.rollback()
             add_error(form, error)
         else:
             db.session.commit()
-            flash(f"Contract {contract.ref} has been recorded. Now add the social value offers you committed to.",
-                  "success")
+            flash(
+                f"Contract {contract.ref} has been recorded. Now add the social value offers you committed to.",
+                "success",
+            )
             return redirect(url_for("suppliers.contract", contract_id=contract.id))
     return render_template("suppliers/contract_form.html", form=form, contract=None)
 
@@ -97,11 +111,17 @@ def new_contract():
 def contract(contract_id: int):
     record = _contract(contract_id, officers_too=True)
     plans = remedial_service.plans_for(record)
-    return render_template("suppliers/contract.html", contract=record, assessment=contract_service.assess(record),
-                           progress=contract_service.progress(record), plan=plans[0] if plans else None,
-                           earlier_plans=len(plans) - 1 if plans else 0,
-                           can_open_plan=current_user.is_officer and remedial_service.can_open(record),
-                           plan_timeline=remedial_service.timeline(plans[0]) if plans else [], today=date.today())
+    return render_template(
+        "suppliers/contract.html",
+        contract=record,
+        assessment=contract_service.assess(record),
+        progress=contract_service.progress(record),
+        plan=plans[0] if plans else None,
+        earlier_plans=len(plans) - 1 if plans else 0,
+        can_open_plan=current_user.is_officer and remedial_service.can_open(record),
+        plan_timeline=remedial_service.timeline(plans[0]) if plans else [],
+        today=date.today(),
+    )
 
 
 @bp.route("/contracts/<int:contract_id>/edit", methods=["GET", "POST"])
@@ -144,9 +164,16 @@ def new_offer(contract_id: int):
 @allow(SUPPLIER, approved_organisation=True)
 def edit_offer(offer_id: int):
     offer = _offer(offer_id)
-    form = OfferForm(data={**tag_form_data(offer), "title": offer.title, "description": offer.description,
-                           "available_from": offer.available_from, "available_until": offer.available_until,
-                           "measure": str(offer.measure_id or "")})
+    form = OfferForm(
+        data={
+            **tag_form_data(offer),
+            "title": offer.title,
+            "description": offer.description,
+            "available_from": offer.available_from,
+            "available_until": offer.available_until,
+            "measure": str(offer.measure_id or ""),
+        }
+    )
     if form.validate_on_submit():
         try:
             offer_service.update_offer(offer, current_user, _offer_details(form))
@@ -157,8 +184,9 @@ def edit_offer(offer_id: int):
             db.session.commit()
             flash("Your offer has been saved.", "success")
             return redirect(url_for("suppliers.contract", contract_id=offer.contract_id))
-    return render_template("suppliers/offer_form.html", form=form, contract=offer.contract, offer=offer,
-                           withdraw_form=WithdrawOfferForm())
+    return render_template(
+        "suppliers/offer_form.html", form=form, contract=offer.contract, offer=offer, withdraw_form=WithdrawOfferForm()
+    )
 
 
 @bp.post("/my-offers/<int:offer_id>/withdraw")
@@ -208,8 +236,9 @@ def pledge(need_id: int):
             add_error(form, error)
         else:
             db.session.commit()
-            flash("Thank you. Your pledge has gone to the brokerage team, who will introduce you to the group.",
-                  "success")
+            flash(
+                "Thank you. Your pledge has gone to the brokerage team, who will introduce you to the group.", "success"
+            )
             return redirect(url_for("suppliers.pledges"))
     return render_template("suppliers/pledge_form.html", form=form, need=need)
 
@@ -218,7 +247,10 @@ def pledge(need_id: int):
 @allow(SUPPLIER, approved_organisation=True)
 def pledges():
     rows = db.session.scalars(
-        select(Pledge).join(Offer).join(Contract).where(Contract.supplier_id == current_user.organisation_id)
+        select(Pledge)
+        .join(Offer)
+        .join(Contract)
+        .where(Contract.supplier_id == current_user.organisation_id)
         .order_by(Pledge.created_at.desc())
     ).all()
     return render_template("suppliers/pledges.html", pledges=rows)
@@ -229,8 +261,11 @@ def pledges():
 
 def _own_match(match_id: int) -> Match:
     match = db.session.get(Match, match_id)
-    if match is None or match.offer.contract.supplier_id != current_user.organisation_id or match.status in (
-            MatchStatus.DECLINED,):
+    if (
+        match is None
+        or match.offer.contract.supplier_id != current_user.organisation_id
+        or match.status in (MatchStatus.DECLINED,)
+    ):
         abort(404)
     return match
 
@@ -239,36 +274,50 @@ def _own_match(match_id: int) -> Match:
 @allow(SUPPLIER, approved_organisation=True)
 def matches():
     rows = db.session.scalars(
-        select(Match).join(Offer).join(Contract)
+        select(Match)
+        .join(Offer)
+        .join(Contract)
         .where(Contract.supplier_id == current_user.organisation_id, Match.status != MatchStatus.DECLINED)
         .order_by(Match.created_at.desc())
     ).all()
     return render_template("suppliers/matches.html", matches=rows)
 
 
-def _match_page(match: Match, form: ReportDeliveryForm, failed: DeliveryMeasureForm | None = None,
-                failed_id: int | None = None):
+def _match_page(
+    match: Match, form: ReportDeliveryForm, failed: DeliveryMeasureForm | None = None, failed_id: int | None = None
+):
     _measure_choices(match, form)
     measure_forms = {}
     if form.measure.choices and len(form.measure.choices) > 1:
         for d in match.deliveries:
             if d.verified_at is None:
-                measure_forms[d.id] = failed if d.id == failed_id else DeliveryMeasureForm(
-                    formdata=None, prefix=f"measure-{d.id}", data={"measure": str(d.measure_id or "")})
+                measure_forms[d.id] = (
+                    failed
+                    if d.id == failed_id
+                    else DeliveryMeasureForm(
+                        formdata=None, prefix=f"measure-{d.id}", data={"measure": str(d.measure_id or "")}
+                    )
+                )
                 measure_forms[d.id].measure.choices = _offer_measure_choice(match) + form.measure.choices[1:]
-    return render_template("suppliers/match.html", match=match, form=form, response_form=MatchResponseForm(),
-                           measure_forms=measure_forms,
-                           responded=match.supplier_responded_at, deadline=response_service.deadline(match),
-                           can_ask=response_service.can_ask_for_new_match(match, current_user))
+    return render_template(
+        "suppliers/match.html",
+        match=match,
+        form=form,
+        response_form=MatchResponseForm(),
+        measure_forms=measure_forms,
+        responded=match.supplier_responded_at,
+        deadline=response_service.deadline(match),
+        can_ask=response_service.can_ask_for_new_match(match, current_user),
+    )
 
 
 def _measure_choices(match: Match, form: ReportDeliveryForm) -> None:
     """Measures in the offer's unit; the default (empty) choice is the offer's own measure."""
     from matchmaker.services.measures import measures_for
 
-    form.measure.choices = _offer_measure_choice(match) + [SelectChoice(str(m.id), m.label)
-                                                           for m in measures_for(match.offer.unit)
-                                                           if m.id != match.offer.measure_id]
+    form.measure.choices = _offer_measure_choice(match) + [
+        SelectChoice(str(m.id), m.label) for m in measures_for(match.offer.unit) if m.id != match.offer.measure_id
+    ]
 
 
 def _offer_measure_choice(match: Match) -> list[SelectChoice]:
@@ -293,10 +342,17 @@ def delivery_measure(match_id: int, delivery_id: int):
             add_error(form, error)
         else:
             db.session.commit()
-            flash(f"The delivery of {delivery.delivered_on:%-d %B %Y} now counts towards "
-                  + (f"{delivery.measure.code}." if delivery.measure else
-                     f"its offer's measure, {record.offer.measure.code}." if record.offer.measure else "no measure."),
-                  "success")
+            flash(
+                f"The delivery of {delivery.delivered_on:%-d %B %Y} now counts towards "
+                + (
+                    f"{delivery.measure.code}."
+                    if delivery.measure
+                    else f"its offer's measure, {record.offer.measure.code}."
+                    if record.offer.measure
+                    else "no measure."
+                ),
+                "success",
+            )
             return redirect(url_for("suppliers.match", match_id=record.id))
     return _match_page(record, ReportDeliveryForm(formdata=None), failed=form, failed_id=delivery.id)
 
@@ -315,9 +371,15 @@ def report_delivery(match_id: int):
     if not form.validate_on_submit():
         return _match_page(record, form)
     try:
-        delivery_service.report(record, current_user, form.quantity.data, form.delivered_on.data, form.note.data or "",
-                                complete=bool(form.complete.data),
-                                measure_id=int(form.measure.data) if (form.measure.data or "").isdigit() else None)
+        delivery_service.report(
+            record,
+            current_user,
+            form.quantity.data,
+            form.delivered_on.data,
+            form.note.data or "",
+            complete=bool(form.complete.data),
+            measure_id=int(form.measure.data) if (form.measure.data or "").isdigit() else None,
+        )
     except DomainError as error:
         db.session.rollback()
         add_error(form, error)
