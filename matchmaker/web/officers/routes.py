@@ -20,7 +20,7 @@ from matchmaker.models import (
     RejectionReason,
     Ward,
 )
-from matchmaker.services import brokerage, organisations
+from matchmaker.services import brokerage, organisations, pledge_fit
 from matchmaker.services import deliveries as delivery_service
 from matchmaker.services import matching as matching_service
 from matchmaker.services import needs as need_service
@@ -203,7 +203,11 @@ def return_need(need_id: int):
 @bp.get("/pledges")
 @allow(*OFFICERS)
 def pledges_queue():
-    return render_template("officers/pledges_queue.html", pledges=offer_service.pending_pledges())
+    return render_template(
+        "officers/pledges_queue.html",
+        pledges=offer_service.pending_pledges(),
+        pledge_warning=lambda pledge: pledge_fit.assess(pledge.offer, pledge.need).warning,
+    )
 
 
 # The matching engine's proposals --------------------------------------------------------------------------
@@ -344,6 +348,7 @@ def _decision_page(kind: str, item_id: int, approve_form=None, reject_form=None,
         need=need,
         offer=offer,
         source=source,
+        fit=pledge_fit.assess(offer, need),
         approve_form=approve_form,
         form=reject_form or RejectMatchForm(formdata=None),
         status=status,
