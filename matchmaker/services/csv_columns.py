@@ -5,6 +5,7 @@ Shared by csv_import and csv_export, so that an export re-imports unchanged.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 SEPARATOR = ";"  # between the values of a list column (priorities, wards, support types)
@@ -62,6 +63,49 @@ OFFERS = Layout(
 CONTRACTS = Layout("contracts", ("ref", "supplier", "title", "value", "start_date", "end_date", "manager_email"))
 
 LAYOUTS = {layout.kind: layout for layout in (NEEDS, OFFERS, CONTRACTS)}
+
+# One filled-in row per importable layout, for the templates officers download from the import page: each value
+# written as the import reads it, so the template, saved unchanged, imports (tests check that it does). Dates are
+# filled in when the template is downloaded (example_row), as the import refuses one in the past.
+_EXAMPLES = {
+    "needs": {
+        "ref": "HARLESDEN-2027-01",
+        "organisation": "Harlesden Community Garden",
+        "title": "Volunteers to build raised beds",
+        "description": "Six raised beds for older residents who cannot kneel to garden.",
+        "priorities": "environment;reducing-inequalities",
+        "wards": "Harlesden and Kensal Green",
+        "support_types": "volunteering",
+        "quantity": "40",
+        "unit": "hours",
+        "needed_by": "",
+    },
+    "offers": {
+        "ref": "NORTHWAY-2027-01",
+        "supplier": "Northway Construction Ltd",
+        "contract_ref": "BC-2027-0001",
+        "contract_value": "1250000",
+        "title": "Staff volunteering days",
+        "description": "Our site teams can help with building and gardening projects on weekdays.",
+        "priorities": "environment;vcse-capacity",
+        "wards": "borough-wide",
+        "support_types": "volunteering;skills",
+        "quantity": "200",
+        "unit": "hours",
+        "available_until": "",
+    },
+}
+TEMPLATES = tuple(_EXAMPLES)
+
+
+def example_row(kind: str, today: date) -> dict[str, str]:
+    row = dict(_EXAMPLES[kind])
+    for column, days in (("needed_by", 90), ("available_until", 365)):
+        if column in row:
+            row[column] = (today + timedelta(days=days)).isoformat()
+    return row
+
+
 IMPORTABLE = (NEEDS.kind, OFFERS.kind)
 
 

@@ -17,11 +17,21 @@ from matchmaker.services.tagging import Tags
 from matchmaker.web.fields import BOROUGH_WIDE, required
 
 
+class DateInput(GovDateInput):
+    """GOV.UK's date input, without the `required` that govuk-frontend-wtf puts on its wrapper <div> for a required
+    field: only form controls may carry it, so the page was invalid HTML (the W3C checker's one finding)."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        params["attributes"].pop("required", None)
+        return params
+
+
 class GovDateField(DateField):
     """A GOV.UK date input (day, month, year) with GOV.UK error messages."""
 
     def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format="%d %m %Y", widget=GovDateInput(), **kwargs)
+        super().__init__(label, validators, format="%d %m %Y", widget=DateInput(), **kwargs)
 
     def process_formdata(self, valuelist):
         parts = [v.strip() for v in valuelist]

@@ -223,6 +223,10 @@ def test_officers_download_what_the_lists_show(app, officer, borough):
 
     everything = officer.get("/officers/export?kind=needs&fmt=json&status=all")
     assert everything.headers["Content-Type"] == "application/json"
+    # Every status is no filter: the file is not named as a filtered one.
+    assert everything.headers["Content-Disposition"] == f'attachment; filename="needs-{date.today().isoformat()}.json"'
+    open_only = officer.get("/officers/export?kind=needs&fmt=csv&status=open")
+    assert "needs-filtered-" in open_only.headers["Content-Disposition"]
     assert len(everything.get_json()) == 5
 
     offers = officer.get("/officers/export?kind=offers&fmt=csv")

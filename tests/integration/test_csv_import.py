@@ -1,8 +1,10 @@
 """Importing needs and offers from CSV files: `matchmaker import needs|offers FILE` and the officers' upload page."""
 
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -508,3 +510,19 @@ def test_only_officers_may_import(app, client, role):
     assert big.status_code == 413 and "Import needs or offers" not in text_of(big)
     anonymous = app.test_client().get("/officers/import")
     assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/sign-in")
+
+
+@pytest.mark.parametrize("kind", ["needs", "offers"])
+def test_the_upload_page_offers_templates_that_import_as_they_are(app, officer, kind):
+    page = officer.get("/officers/import")
+    assert f"Download the template for {kind} (CSV)" in text_of(page)
+    link = re.search(rf'href="([^"]*kind={kind}[^"]*template=1[^"]*)"', page.get_data(as_text=True)).group(1)
+    template = officer.get(unescape(link))
+    assert template.headers["Content-Disposition"] == f'attachment; filename="{kind}-template.csv"'
+    header, example, *rest = template.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert rest == [] and header.startswith("ref,")
+    checked = upload(officer, template.get_data(), kind=kind, dry_run=True)
+    assert error_messages(checked) == []
+    assert f"Checked {kind} (dry run, nothing written): 1 to create, 0 to update" in text_of(checked)
+    with app.app_context():
+        assert count(Need) == 0  # only checked

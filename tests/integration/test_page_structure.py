@@ -4,6 +4,7 @@ from collections import Counter
 from html.parser import HTMLParser
 
 from matchmaker.web.access import PUBLIC, rule_for
+from tests.helpers.html_checker import html_errors
 from tests.helpers.personas import PERSONAS, ROLE_OF, build_world
 
 
@@ -65,9 +66,10 @@ def check_page(html: str, where: str) -> None:
     assert not duplicates, f"{where}: duplicate ids {duplicates}"
 
 
-def test_every_page_has_one_h1_a_matching_title_and_unique_ids(app):
+def test_every_page_has_one_h1_a_matching_title_and_unique_ids_and_is_valid_html(app):
     world = build_world(app)
     pages = 0
+    html_of: dict[str, str] = {}
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in NOT_PAGES or rule.rule.startswith("/api/"):
             continue  # JSON endpoints and the API answer JSON, not pages
@@ -83,8 +85,10 @@ def test_every_page_has_one_h1_a_matching_title_and_unique_ids(app):
             assert response.status_code < 500, f"GET {url} as {persona}: {response.status_code}"
             assert response.mimetype == "text/html", url
             check_page(response.get_data(as_text=True), f"GET {url} as {persona}")
+            html_of[f"GET {url} as {persona}"] = response.get_data(as_text=True)
             pages += 1
     assert pages >= 20
+    assert html_errors(html_of) == []
 
 
 def test_error_pages_have_the_same_structure(client):

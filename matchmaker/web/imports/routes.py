@@ -15,7 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from matchmaker.extensions import db
 from matchmaker.services.browse import Filters, filter_choices
-from matchmaker.services.csv_columns import LAYOUTS
+from matchmaker.services.csv_columns import LAYOUTS, TEMPLATES, example_row
 from matchmaker.services.csv_export import FORMATS, MEDIA_TYPES, STATUSES, export_rows, parse_statuses, render
 from matchmaker.services.csv_import import import_file
 from matchmaker.services.csv_parsing import describe_size
@@ -89,6 +89,10 @@ def export():
     fmt = request.args.get("fmt", "csv")
     if kind not in LAYOUTS or fmt not in FORMATS:
         abort(404)
+    if request.args.get("template"):  # a file to fill in: the columns and one example row
+        if kind not in TEMPLATES or fmt != "csv":
+            abort(404)
+        return _download(f"{kind}-template.csv", fmt, "\ufeff" + render(kind, fmt, [example_row(kind, date.today())]))
     filters, statuses = None, None
     if kind in STATUSES:
         filters = Filters.parse(request.args, filter_choices())  # as the browse lists read them
@@ -99,8 +103,13 @@ def export():
     text = render(kind, fmt, export_rows(kind, filters, statuses))
     if fmt == "csv":
         text = "\ufeff" + text  # so Excel reads it as UTF-8; the import accepts it
-    filtered = "-filtered" if (filters and filters.active) or statuses else ""
-    name = f"{kind}{filtered}-{date.today().isoformat()}.{fmt}"
+    # "All" statuses is no filter: only a narrower choice makes the file a filtered one.
+    narrowed = statuses is not None and set(statuses) != set(STATUSES[kind])
+    filtered = "-filtered" if (filters and filters.active) or narrowed else ""
+    return _download(f"{kind}{filtered}-{date.today().isoformat()}.{fmt}", fmt, text)
+
+
+def _download(name: str, fmt: str, text: str) -> Response:
     return Response(
         text, headers={"Content-Type": MEDIA_TYPES[fmt], "Content-Disposition": f'attachment; filename="{name}"'}
     )
