@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 
 from matchmaker.extensions import db
 from matchmaker.services.errors import DomainError
+from matchmaker.wording import plural
 
 
 @click.command("setup")
@@ -99,7 +100,7 @@ def _import(kind: str, file: Path, dry_run: bool) -> None:
         db.session.rollback()
         for error in report.errors:
             click.echo(str(error), err=True)
-        problems = f"{len(report.errors)} problem{'s' if len(report.errors) != 1 else ''}"
+        problems = plural(len(report.errors), "problem")
         click.echo(f"Nothing was imported: {problems} found in {file.name}.", err=True)
         raise SystemExit(1)
     if dry_run:

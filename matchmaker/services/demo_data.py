@@ -32,6 +32,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.services.reference_data import SEEDS_DIR
+from matchmaker.wording import plural
 
 DEMO_PASSWORD = "brent demo matchmaker"
 DEMO_FILE = SEEDS_DIR / "demo.json"
@@ -91,7 +92,7 @@ def load_demo_data(path: Path = DEMO_FILE, progress: Callable[[str], None] = lam
     created_matches = _load_matches(data, officer)
     return (
         f"{created_orgs} organisations, {created_users} accounts, {created_needs} needs, "
-        f"{created_offers} offers and {created_matches} delivered match{'' if created_matches == 1 else 'es'} created"
+        f"{created_offers} offers and {plural(created_matches, 'delivered match', 'delivered matches')} created"
     )
 
 

@@ -54,13 +54,19 @@ def max_length(label: str, limit: int) -> Length:
     return Length(max=limit, message=f"{label} must be {limit} characters or fewer")
 
 
+def _enter(label: str) -> str:
+    """ "Enter their email address", "Enter the contract manager's email address", "Enter your email address"."""
+    if label == "Email address":
+        return "Enter your email address"
+    first = label.split(" ", 1)[0].lower()
+    if first in ("your", "their", "his", "her", "its", "our"):
+        return f"Enter {label[0].lower()}{label[1:]}"
+    return f"Enter {'an' if label[0].lower() in 'aeiou' else 'the'} {label[0].lower()}{label[1:]}"
+
+
 def email_address(label: str = "Email address") -> list:
     return [
-        required(
-            f"Enter {'an' if label[0].lower() in 'aeiou' else 'the'} {label.lower()}"
-            if label != "Email address"
-            else "Enter your email address"
-        ),
+        required(_enter(label)),
         max_length(label, 254),
         Email(message="Enter an email address in the correct format, like name@example.com"),
     ]

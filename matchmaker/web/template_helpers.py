@@ -7,6 +7,7 @@ from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
 
 from matchmaker.models import DigestFrequency, DigestStatus, Role
+from matchmaker.wording import clause, plural
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -52,11 +53,6 @@ def wtforms_errors(form, params=None):
     for item in summary["errorList"]:
         item["href"] = dates.get(item["href"], item["href"])
     return summary
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """1 need, 2 needs."""
-    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
 
 
 def navigation() -> list[dict]:
@@ -132,6 +128,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(navigation)
     app.add_template_global(wtforms_errors)  # replaces the library's: see above
     app.add_template_filter(plural)
+    app.add_template_filter(clause)
     app.add_template_global(external_url)
     app.add_template_global(Role)
     app.add_template_global(DigestFrequency)

@@ -325,7 +325,7 @@ def test_a_supplier_adds_an_offer_and_sees_its_capacity(app, client, supplier):
     assert "Your offer ‘Board mentoring’ is now visible to community groups." in page
     assert "Board mentoring VCSE capacity Borough-wide 40 hours left of 40 hours Active" in page
     assert "At least one offer in 1 or 2 priority areas" not in page
-    assert "Yes. 1 active offers, 1 with a measurable commitment (KPI), covering 1 priorities." in page
+    assert "Yes. 1 active offer, 1 with a measurable commitment (KPI), covering 1 priority." in page
 
     with app.app_context():
         offer = db.session.scalar(select(Offer))

@@ -32,7 +32,7 @@ def _officer(app):
 def test_the_public_dashboard_shows_the_years_figures_and_no_personal_data(client, data):
     page = text_of(client.get(f"/impact?{YEAR}"))
     assert "Financial year 2026 to 2027" in page
-    assert "3 needs posted" in page and "2 needs matched" in page and "1 needs met" in page
+    assert "3 needs posted" in page and "2 needs matched" in page and "1 need met" in page
     assert "£660 verified value" in page
     assert "Verified by an officer 2 8 hours; £500" in page
     assert "Delivered (reported by suppliers) 3 15 hours; £500" in page  # not the cancelled match's £100

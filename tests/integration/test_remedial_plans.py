@@ -108,6 +108,9 @@ def test_an_officer_opens_a_plan_for_a_contract_behind_and_the_manager_is_emaile
     contract_page = text_of(client.get(f"/contracts/{ids['contract']}"))
     assert "This contract is at risk. Following the policy, the first step is a remedial plan." in contract_page
 
+    opening = client.get(f"/officers/contracts/{ids['contract']}/remedial-plan/new").get_data(as_text=True)
+    assert '">At risk</strong>: 50% of its time' in opening  # the colon right after the tag, not "At risk :"
+
     empty = _open(client, ids["contract"], problem="", description="", owner="", due_on=["", "", ""])
     assert error_messages(empty) == [
         "Enter what is behind and why",

@@ -262,7 +262,11 @@ def test_rejecting_with_a_reason(app, client, officer, pending):
     member = app.test_client()
     sign_in(member, pending["member_email"])
     account = text_of(member.get("/account"))
-    assert f"Stonebridge Tenants Association was not approved: {reason}" in account
+    # The officer's sentence inside ours: one full stop, not two.
+    assert (
+        "Stonebridge Tenants Association was not approved: we could not find this charity number on the Charity "
+        "Commission register. Email"
+    ) in account
     assert "awaiting approval" not in account
 
     review = text_of(client.get(f"/officers/organisations/{pending['org_id']}"))

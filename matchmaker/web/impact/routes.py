@@ -29,6 +29,7 @@ from matchmaker.web.access import OFFICERS, allow, public
 from matchmaker.web.forms_errors import add_error
 from matchmaker.web.impact import svg
 from matchmaker.web.impact.forms import MeasuresForm, PeriodForm
+from matchmaker.wording import plural
 
 bp = Blueprint("impact", __name__)
 MAP_METRICS = {
@@ -482,7 +483,7 @@ def measures():
                 add_error(form, error.message, "file")
         if any(e.row is not None for e in upload.errors):
             count = len(upload.errors)
-            add_error(form, f"The file has {count} problem{'s' if count != 1 else ''}: nothing was saved", "file")
+            add_error(form, f"The file has {plural(count, 'problem')}: nothing was saved", "file")
     return render_template(
         "impact/measures.html", form=form, upload=upload, measures=measure_service.all_measures()
     ), 200

@@ -23,6 +23,7 @@ from matchmaker.services.errors import DomainError
 from matchmaker.web.access import OFFICERS, allow, rule_for
 from matchmaker.web.forms_errors import add_error
 from matchmaker.web.imports.forms import ImportForm
+from matchmaker.wording import plural
 
 bp = Blueprint("imports", __name__, url_prefix="/officers")
 SHOWN_ERRORS = 1000  # more than this on one page helps nobody; the command line lists them all
@@ -61,7 +62,7 @@ def upload():
             add_error(form, error.message, "file")
     if any(e.row is not None for e in report.errors):
         count = len(report.errors)
-        add_error(form, f"The file has {count} problem{'s' if count != 1 else ''}: nothing was imported", "file")
+        add_error(form, f"The file has {plural(count, 'problem')}: nothing was imported", "file")
     return _page(form, report)
 
 

@@ -48,6 +48,7 @@ from matchmaker.web.officers.forms import (
     VerifyDeliveryForm,
     WardWeightsForm,
 )
+from matchmaker.wording import plural
 
 bp = Blueprint("officers", __name__, url_prefix="/officers")
 
@@ -258,8 +259,7 @@ def ward_weights():
     if not report.ok:
         add_error(
             form,
-            f"The file has {len(report.errors)} problem{'s' if len(report.errors) != 1 else ''}: "
-            "no weights were changed",
+            f"The file has {plural(len(report.errors), 'problem')}: no weights were changed",
             "file",
         )
         return _ward_weights_page(form, report)
