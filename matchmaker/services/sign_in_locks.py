@@ -65,6 +65,12 @@ def record_failure(email: str, source: str, now: datetime) -> Failure:
             set_={"failures": SignInLock.failures + 1, "updated_at": now},
         ).returning(SignInLock.failures)
     )
+    db.session.execute(
+        delete(SignInLock)
+        .where(SignInLock.updated_at < now - FORGET_AFTER)
+        .where((SignInLock.locked_until.is_(None)) | (SignInLock.locked_until < now))
+        .execution_options(synchronize_session=False)
+    )
     threshold = current_app.config["LOCKOUT_THRESHOLD"]
     if failures < threshold:
         return Failure(None, False)
@@ -76,12 +82,6 @@ def record_failure(email: str, source: str, now: datetime) -> Failure:
         .values(failures=0, locked_until=until)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.execute(
-        delete(SignInLock)
-        .where(SignInLock.updated_at < now - FORGET_AFTER)
-        .where((SignInLock.locked_until.is_(None)) | (SignInLock.locked_until < now))
-        .execution_options(synchronize_session=False)
-    )
     return Failure(until, just_locked=locked == 1)
 
 
