@@ -111,3 +111,13 @@ def test_an_unknown_cache_address_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("MATCHMAKER_CACHE_URL", "memcached://127.0.0.1")
     with pytest.raises(ConfigError, match="MATCHMAKER_CACHE_URL must be a redis:// address or empty"):
         build_config(str(tmp_path))
+
+
+def test_development_links_follow_the_address_the_app_is_reached_on(tmp_path, monkeypatch):
+    assert build_config(str(tmp_path))["BASE_URL_FROM_REQUEST"] is True
+    monkeypatch.setenv("MATCHMAKER_BASE_URL", "http://127.0.0.1:5160")
+    config = build_config(str(tmp_path))
+    assert (config["BASE_URL_FROM_REQUEST"], config["BASE_URL"]) == (False, "http://127.0.0.1:5160")
+    monkeypatch.setenv("MATCHMAKER_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    assert build_config(str(tmp_path))["BASE_URL_FROM_REQUEST"] is False
