@@ -2,7 +2,6 @@
 
 import re
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -29,6 +28,7 @@ from wtforms.validators import (
 from matchmaker.models import OrganisationKind
 from matchmaker.services.passwords import password_problem
 from matchmaker.services.reference_data import all_wards
+from matchmaker.web.base_form import Form
 
 BOROUGH_WIDE = "borough-wide"
 
@@ -95,7 +95,7 @@ def ward_choices() -> list[SelectChoice]:
     ]
 
 
-class OrganisationFields(FlaskForm):
+class OrganisationFields(Form):
     """What an organisation tells us about itself, at registration and when editing its profile."""
 
     kind = RadioField(

@@ -3,7 +3,6 @@
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovRadioInput, GovTextInput
 from sqlalchemy import select
 from wtforms import DateField, RadioField, SelectMultipleField, StringField
@@ -14,6 +13,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Priority, SupportType, Unit, Ward
 from matchmaker.services.reference_data import all_priorities, all_wards
 from matchmaker.services.tagging import Tags
+from matchmaker.web.base_form import Form
 from matchmaker.web.fields import BOROUGH_WIDE, required
 
 
@@ -82,7 +82,7 @@ def unit_choices() -> list[SelectChoice]:
     return [SelectChoice(u.value, u.value.capitalize()) for u in Unit]
 
 
-class TagFields(FlaskForm):
+class TagFields(Form):
     """Priorities, area and support types, which needs and offers share."""
 
     priorities = SelectMultipleField(

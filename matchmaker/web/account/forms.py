@@ -1,6 +1,6 @@
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 
+from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
     GovPasswordInput,
     GovSubmitInput,
@@ -16,7 +16,7 @@ from matchmaker.web.fields import (
 from matchmaker.web.tag_fields import GovDateField
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     full_name = StringField(
         "Full name",
         filters=[strip],
@@ -27,7 +27,7 @@ class AccountForm(FlaskForm):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         "Current password", validators=[required("Enter your current password")], widget=GovPasswordInput()
     )
@@ -49,7 +49,7 @@ class OrganisationProfileForm(OrganisationFields):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
-class ApiTokenForm(FlaskForm):
+class ApiTokenForm(Form):
     name = StringField(
         "Name",
         filters=[strip],
@@ -60,11 +60,11 @@ class ApiTokenForm(FlaskForm):
     create = SubmitField("Create token", widget=GovSubmitInput())
 
 
-class RevokeTokenForm(FlaskForm):
+class RevokeTokenForm(Form):
     """One button per token: just the CSRF token."""
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(
         "Your password", validators=[required("Enter your password to confirm")], widget=GovPasswordInput()
     )

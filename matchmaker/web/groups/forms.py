@@ -1,6 +1,6 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 
+from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
     GovCheckboxInput,
     GovSubmitInput,
@@ -44,11 +44,11 @@ class NeedForm(TagFields):
     submit = SubmitField("Send for approval", widget=GovSubmitInput())
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes a need's state (submit, close, reopen): just the CSRF token."""
 
 
-class CloseNeedForm(FlaskForm):
+class CloseNeedForm(Form):
     note = TextAreaField(
         "Why are you closing it? (optional)",
         filters=[strip],
@@ -58,7 +58,7 @@ class CloseNeedForm(FlaskForm):
     close = SubmitField("Close this need", widget=GovSubmitInput())
 
 
-class ConfirmDeliveryForm(FlaskForm):
+class ConfirmDeliveryForm(Form):
     """One per delivery on the page: give it prefix=f"delivery-{id}" so ids stay unique."""
 
     received = QuantityField(

@@ -1,11 +1,11 @@
 from decimal import Decimal, InvalidOperation
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
+from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
     GovCheckboxInput,
     GovRadioInput,
@@ -48,7 +48,7 @@ class PoundsField(StringField):
         return "" if self.data is None else f"{self.data:,.2f}".replace(".00", "")
 
 
-class ContractForm(FlaskForm):
+class ContractForm(Form):
     ref = StringField(
         "Contract reference",
         filters=[strip],
@@ -127,11 +127,11 @@ class OfferForm(TagFields):
             raise ValidationError("The end of the period must be the same as or after its start")
 
 
-class WithdrawOfferForm(FlaskForm):
+class WithdrawOfferForm(Form):
     withdraw = SubmitField("Withdraw this offer", widget=GovSubmitInput())
 
 
-class PledgeForm(FlaskForm):
+class PledgeForm(Form):
     offer = RadioField(
         "Which offer?",
         choices=[],
@@ -158,7 +158,7 @@ class PledgeForm(FlaskForm):
             raise ValidationError("Select the offer you are pledging from")
 
 
-class ReportDeliveryForm(FlaskForm):
+class ReportDeliveryForm(Form):
     quantity = QuantityField(
         "How much did you deliver?",
         noun="Amount delivered",
@@ -177,7 +177,7 @@ class ReportDeliveryForm(FlaskForm):
     submit = SubmitField("Report delivery", widget=GovSubmitInput())
 
 
-class DeliveryMeasureForm(FlaskForm):
+class DeliveryMeasureForm(Form):
     """One per unverified delivery on the match page: give it prefix=f"measure-{id}" so ids stay unique."""
 
     measure = SelectField("Council measure", choices=[], validate_choice=False, widget=GovSelect())
