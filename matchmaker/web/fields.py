@@ -26,6 +26,7 @@ from wtforms.validators import (
 )
 
 from matchmaker.models import OrganisationKind
+from matchmaker.models.limits import EMAIL_MAX, ORGANISATION_DESCRIPTION_MAX, ORGANISATION_NAME_MAX, PERSON_NAME_MAX
 from matchmaker.services.passwords import password_problem
 from matchmaker.services.reference_data import all_wards
 from matchmaker.web.base_form import Form
@@ -61,7 +62,7 @@ def email_address(label: str = "Email address") -> list:
             if label != "Email address"
             else "Enter your email address"
         ),
-        max_length(label, 254),
+        max_length(label, EMAIL_MAX),
         Email(message="Enter an email address in the correct format, like name@example.com"),
     ]
 
@@ -111,7 +112,10 @@ class OrganisationFields(Form):
     name = StringField(
         "Organisation name",
         filters=[strip],
-        validators=[required("Enter the name of your organisation"), max_length("Organisation name", 160)],
+        validators=[
+            required("Enter the name of your organisation"),
+            max_length("Organisation name", ORGANISATION_NAME_MAX),
+        ],
         widget=GovTextInput(),
     )
     charity_number = StringField(
@@ -146,7 +150,7 @@ class OrganisationFields(Form):
     description = TextAreaField(
         "What does your organisation do? (optional)",
         filters=[strip],
-        validators=[Optional(), max_length("Description", 2000)],
+        validators=[Optional(), max_length("Description", ORGANISATION_DESCRIPTION_MAX)],
         widget=GovTextArea(),
     )
     website = StringField(
@@ -164,7 +168,10 @@ class OrganisationFields(Form):
     contact_name = StringField(
         "Contact name",
         filters=[strip],
-        validators=[required("Enter the name of the contact for your organisation"), max_length("Contact name", 120)],
+        validators=[
+            required("Enter the name of the contact for your organisation"),
+            max_length("Contact name", PERSON_NAME_MAX),
+        ],
         widget=GovTextInput(),
     )
     contact_email = StringField(
@@ -172,7 +179,7 @@ class OrganisationFields(Form):
         filters=[strip],
         validators=[
             required("Enter the contact email address"),
-            max_length("Contact email address", 254),
+            max_length("Contact email address", EMAIL_MAX),
             Email(message="Enter a contact email address in the correct format, like name@example.com"),
         ],
         widget=GovTextInput(),

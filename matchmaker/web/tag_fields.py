@@ -11,6 +11,7 @@ from wtforms.validators import ValidationError
 
 from matchmaker.extensions import db
 from matchmaker.models import Priority, SupportType, Unit, Ward
+from matchmaker.models.limits import AMOUNT_LIMIT
 from matchmaker.services.reference_data import all_priorities, all_wards
 from matchmaker.services.tagging import Tags
 from matchmaker.web.base_form import Form
@@ -64,7 +65,7 @@ class QuantityField(StringField):
         if not value.is_finite() or value < 0 or (value == 0 and not self.allow_zero):
             self.data = None
             raise ValueError(f"{self.noun} must be {'0 or more' if self.allow_zero else 'more than 0'}")
-        if value >= Decimal("1e12"):
+        if value >= AMOUNT_LIMIT:
             self.data = None
             raise ValueError(f"{self.noun} must be less than 1,000,000,000,000")
         if value != value.quantize(Decimal("0.01")):

@@ -1,5 +1,6 @@
 from wtforms import PasswordField, StringField, SubmitField
 
+from matchmaker.models.limits import PERSON_NAME_MAX
 from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
     GovPasswordInput,
@@ -20,7 +21,7 @@ class AccountForm(Form):
     full_name = StringField(
         "Full name",
         filters=[strip],
-        validators=[required("Enter your full name"), max_length("Full name", 120)],
+        validators=[required("Enter your full name"), max_length("Full name", PERSON_NAME_MAX)],
         widget=GovTextInput(),
     )
     email = StringField("Email address", filters=[strip], validators=email_address(), widget=GovTextInput())

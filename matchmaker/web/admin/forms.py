@@ -2,6 +2,7 @@ from wtforms import BooleanField, RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired
 
 from matchmaker.models import Role
+from matchmaker.models.limits import PERSON_NAME_MAX
 from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
     GovCheckboxInput,
@@ -21,7 +22,7 @@ class NewStaffForm(Form):
     full_name = StringField(
         "Full name",
         filters=[strip],
-        validators=[required("Enter their full name"), max_length("Full name", 120)],
+        validators=[required("Enter their full name"), max_length("Full name", PERSON_NAME_MAX)],
         widget=GovTextInput(),
     )
     email = StringField(

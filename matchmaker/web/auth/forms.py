@@ -1,5 +1,6 @@
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 
+from matchmaker.models.limits import PERSON_NAME_MAX
 from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
     GovCheckboxInput,
@@ -26,7 +27,7 @@ class RegisterForm(OrganisationFields):
     full_name = StringField(
         "Your full name",
         filters=[strip],
-        validators=[required("Enter your full name"), max_length("Your full name", 120)],
+        validators=[required("Enter your full name"), max_length("Your full name", PERSON_NAME_MAX)],
         widget=GovTextInput(),
     )
     email = StringField("Your email address", filters=[strip], validators=email_address(), widget=GovTextInput())

@@ -1,5 +1,6 @@
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 
+from matchmaker.models.limits import DESCRIPTION_MAX, TITLE_MAX
 from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
     GovCheckboxInput,
@@ -17,13 +18,13 @@ class NeedForm(TagFields):
     title = StringField(
         "Title",
         filters=[strip],
-        validators=[required("Enter a title for the need"), max_length("Title", 160)],
+        validators=[required("Enter a title for the need"), max_length("Title", TITLE_MAX)],
         widget=GovTextInput(),
     )
     description = TextAreaField(
         "Describe what you need",
         filters=[strip],
-        validators=[required("Describe what you need"), max_length("Description", 5000)],
+        validators=[required("Describe what you need"), max_length("Description", DESCRIPTION_MAX)],
         widget=GovTextArea(),
     )
     needed_by = GovDateField("Needed by", validators=[required("Enter the date you need it by")])

@@ -5,6 +5,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
+from matchmaker.models.limits import CONTRACT_TITLE_MAX, DESCRIPTION_MAX, REF_MAX, TITLE_MAX
 from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
     GovCheckboxInput,
@@ -52,13 +53,13 @@ class ContractForm(Form):
     ref = StringField(
         "Contract reference",
         filters=[strip],
-        validators=[required("Enter the council's reference for the contract"), max_length("Reference", 60)],
+        validators=[required("Enter the council's reference for the contract"), max_length("Reference", REF_MAX)],
         widget=GovTextInput(),
     )
     title = StringField(
         "Contract title",
         filters=[strip],
-        validators=[required("Enter the contract's title"), max_length("Title", 200)],
+        validators=[required("Enter the contract's title"), max_length("Title", CONTRACT_TITLE_MAX)],
         widget=GovTextInput(),
     )
     value = PoundsField(
@@ -84,13 +85,13 @@ class OfferForm(TagFields):
     title = StringField(
         "Title",
         filters=[strip],
-        validators=[required("Enter a title for the offer"), max_length("Title", 160)],
+        validators=[required("Enter a title for the offer"), max_length("Title", TITLE_MAX)],
         widget=GovTextInput(),
     )
     description = TextAreaField(
         "Describe what you are offering",
         filters=[strip],
-        validators=[required("Describe what you are offering"), max_length("Description", 5000)],
+        validators=[required("Describe what you are offering"), max_length("Description", DESCRIPTION_MAX)],
         widget=GovTextArea(),
     )
     available_from = GovDateField("Available from (optional)", validators=[Optional()])
