@@ -450,3 +450,19 @@ def test_a_need_at_the_limits_is_accepted_on_every_path(app, client, group, grou
     assert count(app, Need) == 2
     with app.app_context():
         assert {n.title for n in db.session.scalars(select(Need))} == {title}
+
+
+def test_every_form_has_the_character_check(app):
+    """A form that subclassed FlaskForm directly would skip the check: every form of the app's is a base_form.Form."""
+    from flask_wtf import FlaskForm
+
+    from matchmaker.web.base_form import Form
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    forms = {c for c in subclasses(FlaskForm) if c.__module__.startswith("matchmaker.") and c is not Form}
+    assert len(forms) > 30
+    assert sorted(c.__name__ for c in forms if not issubclass(c, Form)) == []
