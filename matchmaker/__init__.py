@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.web.digest.routes import bp as digest_bp
     from matchmaker.web.errors import init_errors
     from matchmaker.web.groups.routes import bp as groups_bp
+    from matchmaker.web.ids import register_id_converter
     from matchmaker.web.impact.routes import bp as impact_bp
     from matchmaker.web.imports.routes import bp as imports_bp
     from matchmaker.web.officers.routes import bp as officers_bp
@@ -118,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.web.security import init_security
     from matchmaker.web.suppliers.routes import bp as suppliers_bp
 
+    register_id_converter(app)
     for blueprint in (
         public_bp,
         auth_bp,
