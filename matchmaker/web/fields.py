@@ -2,7 +2,6 @@
 
 import re
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -27,8 +26,10 @@ from wtforms.validators import (
 )
 
 from matchmaker.models import OrganisationKind
+from matchmaker.models.limits import EMAIL_MAX, ORGANISATION_DESCRIPTION_MAX, ORGANISATION_NAME_MAX, PERSON_NAME_MAX
 from matchmaker.services.passwords import password_problem
 from matchmaker.services.reference_data import all_wards
+from matchmaker.web.base_form import Form
 
 BOROUGH_WIDE = "borough-wide"
 
@@ -67,7 +68,7 @@ def _enter(label: str) -> str:
 def email_address(label: str = "Email address") -> list:
     return [
         required(_enter(label)),
-        max_length(label, 254),
+        max_length(label, EMAIL_MAX),
         Email(message="Enter an email address in the correct format, like name@example.com"),
     ]
 
@@ -101,7 +102,7 @@ def ward_choices() -> list[SelectChoice]:
     ]
 
 
-class OrganisationFields(FlaskForm):
+class OrganisationFields(Form):
     """What an organisation tells us about itself, at registration and when editing its profile."""
 
     kind = RadioField(
@@ -117,7 +118,10 @@ class OrganisationFields(FlaskForm):
     name = StringField(
         "Organisation name",
         filters=[strip],
-        validators=[required("Enter the name of your organisation"), max_length("Organisation name", 160)],
+        validators=[
+            required("Enter the name of your organisation"),
+            max_length("Organisation name", ORGANISATION_NAME_MAX),
+        ],
         widget=GovTextInput(),
     )
     charity_number = StringField(
@@ -152,7 +156,7 @@ class OrganisationFields(FlaskForm):
     description = TextAreaField(
         "What does your organisation do? (optional)",
         filters=[strip],
-        validators=[Optional(), max_length("Description", 2000)],
+        validators=[Optional(), max_length("Description", ORGANISATION_DESCRIPTION_MAX)],
         widget=GovTextArea(),
     )
     website = StringField(
@@ -170,7 +174,10 @@ class OrganisationFields(FlaskForm):
     contact_name = StringField(
         "Contact name",
         filters=[strip],
-        validators=[required("Enter the name of the contact for your organisation"), max_length("Contact name", 120)],
+        validators=[
+            required("Enter the name of the contact for your organisation"),
+            max_length("Contact name", PERSON_NAME_MAX),
+        ],
         widget=GovTextInput(),
     )
     contact_email = StringField(
@@ -178,7 +185,7 @@ class OrganisationFields(FlaskForm):
         filters=[strip],
         validators=[
             required("Enter the contact email address"),
-            max_length("Contact email address", 254),
+            max_length("Contact email address", EMAIL_MAX),
             Email(message="Enter a contact email address in the correct format, like name@example.com"),
         ],
         widget=GovTextInput(),
