@@ -53,7 +53,31 @@ def _snapshot(need: Need) -> dict[str, str]:
     }
 
 
+NEEDED_BY_HORIZON_YEARS = 2  # a need further off than this is a plan, not a need: post it nearer the time
+
+
+def latest_needed_by(today: date) -> date:
+    try:
+        return today.replace(year=today.year + NEEDED_BY_HORIZON_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + NEEDED_BY_HORIZON_YEARS, day=28)
+
+
+def needed_by_horizon_problem(needed_by: date | None, today: date) -> str | None:
+    """Why a needed-by date is too far off, or None. Forms call it beside their own checks (every problem in one
+    pass); _apply enforces it for every caller."""
+    latest = latest_needed_by(today)
+    if needed_by is not None and needed_by > latest:
+        return (
+            f"Needed by must be within {NEEDED_BY_HORIZON_YEARS} years, by {latest.strftime('%-d %B %Y')}: "
+            "post needs further ahead nearer the time"
+        )
+    return None
+
+
 def _apply(need: Need, details: NeedDetails) -> None:
+    if details.needed_by != need.needed_by and (problem := needed_by_horizon_problem(details.needed_by, date.today())):
+        raise DomainError(problem, field="needed_by")
     if (details.quantity is None) != (details.unit is None):
         raise DomainError("Enter both a quantity and its unit, or neither", field="quantity")
     if details.quantity is not None and details.quantity <= 0:

@@ -3,6 +3,7 @@
 import re
 
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
     GovCheckboxesInput,
     GovCheckboxInput,
     GovPasswordInput,
@@ -96,6 +97,24 @@ class SameAs:
             raise ValidationError(self.message)
 
 
+class CharacterCount(GovCharacterCount):
+    """GOV.UK's character count: the limit is the field's own Length validator, so the count and the error agree."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        limits = [v.max for v in field.validators if isinstance(v, Length) and v.max and v.max > 0]
+        if limits:
+            params.setdefault("maxlength", min(limits))
+        return params
+
+
+def with_scheme(value: str | None) -> str | None:
+    """ "www.example.org" as typed is "https://www.example.org": people rarely type the scheme."""
+    if value and not re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE):
+        return "https://" + value
+    return value
+
+
 def ward_choices() -> list[SelectChoice]:
     return [SelectChoice(BOROUGH_WIDE, "Borough-wide: all of Brent")] + [
         SelectChoice(w.ons_code, w.name) for w in all_wards()
@@ -157,11 +176,11 @@ class OrganisationFields(Form):
         "What does your organisation do? (optional)",
         filters=[strip],
         validators=[Optional(), max_length("Description", ORGANISATION_DESCRIPTION_MAX)],
-        widget=GovTextArea(),
+        widget=CharacterCount(),
     )
     website = StringField(
         "Website (optional)",
-        filters=[strip],
+        filters=[strip, with_scheme],
         validators=[
             Optional(),
             max_length("Website", 200),
@@ -260,6 +279,7 @@ def organisation_form_data(org) -> dict:
 
 __all__ = [
     "BOROUGH_WIDE",
+    "CharacterCount",
     "GovCheckboxInput",
     "GovCheckboxesInput",
     "SelectChoice",

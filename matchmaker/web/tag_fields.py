@@ -50,9 +50,9 @@ class GovDateField(DateField):
         except ValueError:
             self.data = None
             raise ValueError(f"{self.label.text} must be a real date") from None
-        if not 2000 <= year <= 2100:
+        if not 2000 <= year <= 2100:  # a real date, but surely a slip of the keyboard
             self.data = None
-            raise ValueError(f"{self.label.text} must be a real date")
+            raise ValueError(f"{self.label.text} must be a date between 2000 and 2100")
 
 
 class QuantityField(StringField):

@@ -1,10 +1,12 @@
 """Template globals and filters shared by every page."""
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from matchmaker.models import DigestFrequency, DigestStatus, Role
 from matchmaker.wording import clause, plural
@@ -53,6 +55,16 @@ def wtforms_errors(form, params=None):
     for item in summary["errorList"]:
         item["href"] = dates.get(item["href"], item["href"])
     return summary
+
+
+def paragraphs(text: str | None, classes: str = "govuk-body") -> Markup:
+    """Someone's text as they wrote it: a blank line starts a paragraph, a single line break stays a line break.
+    Every piece is escaped; only our own <p> and <br> are markup. (Forms send line breaks as \\r\\n.)"""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    blocks = [block.strip() for block in re.split(r"\n\s*\n", text) if block.strip()]
+    return Markup("").join(
+        Markup('<p class="{}">{}</p>').format(classes, Markup("<br>").join(block.split("\n"))) for block in blocks
+    )
 
 
 def navigation() -> list[dict]:
@@ -129,6 +141,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(wtforms_errors)  # replaces the library's: see above
     app.add_template_filter(plural)
     app.add_template_filter(clause)
+    app.add_template_filter(paragraphs)
     app.add_template_global(external_url)
     app.add_template_global(Role)
     app.add_template_global(DigestFrequency)

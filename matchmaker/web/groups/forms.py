@@ -3,6 +3,7 @@ from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from matchmaker.models.limits import DESCRIPTION_MAX, TITLE_MAX
 from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
+    CharacterCount,
     GovCheckboxInput,
     GovSubmitInput,
     GovTextArea,
@@ -25,7 +26,7 @@ class NeedForm(TagFields):
         "Describe what you need",
         filters=[strip],
         validators=[required("Describe what you need"), max_length("Description", DESCRIPTION_MAX)],
-        widget=GovTextArea(),
+        widget=CharacterCount(),
     )
     needed_by = GovDateField("Needed by", validators=[required("Enter the date you need it by")])
     recurring = BooleanField("This is a regular need, for example every week", widget=GovCheckboxInput())

@@ -47,6 +47,9 @@ def _check_future(form: NeedForm) -> bool:
     if form.needed_by.data and form.needed_by.data < date.today():
         add_error(form, "Needed by must be today or in the future", "needed_by")
         return False
+    if problem := need_service.needed_by_horizon_problem(form.needed_by.data, date.today()):
+        add_error(form, problem, "needed_by")
+        return False
     return True
 
 

@@ -8,6 +8,7 @@ from wtforms.validators import Optional, ValidationError
 from matchmaker.models.limits import CONTRACT_TITLE_MAX, DESCRIPTION_MAX, REF_MAX, TITLE_MAX
 from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
+    CharacterCount,
     GovCheckboxInput,
     GovRadioInput,
     GovSubmitInput,
@@ -92,7 +93,7 @@ class OfferForm(TagFields):
         "Describe what you are offering",
         filters=[strip],
         validators=[required("Describe what you are offering"), max_length("Description", DESCRIPTION_MAX)],
-        widget=GovTextArea(),
+        widget=CharacterCount(),
     )
     available_from = GovDateField("Available from (optional)", validators=[Optional()])
     available_until = GovDateField("Available until (optional)", validators=[Optional()])
