@@ -5,7 +5,9 @@ so that "1 needs matched" or a doubled full stop cannot come back in one place w
 def plural(count: int, singular: str, plural_form: str | None = None, *, number: bool = True) -> str:
     """1 need, 2 needs, 1,250 needs; number=False gives the word alone ("need"/"needs") for a figure shown apart."""
     word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{count:,} {word}" if number else word
+    if not number:
+        return word
+    return f"{count:,} {word}" if isinstance(count, int) else f"{count} {word}"
 
 
 def clause(text: str) -> str:
