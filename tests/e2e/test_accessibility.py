@@ -103,6 +103,7 @@ simple("home", "public.home", "/", "Connecting council suppliers' social value w
 simple("sign-in", "auth.sign_in", "/sign-in", "Sign in")
 simple("register", "auth.register", "/register", "Register your organisation")
 simple("forgot-password", "auth.forgot_password", "/forgot-password", "Reset your password")
+simple("api-documentation", "api_reference.page", "/api-documentation", "API documentation")
 simple(
     "reset-link-invalid",
     "auth.reset_password",

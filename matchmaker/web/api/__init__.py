@@ -59,6 +59,7 @@ def init_api(app: Flask) -> None:
     from matchmaker.web.access import public
     from matchmaker.web.api import needs, offers, proposals, reports  # noqa: F401  (their routes join the blueprint)
     from matchmaker.web.api.blueprint import bp
+    from matchmaker.web.api.reference import bp as reference_page
 
     app.config.setdefault("API_RATE_LIMIT", "120 per minute")
     app.config.update(
@@ -84,6 +85,7 @@ def init_api(app: Flask) -> None:
         }
     )
     api = MatchmakerApi(app)
+    app.extensions["matchmaker.api"] = api  # the documentation page reads its OpenAPI document
     csrf.exempt(bp)  # no cookie authenticates the API, so there is no cross-site request to forge
     limiter.limit(_limit, key_func=_limit_key)(bp)
     api.register_blueprint(bp)
@@ -94,3 +96,4 @@ def init_api(app: Flask) -> None:
         return spec_view()
 
     app.view_functions["api-docs.openapi_json"] = public(openapi_json)
+    app.register_blueprint(reference_page)
