@@ -1,6 +1,7 @@
 """Accounts: signing in, changing details and passwords, password-reset tokens, creating officers."""
 
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -13,8 +14,12 @@ from matchmaker.services import audit
 from matchmaker.services.errors import DomainError, NotAllowed
 from matchmaker.services.passwords import password_problem
 
-# Compared against when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a real password")
+
+@cache
+def _dummy_hash() -> str:
+    """Compared against when the email is unknown, so a wrong email takes as long as a wrong password. Made on
+    first use, not at import: hashing is deliberately slow, and every command and worker start would pay it."""
+    return generate_password_hash("not a real password")
 
 
 def normalise_email(email: str) -> str:
@@ -54,11 +59,11 @@ def authenticate(email: str, password: str) -> User | None:
     """
     user = find_user_by_email(email)
     if user is None or user.password_hash is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     now = utcnow()
     if user.is_locked(now):
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         raise AccountLocked(user, just_locked=False)
     if not user.check_password(password):
         user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
