@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from rapidfuzz import fuzz, process
-
 from matchmaker.models.needs import Unit
 from matchmaker.services.csv_columns import NEEDS, OFFERS, SEPARATOR, Layout, unprotect
 from matchmaker.services.reference_data import is_borough_wide, ward_key
@@ -329,6 +327,8 @@ class _Cells:
         return frozenset(codes), False
 
     def _suggest_ward(self, text: str) -> str:
+        from rapidfuzz import fuzz, process  # C++ scorers, a noticeable share of start-up: loaded when first used
+
         found = process.extractOne(ward_key(text), self.vocabulary.wards.keys(), scorer=fuzz.ratio, score_cutoff=75)
         return f" (did you mean {self.vocabulary.ward_names[self.vocabulary.wards[found[0]]]}?)" if found else ""
 
