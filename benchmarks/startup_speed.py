@@ -11,6 +11,7 @@ shared machine lands on all of them alike. Targets (issue 14): commands under 0.
 
 import argparse
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -25,10 +26,16 @@ BIN = Path(sys.executable).parent
 PORT = 5159  # helper 5's range; override with --port
 
 
-def _timed(command: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of one run (CPU: the process's own work, less disturbed by others' load)."""
+    started, cpu = time.perf_counter(), _children_cpu()
     subprocess.run(command, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _children_cpu() - cpu
 
 
 def _free(port: int) -> bool:
@@ -36,11 +43,11 @@ def _free(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
-def _gunicorn_boot(env: dict[str, str], port: int) -> float:
-    """From launching gunicorn to the first answer from its worker."""
+def _gunicorn_boot(env: dict[str, str], port: int) -> tuple[float, float]:
+    """From launching gunicorn to the first answer from its worker (CPU: master and worker until then)."""
     if not _free(port):
         raise SystemExit(f"Port {port} is in use: pass --port")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _children_cpu()
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--workers", "1", "--bind", f"127.0.0.1:{port}"],
         env=env,
@@ -53,7 +60,8 @@ def _gunicorn_boot(env: dict[str, str], port: int) -> float:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
                     response.read()
-                return time.perf_counter() - started
+                wall = time.perf_counter() - started
+                break
             except OSError:
                 if server.poll() is not None:
                     raise SystemExit("gunicorn exited before answering") from None
@@ -63,6 +71,7 @@ def _gunicorn_boot(env: dict[str, str], port: int) -> float:
     finally:
         server.terminate()
         server.wait()
+    return wall, _children_cpu() - cpu
 
 
 def main() -> None:
@@ -89,16 +98,19 @@ def main() -> None:
         }
         for run in cases.values():  # warm the file cache and bytecode once
             run()
-        times: dict[str, list[float]] = {name: [] for name in cases}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
         for _ in range(args.runs):
             for name, run in cases.items():
                 times[name].append(run())
 
-    floor = statistics.median(times["python -c pass (the floor)"])
-    print(f"Start-up, median of {args.runs} runs (wall clock):")
+    floor = statistics.median(wall for wall, _ in times["python -c pass (the floor)"])
+    print(f"Start-up, median of {args.runs} runs (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs):")
     for name, runs in times.items():
-        median = statistics.median(runs)
-        print(f"  {name:46} {1000 * median:7.0f} ms  (min {1000 * min(runs):5.0f}, {median / floor:5.1f}x the floor)")
+        wall, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+        print(
+            f"  {name:46} {1000 * wall:6.0f} ms wall (min {1000 * min(r[0] for r in runs):5.0f})"
+            f" {1000 * cpu:6.0f} ms CPU  {wall / floor:5.1f}x the floor"
+        )
 
 
 if __name__ == "__main__":
