@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -293,21 +294,13 @@ def _save(proposals: Iterable["Proposed"], need_ids: list[int] | None) -> SaveCo
     # Core executemany of plain dicts: one prepared statement, every row's values bound in turn, no ORM objects.
     if changed:  # SET takes the columns each dict names besides row_id
         connection.execute(update(table).where(table.c.id == bindparam("row_id")), changed)
-    if wanted:
-        connection.execute(
-            insert(table),
-            [
-                {
-                    "need_id": need_id,
-                    "offer_id": offer_id,
-                    "rank": r,
-                    "score": score,
-                    "reason": reason,
-                    "components": parts,
-                }
-                for (need_id, offer_id), (r, score, reason, parts) in wanted.items()
-            ],
-        )
+    new_rows = (
+        {"need_id": need_id, "offer_id": offer_id, "rank": r, "score": score, "reason": reason, "components": parts}
+        for (need_id, offer_id), (r, score, reason, parts) in wanted.items()
+    )
+    # In slices, so a whole borough's rows never sit in memory twice over as dicts (100,000 needs: 500,000 rows).
+    while rows := list(islice(new_rows, 10_000)):
+        connection.execute(insert(table), rows)
     return SaveCounts(added=len(wanted), changed=len(changed), removed=len(stale))
 
 
