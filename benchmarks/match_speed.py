@@ -13,6 +13,8 @@ run alternately three times (once with --big); medians of wall-clock and CPU tim
 `matchmaker propose` command in a subprocess, alternately with the floor: what an officer or a cron job waits for,
 start-up, loading, scoring and saving included. The first run saves every proposal; the reruns find most of them
 unchanged. Prints each run's wall clock, the floor's, their ratio, and the command's peak resident memory.
+--before DIR also runs the command from another checkout of the code (e.g. `git archive <commit> | tar -x -C DIR`)
+on the same database in the same run, for a before-and-after.
 """
 
 import os
@@ -305,12 +307,17 @@ def _env(database_url: str) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": database_url, "MATCHMAKER_ENV": "development"}
 
 
-def run_propose(database_url: str) -> tuple[float, float, float, str]:
-    """`matchmaker propose --top 5` in a subprocess: wall seconds, CPU seconds, peak RSS in MB, its summary line."""
+def run_propose(database_url: str, source: str | None = None) -> tuple[float, float, float, str]:
+    """`matchmaker propose --top 5` in a subprocess: wall seconds, CPU seconds, peak RSS in MB, its summary line.
+
+    source: another checkout of the code to run instead (say, an older commit, for a before-and-after)."""
     started = time.perf_counter()
+    env = _env(database_url)
+    if source:
+        env["PYTHONPATH"] = source
     command = subprocess.Popen(
         [str(BIN / "matchmaker"), "propose", "--top", "5"],
-        env=_env(database_url),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -325,7 +332,7 @@ def run_propose(database_url: str) -> tuple[float, float, float, str]:
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, summary
 
 
-def end_to_end(n_needs: int, n_offers: int, database_url: str | None, repeats: int) -> None:
+def end_to_end(n_needs: int, n_offers: int, database_url: str | None, repeats: int, before: str | None) -> None:
     geography = load_geography(ROOT / "seeds" / "wards.csv")
     needs, offers = borough(n_needs, n_offers, [w.code for w in geography.wards])
     with tempfile.TemporaryDirectory() as folder:
@@ -348,13 +355,20 @@ def end_to_end(n_needs: int, n_offers: int, database_url: str | None, repeats: i
                 f"-> {wall / floor_wall:.2f}x the floor by wall clock, {cpu / floor_cpu:.2f}x by CPU\n"
                 f"    {summary}"
             )
+            if before:
+                old_wall, old_cpu, old_mb, _ = run_propose(url, before)
+                print(
+                    f"    before ({before}): {old_wall:6.2f} s wall {old_cpu:6.2f} s CPU  peak RSS {old_mb:5.0f} MB"
+                    f"  -> {old_wall / floor_wall:.2f}x the floor by wall clock, {old_cpu / floor_cpu:.2f}x by CPU"
+                )
 
 
 def main() -> None:
     big = "--big" in sys.argv
     if "--end-to-end" in sys.argv:
         url = sys.argv[sys.argv.index("--database-url") + 1] if "--database-url" in sys.argv else None
-        end_to_end(*((100_000, 10_000) if big else (10_000, 2_000)), url, repeats=2 if big else 3)
+        before = sys.argv[sys.argv.index("--before") + 1] if "--before" in sys.argv else None
+        end_to_end(*((100_000, 10_000) if big else (10_000, 2_000)), url, repeats=2 if big else 3, before=before)
         return
     n_needs, n_offers = (100_000, 10_000) if big else (10_000, 2_000)
     geography = load_geography(ROOT / "seeds" / "wards.csv")
