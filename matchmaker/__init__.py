@@ -61,7 +61,8 @@ def register_templates(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from matchmaker.extensions import csrf, db, limiter, login_manager, migrate
+    from matchmaker.config import per_process_state
+    from matchmaker.extensions import cache, csrf, db, limiter, login_manager, migrate
     from matchmaker.models import User
     from matchmaker.models.base import render_migration_type
 
@@ -76,6 +77,11 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
+    if app.config["ENV"] == "production":
+        for problem in per_process_state(app.config):
+            # gunicorn.conf.py refuses to start several workers like this; any other server is warned here.
+            app.logger.error("Per-process state in production: %s. Fine for one process only.", problem)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to see this page"
