@@ -1,6 +1,6 @@
 """Sending a period's digests: at most once per (person, period), over one SMTP connection, resumable.
 
-Digests are built and rendered a batch at a time (BATCH_SIZE, or DIGEST_BATCH_SIZE in the config). Each
+Digests are built and rendered a batch at a time (DIGEST_BATCH_SIZE in the config). Each
 batch's rows in digest_delivery are claimed (status "sending") and committed before any of its messages goes;
 the server's answers are recorded together and committed with the next batch's claims (or at the end). One
 commit per batch rather than per person: on SQLite a commit waits for the disk (17 to 34 ms here), and two
@@ -46,8 +46,6 @@ from matchmaker.services.digest_periods import Period
 from matchmaker.services.digest_subscriptions import make_unsubscribe_token, unsubscribe_serializer
 
 FINISHED = (DigestStatus.SENT, DigestStatus.SKIPPED_EMPTY, DigestStatus.FAILED, DigestStatus.SENDING)
-RETRY_DELAYS = (1.0, 4.0)  # seconds before the 2nd and 3rd tries of a message the server refused for now
-BATCH_SIZE = 50  # digests claimed in one commit, then sent, then recorded in the next commit
 STOP_AFTER_TEMPORARY = 5  # consecutive messages refused for now: the server is in trouble, stop and rerun later
 
 
@@ -340,8 +338,8 @@ class _Run:
     def __init__(self, period: Period, dry_run: bool, checkpoint: Callable[[], None], progress: Progress | None):
         self.period, self.dry_run, self.checkpoint, self.progress = period, dry_run, checkpoint, progress
         self.report = SendReport(period, dry_run)
-        self.delays = tuple(current_app.config.get("DIGEST_RETRY_DELAYS", RETRY_DELAYS))
-        self.batch_size = max(1, int(current_app.config.get("DIGEST_BATCH_SIZE", BATCH_SIZE)))
+        self.delays = tuple(current_app.config["DIGEST_RETRY_DELAYS"])
+        self.batch_size = max(1, int(current_app.config["DIGEST_BATCH_SIZE"]))
         self.done = 0
         self.total = 0
         self.outcomes: list[dict] = []  # recorded with the next checkpoint

@@ -8,7 +8,6 @@ The figures come from services.impact; this module only picks the period, draws 
 import csv
 import io
 import json
-import os
 import threading
 import time
 from datetime import date
@@ -148,17 +147,14 @@ def _charts(
 
 # The figures for a period are the same for everyone, and a page of them takes a couple of dozen aggregate
 # queries: keep them for a short while (per process), so a busy public page costs the database little.
-# MATCHMAKER_IMPACT_CACHE_SECONDS (or the IMPACT_CACHE_SECONDS setting) changes it; 0 turns it off (as in tests).
+# IMPACT_CACHE_SECONDS (MATCHMAKER_IMPACT_CACHE_SECONDS) changes it; 0 turns it off (as in tests).
 _CACHE: dict[tuple, tuple[float, dict[str, Any]]] = {}
 _CACHE_LOCK = threading.Lock()
 _CACHE_MAX = 64
 
 
 def _cache_seconds() -> float:
-    configured = current_app.config.get("IMPACT_CACHE_SECONDS", os.environ.get("MATCHMAKER_IMPACT_CACHE_SECONDS"))
-    if configured is None:
-        return 0 if current_app.testing else 120
-    return float(configured)
+    return float(current_app.config.get("IMPACT_CACHE_SECONDS", 0))
 
 
 def _picture(period: impact.Period, metric: str, officer: bool, reasons: bool = False) -> dict[str, Any]:
