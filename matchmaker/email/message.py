@@ -9,6 +9,8 @@ from functools import lru_cache
 
 from flask import current_app, render_template
 
+from matchmaker.models.limits import one_line
+
 
 class _OneLineHeader(UnstructuredHeader):
     """A link in angle brackets (RFC 2369) kept on one line: folding a long one would turn it into RFC 2047
@@ -45,6 +47,9 @@ SMTP = policy.SMTP.clone(header_factory=_headers)
 def render(template: str, to: str, subject: str, headers: Mapping[str, str] | None = None, **context) -> EmailMessage:
     """multipart/alternative: plain text first, HTML last (the part mail clients prefer). `headers` are added
     after the usual ones (the digest's List-Unsubscribe, for example)."""
+    # Subjects often carry a name or title someone typed: on one line whatever was stored, so a line break can
+    # neither add a header nor make the email library refuse the message after the change was committed.
+    subject = one_line(subject)
     context.setdefault("council_name", current_app.config["COUNCIL_NAME"])
     context.setdefault("support_email", current_app.config["SUPPORT_EMAIL"])
     message = EmailMessage(policy=SMTP)
