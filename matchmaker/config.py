@@ -70,6 +70,9 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
         "EMAIL_OUTBOX_DIR": os.environ.get("MATCHMAKER_OUTBOX_DIR", str(instance / "outbox")),
         # Links in emails are built on this address, never on the request's Host header (which a client controls).
         "BASE_URL": os.environ.get("MATCHMAKER_BASE_URL", "http://localhost:5000"),
+        # Development without MATCHMAKER_BASE_URL: links follow the address the browser used (any port), since on
+        # a developer's machine the Host header is their own. Never in production, which requires BASE_URL.
+        "BASE_URL_FROM_REQUEST": environment == "development" and not os.environ.get("MATCHMAKER_BASE_URL"),
         "COUNCIL_NAME": os.environ.get("MATCHMAKER_COUNCIL_NAME", "Brent Council"),
         "SUPPORT_EMAIL": os.environ.get("MATCHMAKER_SUPPORT_EMAIL", "socialvalue@brent.gov.uk"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

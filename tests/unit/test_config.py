@@ -88,3 +88,13 @@ def test_unknown_environment_is_refused(tmp_path, monkeypatch):
 )
 def test_database_urls_use_the_psycopg_driver(given, used):
     assert normalise_database_url(given) == used
+
+
+def test_development_links_follow_the_address_the_app_is_reached_on(tmp_path, monkeypatch):
+    assert build_config(str(tmp_path))["BASE_URL_FROM_REQUEST"] is True
+    monkeypatch.setenv("MATCHMAKER_BASE_URL", "http://127.0.0.1:5160")
+    config = build_config(str(tmp_path))
+    assert (config["BASE_URL_FROM_REQUEST"], config["BASE_URL"]) == (False, "http://127.0.0.1:5160")
+    monkeypatch.setenv("MATCHMAKER_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    assert build_config(str(tmp_path))["BASE_URL_FROM_REQUEST"] is False

@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput
-from wtforms import RadioField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectMultipleField, SubmitField, TextAreaField
 
 from matchmaker.models import RejectionReason
 from matchmaker.web.fields import (
@@ -131,4 +131,7 @@ class EndMatchForm(FlaskForm):
 
 
 class BulkApproveForm(FlaskForm):
-    """The selected rows arrive as `selected` values such as "proposal:12"; this form carries the CSRF token."""
+    """The selected rows arrive as `selected` values such as "proposal:12"; this form carries the CSRF token, and
+    the error when nothing was ticked (the queue page draws the checkboxes itself, one per row)."""
+
+    selected = SelectMultipleField("Select the decisions to approve", choices=[], validate_choice=False)
