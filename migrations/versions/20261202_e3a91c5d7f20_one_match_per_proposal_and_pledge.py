@@ -1,7 +1,7 @@
 """one match per proposal and per pledge; deliveries' received and verified amounts within what was reported
 
 Revision ID: e3a91c5d7f20
-Revises: 7c3e5f1a9d24
+Revises: e3a9b71c5d40
 Create Date: 2026-12-02 13:45:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e3a91c5d7f20'
-down_revision = '7c3e5f1a9d24'
+down_revision = 'e3a9b71c5d40'
 branch_labels = None
 depends_on = None
 

@@ -20,6 +20,7 @@ from matchmaker.models import (
     RejectionReason,
     Ward,
 )
+from matchmaker.models.limits import filter_value
 from matchmaker.services import brokerage, organisations, pledge_fit
 from matchmaker.services import deliveries as delivery_service
 from matchmaker.services import matching as matching_service
@@ -33,6 +34,7 @@ from matchmaker.services.errors import DomainError, StateConflict
 from matchmaker.web.access import OFFICERS, allow
 from matchmaker.web.browse.display import pagination
 from matchmaker.web.forms_errors import add_error
+from matchmaker.web.ids import database_id
 from matchmaker.web.introductions import introduce
 from matchmaker.web.notify import send_to_members
 from matchmaker.web.officers.forms import (
@@ -295,10 +297,10 @@ def _queue_page(bulk_form: BulkApproveForm):
     args = request.args
     supplier = args.get("supplier", "")
     filters = queue_service.QueueFilters(
-        priority=args.get("priority") or None,
-        ward=args.get("ward") or None,
-        supplier=int(supplier) if supplier.isdigit() else None,
-        support_type=args.get("support_type") or None,
+        priority=filter_value(args.get("priority")),
+        ward=filter_value(args.get("ward")),
+        supplier=database_id(supplier),
+        support_type=filter_value(args.get("support_type")),
     )
     sort = args.get("sort", "score")
     size = current_app.config["PAGE_SIZE"]
@@ -485,7 +487,7 @@ def matches():
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     size = current_app.config["PAGE_SIZE"]
     pages = max(1, -(-total // size))
-    page = min(max(int(request.args["page"]) if request.args.get("page", "").isdigit() else 1, 1), pages)
+    page = min(page_number(request.args.get("page")), pages)
     rows = db.session.scalars(
         query.order_by(case((overdue, 0), else_=1), Match.created_at.desc(), Match.id.desc())
         .offset((page - 1) * size)
@@ -588,10 +590,10 @@ def approve_selected():
         return _queue_page(form)
     approved, skipped = 0, []
     for kind, raw_id in chosen:
-        if kind not in ("pledge", "proposal") or not raw_id.isdigit():
+        if kind not in ("pledge", "proposal") or database_id(raw_id) is None:
             continue
         try:
-            need, offer, source, suggested = _waiting(kind, int(raw_id))
+            need, offer, source, suggested = _waiting(kind, database_id(raw_id))
         except NotFound:
             continue  # there is no such item
         except StateConflict as conflict:  # decided meanwhile by someone else
