@@ -35,7 +35,7 @@ def vocabulary(path: Path = SEEDS_DIR / "synonyms.csv") -> Vocabulary:
 
 
 def weights_path() -> Path:
-    configured = current_app.config.get("MATCHING_WEIGHTS_FILE")
+    configured = current_app.config["MATCHING_WEIGHTS_FILE"]
     return Path(configured) if configured else Path(current_app.instance_path) / "weights.json"
 
 
