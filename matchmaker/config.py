@@ -25,6 +25,11 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _env_seconds(name: str, default: str) -> tuple[float, ...]:
+    """A comma-separated list of seconds, such as "1,4"."""
+    return tuple(float(part) for part in os.environ.get(name, default).split(",") if part.strip())
+
+
 def normalise_database_url(url: str) -> str:
     """Use the psycopg 3 driver for PostgreSQL URLs written the usual ways."""
     for prefix in ("postgres://", "postgresql://"):
@@ -99,6 +104,8 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
         # with several workers refuses to start on it (gunicorn.conf.py); redis://host:6379/0 shares one count.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": os.environ.get("MATCHMAKER_RATELIMIT_KEY_PREFIX", "matchmaker"),
+        # If Redis stops answering, count in each process meanwhile rather than refuse every sign-in with a 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("MATCHMAKER_LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
         # Per client address, on the public pages that compute the impact figures or build the report PDF.
@@ -138,6 +145,12 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
         "MAX_LIVE_NEEDS": int(os.environ.get("MATCHMAKER_MAX_LIVE_NEEDS", "5")),
         # Working days each party has to respond to an introduction before officers are alerted.
         "RESPONSE_WORKING_DAYS": int(os.environ.get("MATCHMAKER_RESPONSE_WORKING_DAYS", "10")),
+        # Weights `matchmaker tune` saved; empty means instance/weights.json.
+        "MATCHING_WEIGHTS_FILE": os.environ.get("MATCHMAKER_MATCHING_WEIGHTS_FILE", ""),
+        # Digests claimed in one commit, then sent, then recorded in the next commit.
+        "DIGEST_BATCH_SIZE": int(os.environ.get("MATCHMAKER_DIGEST_BATCH_SIZE", "50")),
+        # Seconds before the 2nd, 3rd... tries of a digest the mail server refused for now.
+        "DIGEST_RETRY_DELAYS": _env_seconds("MATCHMAKER_DIGEST_RETRY_DELAYS", "1,4"),
     }
     if test_config:
         config.update(test_config)
