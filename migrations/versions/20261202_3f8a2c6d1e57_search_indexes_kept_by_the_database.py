@@ -1,0 +1,89 @@
+"""search indexes kept by the database: tsvector and trigrams on PostgreSQL, FTS5 on SQLite
+
+Revision ID: 3f8a2c6d1e57
+Revises: 7c3e5f1a9d24
+Create Date: 2026-12-02 13:45:00
+
+Replaces the per-worker in-memory index (services/search.py says how the search uses these). The app's models
+do not declare these objects: services.search.declared_by_models keeps Alembic's comparison from reporting them.
+"""
+
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "3f8a2c6d1e57"
+down_revision = "7c3e5f1a9d24"
+branch_labels = None
+depends_on = None
+
+TABLES = ("need", "offer")
+
+
+def upgrade():
+    if op.get_context().dialect.name == "postgresql":
+        _postgresql_up()
+    else:
+        for table in TABLES:
+            _sqlite_up(table)
+
+
+def downgrade():
+    if op.get_context().dialect.name == "postgresql":
+        for table in TABLES:
+            op.execute(f"DROP INDEX ix_{table}_search_text")
+            op.execute(f"DROP INDEX ix_{table}_search_vector")
+            op.execute(f"ALTER TABLE {table} DROP COLUMN search_text, DROP COLUMN search_vector")
+        op.execute("DROP FUNCTION search_fold(text)")
+        # The extensions stay: they may have been installed before, and other databases' objects may use them.
+    else:
+        for table in TABLES:
+            for trigger in ("insert", "update", "delete"):
+                op.execute(f"DROP TRIGGER {table}_search_{trigger}")
+            op.execute(f"DROP TABLE {table}_search_vocab")
+            op.execute(f"DROP TABLE {table}_search")
+
+
+def _postgresql_up():
+    # Both are "trusted" extensions: the database's owner may create them without being a superuser.
+    op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    # unaccent() is only STABLE (its dictionary could change); a generated column needs IMMUTABLE, and naming the
+    # dictionary and schema makes this one safe to call so.
+    op.execute(
+        "CREATE FUNCTION search_fold(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT "
+        "RETURN lower(public.unaccent('public.unaccent'::regdictionary, $1))"
+    )
+    for table in TABLES:
+        # 'simple': no stemming and no stop words, so a word's start finds it ("garden" finds "gardening") the same
+        # way as on SQLite; typos are pg_trgm's, over search_text.
+        op.execute(
+            f"ALTER TABLE {table} "
+            "ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+            "setweight(to_tsvector('simple', search_fold(title)), 'A') || "
+            "setweight(to_tsvector('simple', search_fold(description)), 'B')) STORED, "
+            "ADD COLUMN search_text text GENERATED ALWAYS AS (search_fold(title || ' ' || description)) STORED"
+        )
+        op.execute(f"CREATE INDEX ix_{table}_search_vector ON {table} USING gin (search_vector)")
+        op.execute(f"CREATE INDEX ix_{table}_search_text ON {table} USING gin (search_text gin_trgm_ops)")
+
+
+def _sqlite_up(table: str):
+    # An external-content FTS5 table: it holds only the index, reading the text from the table itself. Triggers
+    # keep it current on every write. (A batch migration that rebuilds `need` or `offer` drops these triggers:
+    # such a migration must create them again, then run the 'rebuild' below.)
+    op.execute(
+        f"CREATE VIRTUAL TABLE {table}_search USING fts5(title, description, content='{table}', "
+        "content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+    )
+    op.execute(f"CREATE VIRTUAL TABLE {table}_search_vocab USING fts5vocab({table}_search, 'row')")
+    add = f"INSERT INTO {table}_search(rowid, title, description) VALUES (new.id, new.title, new.description);"
+    remove = (
+        f"INSERT INTO {table}_search({table}_search, rowid, title, description) "
+        "VALUES ('delete', old.id, old.title, old.description);"
+    )
+    op.execute(f"CREATE TRIGGER {table}_search_insert AFTER INSERT ON {table} BEGIN {add} END")
+    op.execute(f"CREATE TRIGGER {table}_search_delete AFTER DELETE ON {table} BEGIN {remove} END")
+    op.execute(
+        f"CREATE TRIGGER {table}_search_update AFTER UPDATE OF title, description ON {table} BEGIN {remove} {add} END"
+    )
+    op.execute(f"INSERT INTO {table}_search({table}_search) VALUES ('rebuild')")
