@@ -161,17 +161,3 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
         # back from the operating system page by page on every request.
         cursor.execute("PRAGMA cache_size=-32768")
         cursor.close()
-    elif type(dbapi_connection).__module__.startswith("psycopg"):
-        _search_typo_threshold(dbapi_connection)
-
-
-def _search_typo_threshold(dbapi_connection) -> None:
-    """pg_trgm's default (0.6) misses one typo inside a six-letter word ("englsh" is 0.57 like "english"); the
-    search's trigram index only answers at the session's threshold, so every connection gets the search's."""
-    from matchmaker.services.search import TRIGRAM_THRESHOLD
-
-    autocommit = dbapi_connection.autocommit
-    dbapi_connection.autocommit = True  # a SET in a transaction would end with the pool's rollback
-    with dbapi_connection.cursor() as cursor:
-        cursor.execute(f"SET pg_trgm.word_similarity_threshold = {TRIGRAM_THRESHOLD}")
-    dbapi_connection.autocommit = autocommit

@@ -1,20 +1,17 @@
 """Typo-tolerant search of needs' and offers' titles and descriptions, done by the database.
 
-The database keeps the search index current itself (migration 3f8a2c6d1e57): on PostgreSQL a generated,
-weighted `tsvector` column and a trigram (pg_trgm) index; on SQLite an FTS5 table kept by triggers. Any insert,
-UPDATE or DELETE, from the app or not, is searchable at once, and every worker sees the same index.
+The database keeps the index current itself (migration 3f8a2c6d1e57), on every insert, UPDATE or DELETE, from
+the app or not, and every worker sees the same one: on PostgreSQL a generated, weighted `tsvector` column with a
+GIN index; on SQLite an FTS5 table kept by triggers. Each also keeps the vocabulary of the words it holds (a
+table kept by a trigger, with a pg_trgm index; FTS5's own fts5vocab).
 
-What matches, the same on both databases (docs/search.md has the detail):
+What matches is the same on both databases (docs/search.md has the detail):
 - each query word (stop words dropped) matches a word of the text that is the same, starts with it, or is the
-  same give or take a typo; words of three letters or fewer must be whole words, as one typo in a short word
-  makes another word;
+  same give or take a typo: a word of the vocabulary at least TYPO_CUTOFF alike by rapidfuzz's `fuzz.ratio`;
+  words of three letters or fewer must be whole words, as one typo in a short word makes another word;
 - a document is a hit when at least half of the query's words match it;
 - a word in the title scores WORD, a typo of it TYPO; in the description only, DESCRIPTION times that;
   a title holding the query's words as a phrase adds PHRASE_BONUS; equal scores keep the list's own order.
-
-What "give or take a typo" means differs: PostgreSQL asks pg_trgm (`word_similarity` at least
-TRIGRAM_THRESHOLD), SQLite compares the query word with the FTS5 index's
-vocabulary (rapidfuzz's `fuzz.ratio` at least TYPO_CUTOFF, the rule this app used before).
 
 This tokeniser is not the matching engine's (matching/text.py): search keeps every word as typed, folds
 accents and drops only a few grammar words, because a reader types what they want to find; the engine stems
@@ -30,6 +27,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    String,
     Subquery,
     case,
     column,
@@ -39,7 +37,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    text,
 )
 from sqlalchemy import table as table_
 from sqlalchemy.orm import Session
@@ -48,8 +45,7 @@ WORD = 1.0
 TYPO = 0.8
 DESCRIPTION = 0.6
 PHRASE_BONUS = 0.2
-TYPO_CUTOFF = 80.0  # SQLite: rapidfuzz's fuzz.ratio with a word of the index's vocabulary
-TRIGRAM_THRESHOLD = 0.5  # PostgreSQL: pg_trgm's word_similarity, set on every connection (matchmaker/__init__.py)
+TYPO_CUTOFF = 80.0  # rapidfuzz's fuzz.ratio between a query word and a word of the index's vocabulary
 SHORTEST_FUZZY_WORD = 4
 MOST_WORDS = 12  # a query is a few words; the rest of a pasted paragraph is ignored
 
@@ -116,9 +112,20 @@ def hits(session: Session, model: type, query: str, conditions: Sequence[ColumnE
     terms = query_words(query)
     if not terms:
         return None
-    dialect = session.get_bind().dialect.name
-    build = _postgresql if dialect == "postgresql" else _sqlite
-    term_scores, candidate, phrase = build(session, model, terms)
+    index = _PostgreSQL(model) if session.get_bind().dialect.name == "postgresql" else _SQLite(model)
+    near = _near_words(session, index, terms)
+    term_scores = [
+        case(
+            (index.has(index.word(t), "title"), WORD),
+            (index.has(index.any_of(near[t]), "title"), TYPO),
+            (index.has(index.word(t), "description"), DESCRIPTION * WORD),
+            (index.has(index.any_of(near[t]), "description"), DESCRIPTION * TYPO),
+            else_=0.0,
+        )
+        for t in terms
+    ]
+    candidate = index.has(index.either([index.word(t) for t in terms] + [index.any_of(near[t]) for t in terms]))
+    phrase = index.has(index.phrase(terms), "title") if len(terms) > 1 else false()
     scored = (
         select(model.id.label("id"), *(score.label(f"s{n}") for n, score in enumerate(term_scores)), phrase.label("p"))
         .where(candidate, *conditions)
@@ -131,102 +138,96 @@ def hits(session: Session, model: type, query: str, conditions: Sequence[ColumnE
     return select(scored.c.id, total.label("score")).where(matched >= needed).subquery()
 
 
-def _best(title_word, title_typo, description_word, description_typo) -> ColumnElement[float]:
-    return case(
-        (title_word, WORD),
-        (title_typo, TYPO),
-        (description_word, DESCRIPTION * WORD),
-        (description_typo, DESCRIPTION * TYPO),
-        else_=0.0,
-    )
-
-
-# PostgreSQL: the generated columns search_vector (title weighted A, description B) and search_text (both, for
-# the trigram index), both folded by the migration's search_fold() (lower case, unaccent).
-
-
-def _postgresql(session: Session, model: type, terms: list[str]):
-    table = model.__tablename__
-    vector = literal_column(f"{table}.search_vector")
-    folded_text = literal_column(f"{table}.search_text")
-    folded_title = func.search_fold(model.title)
-    folded_description = func.search_fold(model.description)
-
-    def has(tsquery: str) -> ColumnElement[bool]:
-        return vector.op("@@")(func.to_tsquery("simple", tsquery))
-
-    def typo(term: str, folded) -> ColumnElement[bool]:
-        return literal(term).op("<%")(folded) if len(term) >= SHORTEST_FUZZY_WORD else false()
-
-    def lexeme(term: str, weight: str = "") -> str:  # the word, or for longer ones any word it starts; A: title
-        if len(term) >= SHORTEST_FUZZY_WORD:
-            return f"{term}:*{weight}"
-        return f"{term}:{weight}" if weight else term
-
-    scores = [
-        _best(has(lexeme(t, "A")), typo(t, folded_title), has(lexeme(t, "B")), typo(t, folded_description))
-        for t in terms
-    ]
-    # The indexes find the candidates: a word or prefix in the tsvector, or a near word in the trigram index.
-    candidate = or_(has(" | ".join(lexeme(t) for t in terms)), *(typo(t, folded_text) for t in terms))
-    phrase = has(" <-> ".join([f"{t}:A" for t in terms[:-1]] + [lexeme(terms[-1], "A")])) if len(terms) > 1 else false()
-    return scores, candidate, phrase
-
-
-# SQLite: the FTS5 table <table>_search (columns title and description, unicode61 folding case and accents) and
-# its vocabulary <table>_search_vocab. Words here are [^\W_]+ only, so quoting them is enough for MATCH.
-
-
-def _sqlite(session: Session, model: type, terms: list[str]):
-    table = model.__tablename__
-    fts = f"{table}_search"
-    index = table_(fts, column("rowid", Integer))
-    long_terms = [t for t in terms if len(t) >= SHORTEST_FUZZY_WORD]
+def _near_words(session: Session, index: "_PostgreSQL | _SQLite", terms: list[str]) -> dict[str, list[str]]:
+    """For each query word, the index's words that are the same give or take a typo (not those it starts)."""
     near: dict[str, list[str]] = {t: [] for t in terms}
-    if long_terms:
-        shortest = min(math.ceil(len(t) * 2 / 3) for t in long_terms)  # fuzz.ratio >= 80 needs lengths this close
-        longest = max(len(t) * 3 // 2 for t in long_terms)
-        vocabulary = list(
-            session.scalars(
-                text(f"SELECT term FROM {fts}_vocab WHERE length(term) BETWEEN :lo AND :hi"),
-                {"lo": shortest, "hi": longest},
-            )
-        )
-        for t in long_terms:
-            near[t] = [
-                word
-                for word, _, _ in process.extract(
-                    t, vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=None
-                )
-                if not word.startswith(t)
-            ]
+    fuzzy = [t for t in terms if len(t) >= SHORTEST_FUZZY_WORD]
+    if not fuzzy:
+        return near
+    vocabulary = list(session.scalars(index.vocabulary(fuzzy)))
+    for t in fuzzy:
+        found = process.extract(t, vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=None)
+        # Only plain words: PostgreSQL's parser also keeps "well-being" or "example.org" as one lexeme.
+        near[t] = [word for word, _, _ in found if not word.startswith(t) and _WORD.fullmatch(word)]
+    return near
 
-    def matching(expression: str) -> ColumnElement[bool]:
-        return model.id.in_(select(index.c.rowid).where(literal_column(fts).op("MATCH")(expression)))
 
-    def pattern(term: str) -> str:
+class _PostgreSQL:
+    """The generated column search_vector (title weighted A, description B, folded by search_fold: lower case,
+    unaccent) with its GIN index, and the vocabulary <table>_search_vocab with a trigram index."""
+
+    def __init__(self, model: type) -> None:
+        self.vector = literal_column(f"{model.__tablename__}.search_vector")
+        self.vocab = table_(f"{model.__tablename__}_search_vocab", column("word", String))
+
+    def vocabulary(self, terms: list[str]):
+        # pg_trgm's similarity (the % operator, at its default threshold 0.3) is a looser test than the typo rule,
+        # so the trigram index hands over the few words that might pass it.
+        word = self.vocab.c.word
+        return select(word).where(or_(*(word.op("%")(t) for t in terms)))
+
+    @staticmethod
+    def word(term: str) -> str:  # the word, or for longer ones any word it starts
+        return f"{term}:*" if len(term) >= SHORTEST_FUZZY_WORD else term
+
+    @staticmethod
+    def any_of(words_: list[str]) -> str:
+        return " | ".join(words_)
+
+    @staticmethod
+    def either(queries: list[str]) -> str:
+        return " | ".join(q for q in queries if q)
+
+    @staticmethod
+    def phrase(terms: list[str]) -> str:
+        return " <-> ".join(terms[:-1] + [_PostgreSQL.word(terms[-1])])
+
+    def has(self, tsquery: str, column_: str | None = None) -> ColumnElement[bool]:
+        if not tsquery:
+            return false()
+        if column_:  # every lexeme restricted to the column's weight
+            weight = "A" if column_ == "title" else "B"
+            tsquery = re.sub(r"(\w+)(:\*)?", lambda m: f"{m[1]}:{'*' if m[2] else ''}{weight}", tsquery)
+        return self.vector.op("@@")(func.to_tsquery("simple", tsquery))
+
+
+class _SQLite:
+    r"""The FTS5 table <table>_search (title and description, unicode61 folding case and accents) and its
+    vocabulary <table>_search_vocab. Query words are [^\W_]+ only, so quoting them is enough for MATCH."""
+
+    def __init__(self, model: type) -> None:
+        self.model = model
+        self.fts = f"{model.__tablename__}_search"
+        self.index = table_(self.fts, column("rowid", Integer))
+        self.vocab = table_(f"{self.fts}_vocab", column("term", String))
+
+    def vocabulary(self, terms: list[str]):
+        # fuzz.ratio >= 80 needs the two lengths within 2/3 and 3/2 of each other.
+        term = self.vocab.c.term
+        shortest = min(math.ceil(len(t) * 2 / 3) for t in terms)
+        longest = max(len(t) * 3 // 2 for t in terms)
+        return select(term).where(func.length(term).between(shortest, longest))
+
+    @staticmethod
+    def word(term: str) -> str:
         return f'"{term}" *' if len(term) >= SHORTEST_FUZZY_WORD else f'"{term}"'
 
-    def in_column(column: str, expression: str) -> ColumnElement[bool]:
-        return matching(f"{column} : ({expression})")
+    @staticmethod
+    def any_of(words_: list[str]) -> str:
+        return " OR ".join(f'"{w}"' for w in words_)
 
-    def typo(column: str, term: str) -> ColumnElement[bool]:
-        return in_column(column, " OR ".join(f'"{w}"' for w in near[term])) if near[term] else false()
+    @staticmethod
+    def either(queries: list[str]) -> str:
+        return " OR ".join(q for q in queries if q)
 
-    scores = [
-        _best(
-            in_column("title", pattern(t)),
-            typo("title", t),
-            in_column("description", pattern(t)),
-            typo("description", t),
-        )
-        for t in terms
-    ]
-    anything = [pattern(t) for t in terms] + [f'"{w}"' for t in terms for w in near[t]]
-    candidate = matching(" OR ".join(anything))
-    phrase = (
-        in_column("title", " + ".join([f'"{t}"' for t in terms[:-1]] + [pattern(terms[-1])]))
-        if len(terms) > 1
-        else false()
-    )
-    return scores, candidate, phrase
+    @staticmethod
+    def phrase(terms: list[str]) -> str:
+        return " + ".join([f'"{t}"' for t in terms[:-1]] + [_SQLite.word(terms[-1])])
+
+    def has(self, expression: str, column_: str | None = None) -> ColumnElement[bool]:
+        if not expression:
+            return false()
+        if column_:
+            expression = f"{column_} : ({expression})"
+        matching = select(self.index.c.rowid).where(literal_column(self.fts).op("MATCH")(expression))
+        return self.model.id.in_(matching)
