@@ -19,6 +19,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
+# Not the search box's tokeniser (services/search.py), on purpose: the engine stems and drops common domain words
+# to compare whole texts; search keeps every word as typed, since a reader types the word they want to find.
 _WORD = re.compile(r"[a-z0-9]+")
 # Words too common in this domain to tell two texts apart.
 DOMAIN_STOP_WORDS = frozenset(
