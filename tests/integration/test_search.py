@@ -119,6 +119,13 @@ def test_query_syntax_is_just_text(needs):
     assert found("'; -- *") == []
 
 
+@pytest.mark.parametrize(
+    "query", ["英语课", "٣٤٥ english", "naïve-café", "x² lessons", "a\x00b", "🌳 tree", "ǅemal", "ß" * 40]
+)
+def test_any_text_is_a_query(needs, query):
+    found(query)  # whatever the database's parser makes of it, a search answers
+
+
 def test_an_update_made_outside_the_app_is_searchable_at_once(needs):
     # The database keeps the index, so even an UPDATE that leaves updated_at alone is seen.
     db.session.execute(
