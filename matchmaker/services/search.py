@@ -23,7 +23,6 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -144,6 +143,8 @@ def _near_words(session: Session, index: "_PostgreSQL | _SQLite", terms: list[st
     fuzzy = [t for t in terms if len(t) >= SHORTEST_FUZZY_WORD]
     if not fuzzy:
         return near
+    from rapidfuzz import fuzz, process  # C++ scorers, a noticeable share of start-up: loaded when first used
+
     vocabulary = list(session.scalars(index.vocabulary(fuzzy)))
     for t in fuzzy:
         found = process.extract(t, vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=None)

@@ -458,7 +458,7 @@ def matches():
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     size = current_app.config["PAGE_SIZE"]
     pages = max(1, -(-total // size))
-    page = min(max(int(request.args["page"]) if request.args.get("page", "").isdigit() else 1, 1), pages)
+    page = min(page_number(request.args.get("page")), pages)
     rows = db.session.scalars(
         query.order_by(case((overdue, 0), else_=1), Match.created_at.desc(), Match.id.desc())
         .offset((page - 1) * size)
