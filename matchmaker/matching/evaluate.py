@@ -33,6 +33,8 @@ def quality(rankings: dict[int, list[int]], gold: dict[int, int]) -> Quality:
     return Quality(hits1 / n, hits3 / n, reciprocal / n)
 
 
+NO_ANSWER = "none"  # labels.csv: best_offer_ref of a need that no offer in the set meets
+
 Scorer = Callable[[dict[str, np.ndarray], np.ndarray], np.ndarray]
 
 
@@ -64,8 +66,11 @@ def baselines(seed: int = 7) -> dict[str, Scorer]:
 class EvalSet:
     needs: list[NeedItem]
     offers: list
-    gold: dict[int, int]  # need id -> best offer id
+    gold: dict[int, int]  # need id -> best offer id (needs some offer meets)
     also_good: dict[int, frozenset[int]]
+    # Needs no offer in the set meets (best_offer_ref "none"): left out of hit@k and MRR, and the engine should
+    # flag them "no good match yet".
+    no_answer: frozenset[int] = frozenset()
 
 
 def load_eval_set(folder, today) -> EvalSet:
@@ -134,10 +139,13 @@ def load_eval_set(folder, today) -> EvalSet:
                 supplier_id=i,
             )
         )
-    gold, also = {}, {}
+    gold, also, no_answer = {}, {}, set()
     need_ids = {n.ref: n.id for n in needs}
     offer_ids = {o.ref: o.id for o in offers}
     for r in rows("labels.csv"):
+        if r["best_offer_ref"].strip() == NO_ANSWER:
+            no_answer.add(need_ids[r["need_ref"]])
+            continue
         gold[need_ids[r["need_ref"]]] = offer_ids[r["best_offer_ref"]]
         also[need_ids[r["need_ref"]]] = frozenset(offer_ids[x] for x in split(r.get("also_good")))
-    return EvalSet(needs, offers, gold, also)
+    return EvalSet(needs, offers, gold, also, frozenset(no_answer))
