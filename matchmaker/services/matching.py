@@ -318,3 +318,22 @@ def unmatched_report(top: int = 5) -> list[Unmatched]:
         elif parts["text"][row][typed & usable].max() < 0.05:
             found.append(Unmatched(rows[need.id], "No offer describes anything like it"))
     return found
+
+
+# Confidence (issue 13) ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Confidence:
+    """How sure the engine is of one need's stored proposals: one value per proposal, and the verdict."""
+
+    values: list[float]
+    no_good_match: bool
+
+
+def confidence_of(proposals: list[Proposal]) -> Confidence:
+    """From the stored scores and components alone, as `matchmaker propose --json` computes it."""
+    from matchmaker.matching import confidence
+
+    values = confidence.confidences([p.score for p in proposals], [p.components or {} for p in proposals])
+    return Confidence(values, bool(values) and max(values) < confidence.CALIBRATION.threshold)
