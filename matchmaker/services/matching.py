@@ -21,6 +21,7 @@ from matchmaker.matching import Context, Engine, Geography, NeedItem, OfferItem,
 from matchmaker.matching.text import load_vocabulary_csv
 from matchmaker.models import Contract, Need, NeedStatus, Offer, OfferStatus, Proposal
 from matchmaker.models import Ward as WardRow
+from matchmaker.services import embeddings
 from matchmaker.services.reference_data import SEEDS_DIR
 
 OPEN = (NeedStatus.OPEN, NeedStatus.PARTLY_MET)
@@ -98,7 +99,8 @@ def open_needs(ids: list[int] | None = None) -> list[NeedItem]:
     query = select(Need).where(Need.status.in_(OPEN)).options(*_TAGS).order_by(Need.id)
     if ids is not None:
         query = query.where(Need.id.in_(ids))
-    return [need_item(n) for n in db.session.scalars(query)]
+    # With their stored meaning vectors (issue 13; missing or stale ones are encoded and stored here, in one batch).
+    return embeddings.attached("need", [need_item(n) for n in db.session.scalars(query)])
 
 
 def active_offers() -> list[OfferItem]:
@@ -113,7 +115,7 @@ def active_offers() -> list[OfferItem]:
         )
         .order_by(Offer.id)
     )
-    return [offer_item(o) for o in db.session.scalars(query)]
+    return embeddings.attached("offer", [offer_item(o) for o in db.session.scalars(query)])
 
 
 def received_by_organisation(today: date) -> dict[int, int]:
