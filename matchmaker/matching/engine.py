@@ -473,7 +473,7 @@ def _reason(fitted: FittedEngine, need: NeedItem, offer: OfferItem, need_terms, 
 def _phrase_vectors(texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
     """Each text's phrases with their meaning vectors, all texts encoded in one batch."""
     split = [semantic.phrases(t) for t in texts]
-    vectors = semantic.encode([p for parts in split for p in parts])
+    vectors = semantic.phrase_vectors([p for parts in split for p in parts])
     result, start = [], 0
     for parts in split:
         result.append((parts, vectors[start : start + len(parts)]))
