@@ -31,6 +31,21 @@ errorlog = "-"
 loglevel = os.environ.get("MATCHMAKER_LOG_LEVEL", "info").lower()
 
 
+def on_starting(server):
+    """Refuse to start production with several workers on per-process state: limits would not hold across them."""
+    from matchmaker.config import per_process_state
+
+    app = server.app.callable or server.app.wsgi()
+    problems = per_process_state(app.config)
+    if app.config["ENV"] == "production" and server.cfg.workers > 1 and problems:
+        raise RuntimeError(
+            f"{server.cfg.workers} workers share no state: "
+            + "; ".join(problems)
+            + ". Set RATELIMIT_STORAGE_URI and MATCHMAKER_CACHE_URL to redis://HOST:6379/N (see docs/security.md), "
+            "or run one worker (WEB_CONCURRENCY=1)."
+        )
+
+
 def post_fork(server, worker):
     from matchmaker.extensions import db
 

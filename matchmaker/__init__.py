@@ -61,7 +61,8 @@ def register_templates(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from matchmaker.extensions import csrf, db, limiter, login_manager, migrate
+    from matchmaker.config import per_process_state
+    from matchmaker.extensions import cache, csrf, db, limiter, login_manager, migrate
     from matchmaker.models import User
     from matchmaker.models.base import render_migration_type
 
@@ -76,6 +77,11 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
+    if app.config["ENV"] == "production":
+        for problem in per_process_state(app.config):
+            # gunicorn.conf.py refuses to start several workers like this; any other server is warned here.
+            app.logger.error("Per-process state in production: %s. Fine for one process only.", problem)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to see this page"
@@ -103,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.web.digest.routes import bp as digest_bp
     from matchmaker.web.errors import init_errors
     from matchmaker.web.groups.routes import bp as groups_bp
+    from matchmaker.web.ids import register_id_converter
     from matchmaker.web.impact.routes import bp as impact_bp
     from matchmaker.web.imports.routes import bp as imports_bp
     from matchmaker.web.officers.routes import bp as officers_bp
@@ -112,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.web.security import init_security
     from matchmaker.web.suppliers.routes import bp as suppliers_bp
 
+    register_id_converter(app)
     for blueprint in (
         public_bp,
         auth_bp,

@@ -43,6 +43,26 @@ def _development_secret_key(instance_path: Path) -> str:
     return key
 
 
+def _cache_settings(url: str) -> dict[str, Any]:
+    """Flask-Caching settings from MATCHMAKER_CACHE_URL: redis://host:6379/1 (shared by every worker and server),
+    or empty for a cache in each process (enough for one process: development, tests, a single worker)."""
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url, "CACHE_KEY_PREFIX": "matchmaker:cache:"}
+    if url not in ("", "simple"):
+        raise ConfigError(f"MATCHMAKER_CACHE_URL must be a redis:// address or empty, not {url!r}")
+    return {"CACHE_TYPE": "SimpleCache", "CACHE_KEY_PREFIX": "matchmaker:cache:"}
+
+
+def per_process_state(config: dict[str, Any]) -> list[str]:
+    """Settings that keep state in each process, which several workers would each keep apart."""
+    found = []
+    if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        found.append("RATELIMIT_STORAGE_URI is memory:// (each worker would count sign-in attempts on its own)")
+    if config["CACHE_TYPE"] == "SimpleCache" and config["IMPACT_CACHE_SECONDS"] > 0:
+        found.append("MATCHMAKER_CACHE_URL is empty (a change to the figures would not clear other workers' copies)")
+    return found
+
+
 def build_config(instance_path: str, test_config: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the settings for one app. Raises ConfigError when production lacks a secret."""
     instance = Path(instance_path)
@@ -70,11 +90,25 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
         "EMAIL_OUTBOX_DIR": os.environ.get("MATCHMAKER_OUTBOX_DIR", str(instance / "outbox")),
         # Links in emails are built on this address, never on the request's Host header (which a client controls).
         "BASE_URL": os.environ.get("MATCHMAKER_BASE_URL", "http://localhost:5000"),
+        # Development without MATCHMAKER_BASE_URL: links follow the address the browser used (any port), since on
+        # a developer's machine the Host header is their own. Never in production, which requires BASE_URL.
+        "BASE_URL_FROM_REQUEST": environment == "development" and not os.environ.get("MATCHMAKER_BASE_URL"),
         "COUNCIL_NAME": os.environ.get("MATCHMAKER_COUNCIL_NAME", "Brent Council"),
         "SUPPORT_EMAIL": os.environ.get("MATCHMAKER_SUPPORT_EMAIL", "socialvalue@brent.gov.uk"),
+        # memory:// counts per process: with several gunicorn workers each keeps its own count, so production
+        # with several workers refuses to start on it (gunicorn.conf.py); redis://host:6379/0 shares one count.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("MATCHMAKER_RATELIMIT_KEY_PREFIX", "matchmaker"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("MATCHMAKER_LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        # Per client address, on the public pages that compute the impact figures or build the report PDF.
+        "REPORT_RATE_LIMIT": os.environ.get("MATCHMAKER_REPORT_RATE_LIMIT", "30 per minute"),
+        **_cache_settings(os.environ.get("MATCHMAKER_CACHE_URL", "")),
+        # How long the impact figures and the annual report PDF are kept at most; any change to the figures
+        # clears them sooner (web/impact/cache.py). 0 turns the cache off, as in tests unless a test turns it on.
+        "IMPACT_CACHE_SECONDS": int(
+            os.environ.get("MATCHMAKER_IMPACT_CACHE_SECONDS", "0" if environment == "testing" else "3600")
+        ),
         "API_RATE_LIMIT": os.environ.get("MATCHMAKER_API_RATE_LIMIT", "120 per minute"),
         # Per account, on top of the per-IP limit: this many wrong passwords in a row lock it for this long.
         "LOCKOUT_THRESHOLD": int(os.environ.get("MATCHMAKER_LOCKOUT_THRESHOLD", "10")),

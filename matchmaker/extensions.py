@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and initialised in the app factory."""
 
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -15,3 +16,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 # No default limits: only sign-in and password-reset requests are limited, where guessing is the threat.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# The impact figures and the annual report PDF (see web/impact/cache.py).
+cache = Cache()

@@ -12,7 +12,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text, update
 
 from matchmaker import create_app
-from matchmaker.extensions import db, limiter
+from matchmaker.extensions import cache, db, limiter
 from matchmaker.models import Ward
 from matchmaker.services.reference_data import load_reference_data
 
@@ -62,9 +62,10 @@ def _fresh_schema() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_state(request, app):
-    """Each test starts with reference data only, no rate-limit history and an empty mailbox."""
+    """Each test starts with reference data only, no rate-limit history, nothing cached and an empty mailbox."""
     with app.app_context():
         limiter.reset()
+        cache.clear()
         mailbox(app).clear()
     yield
     with app.app_context():

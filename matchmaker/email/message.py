@@ -7,8 +7,13 @@ from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template
 
+from matchmaker.models.limits import one_line
+
 
 def render(template: str, to: str, subject: str, **context) -> EmailMessage:
+    # Subjects often carry a name or title someone typed: on one line whatever was stored, so a line break can
+    # neither add a header nor make the email library refuse the message after the change was committed.
+    subject = one_line(subject)
     context.setdefault("council_name", current_app.config["COUNCIL_NAME"])
     context.setdefault("support_email", current_app.config["SUPPORT_EMAIL"])
     message = EmailMessage()

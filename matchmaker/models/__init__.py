@@ -13,6 +13,7 @@ from matchmaker.models.organisation import Organisation, OrganisationKind, Organ
 from matchmaker.models.proposals import Proposal
 from matchmaker.models.reference import Priority, SupportType, Ward, WardAdjacency
 from matchmaker.models.remedial import Escalation, EscalationLevel, PlanStatus, RemedialAction, RemedialPlan
+from matchmaker.models.sign_in import SignInLock
 from matchmaker.models.user import Role, User
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "RemedialAction",
     "RemedialPlan",
     "Role",
+    "SignInLock",
     "SupportType",
     "User",
     "Ward",

@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Numeric, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.models.base import Base, str_enum, utcnow
+from matchmaker.models.limits import TITLE_MAX
 from matchmaker.models.measures import Measure
 from matchmaker.models.needs import Need, Unit
 from matchmaker.models.organisation import Organisation
@@ -89,7 +90,7 @@ class Offer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str | None] = mapped_column(String(60), unique=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str] = mapped_column(String(160))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text)
     borough_wide: Mapped[bool] = mapped_column(default=False)
     quantity: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # committed

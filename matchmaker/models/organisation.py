@@ -8,6 +8,7 @@ from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.models.base import Base, str_enum, utcnow
+from matchmaker.models.limits import ORGANISATION_NAME_MAX
 from matchmaker.models.reference import Ward
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class Organisation(Base):
     __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(160))
+    name: Mapped[str] = mapped_column(String(ORGANISATION_NAME_MAX))
     kind: Mapped[OrganisationKind] = mapped_column(str_enum(OrganisationKind))
     status: Mapped[OrganisationStatus] = mapped_column(
         str_enum(OrganisationStatus), default=OrganisationStatus.PENDING, index=True

@@ -50,13 +50,10 @@ class User(UserMixin, Base):
     role: Mapped[Role] = mapped_column(str_enum(Role))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     active: Mapped[bool] = mapped_column(default=True)
-    # Part of the session id: bumping it signs the user out everywhere (password change or reset).
+    # Part of the session id: bumping it signs the user out everywhere (sign-out, password change or reset, lock).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_signed_in_at: Mapped[datetime | None]
-    # Wrong passwords in a row; at the threshold the account is locked until locked_until (see accounts.py).
-    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[datetime | None]
     # Set when the holder deleted the account: personal fields are anonymised, the records they made stay.
     deleted_at: Mapped[datetime | None]
 
@@ -82,9 +79,6 @@ class User(UserMixin, Base):
     def is_officer(self) -> bool:
         """Officers and administrators do the brokerage work."""
         return self.role in (Role.OFFICER, Role.ADMIN)
-
-    def is_locked(self, now: datetime | None = None) -> bool:
-        return self.locked_until is not None and self.locked_until > (now or utcnow())
 
     @property
     def is_member(self) -> bool:

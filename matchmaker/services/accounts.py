@@ -1,6 +1,6 @@
 """Accounts: signing in, changing details and passwords, password-reset tokens, creating officers."""
 
-from datetime import timedelta
+from datetime import datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker.extensions import db
 from matchmaker.models import Role, User, utcnow
-from matchmaker.services import audit
+from matchmaker.services import api_tokens, audit, sign_in_locks
 from matchmaker.services.errors import DomainError, NotAllowed
 from matchmaker.services.passwords import password_problem
 
@@ -32,68 +32,69 @@ def email_taken(email: str, exclude: User | None = None) -> bool:
     return db.session.scalar(query) > 0
 
 
-class AccountLocked(DomainError):
-    """Too many wrong passwords in a row: the account refuses every sign-in, right or wrong, until `until`."""
+class SignInLocked(DomainError):
+    """Too many wrong passwords for this address from this source: sign-ins from here are refused until `until`.
 
-    def __init__(self, user: User, just_locked: bool) -> None:
+    Worded the same whether or not the address has an account. `user` is the holder (None for an unknown
+    address); `notify` says the caller should email the holder, after committing (the first lock only).
+    """
+
+    def __init__(self, until: datetime, user: User | None = None, notify: bool = False) -> None:
         super().__init__(
-            f"This account is locked because of too many failed sign-in attempts. Try again after "
-            f"{user.locked_until:%H:%M} UTC on {user.locked_until:%-d %B %Y}, or reset your password.",
+            f"Too many failed attempts to sign in with this email address from your network. Try again after "
+            f"{until:%H:%M} UTC on {until:%-d %B %Y}, or reset your password.",
             field="email",
         )
+        self.until = until
         self.user = user
-        self.just_locked = just_locked  # the caller emails the holder once, after committing
+        self.notify = notify
 
 
-def authenticate(email: str, password: str) -> User | None:
+def authenticate(email: str, password: str, source: str) -> User | None:
     """The user with this email and password, if they may sign in; None otherwise (never says which part was wrong).
 
-    Counts wrong passwords per account: at LOCKOUT_THRESHOLD in a row the account is locked for
-    LOCKOUT_MINUTES, its sessions end, and AccountLocked is raised. The per-IP rate limit slows one guesser;
-    this stops many guessers (a botnet) working through one account. The caller commits either way.
+    `source` is the client's address. Wrong passwords are counted per (address, source) by sign_in_locks: at
+    LOCKOUT_THRESHOLD in a row that source is locked out of that address (SignInLocked), and the holder, if
+    there is one, is signed out everywhere and told by email. The caller commits either way.
     """
+    now = utcnow()
+    until = sign_in_locks.locked_until(email, source, now)
+    if until is not None:
+        check_password_hash(_DUMMY_HASH, password)  # a locked answer takes as long as any other
+        raise SignInLocked(until)
     user = find_user_by_email(email)
     if user is None or user.password_hash is None:
         check_password_hash(_DUMMY_HASH, password)
+        _failed(email, source, None, now)
         return None
-    now = utcnow()
-    if user.is_locked(now):
-        check_password_hash(_DUMMY_HASH, password)
-        raise AccountLocked(user, just_locked=False)
     if not user.check_password(password):
-        user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
-        if user.failed_sign_ins >= current_app.config["LOCKOUT_THRESHOLD"]:
-            _lock(user, now)
-            raise AccountLocked(user, just_locked=True)
-        db.session.flush()
+        _failed(email, source, user, now)
         return None
     if not user.active:
         return None
-    user.failed_sign_ins = 0
-    user.locked_until = None
+    sign_in_locks.forget(email, source)
     user.last_signed_in_at = now
     return user
 
 
-def _lock(user: User, now) -> None:
-    user.locked_until = now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-    user.failed_sign_ins = 0
-    # Whoever was guessing may have got in elsewhere already: end every session of the account.
-    user.session_version += 1
-    audit.record(
-        "user.locked",
-        user,
-        None,
-        note=f"{current_app.config['LOCKOUT_THRESHOLD']} failed sign-ins",
-        detail={"locked_until": user.locked_until.isoformat()},
-    )
-    db.session.flush()
-
-
-def _unlock(user: User) -> None:
-    """Proving control of the mailbox (a reset link) unlocks the account."""
-    user.failed_sign_ins = 0
-    user.locked_until = None
+def _failed(email: str, source: str, user: User | None, now: datetime) -> None:
+    failure = sign_in_locks.record_failure(email, source, now)
+    if failure.locked_until is None:
+        return
+    notify = False
+    if user is not None and failure.just_locked:
+        # Whoever was guessing may have got in elsewhere already: end every session of the account.
+        end_sessions(user)
+        audit.record(
+            "user.locked",
+            user,
+            None,
+            note=f"{current_app.config['LOCKOUT_THRESHOLD']} failed sign-ins from one source",
+            detail={"locked_until": failure.locked_until.isoformat()},
+        )
+        # One email per wave of guessing, not one per guessing address.
+        notify = sign_in_locks.other_locks(email, source, now) == 0
+    raise SignInLocked(failure.locked_until, user, notify)
 
 
 def _check_new_password(password: str, email: str) -> None:
@@ -122,7 +123,23 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 def set_password(user: User, new_password: str) -> None:
     _check_new_password(new_password, user.email)
     user.set_password(new_password)
-    _unlock(user)
+    # Proving control of the mailbox (a reset link, an invitation) lifts every lock on the address.
+    sign_in_locks.forget(user.email)
+    db.session.flush()
+
+
+def reset_password(user: User, new_password: str) -> int:
+    """The "someone else had my account" path: a new password, every session ended, every API token revoked.
+
+    Returns how many tokens were revoked, so the holder can be told.
+    """
+    set_password(user, new_password)
+    return api_tokens.revoke_all(user, reason="password reset")
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session cookie (and remember-me cookie) carries the old version."""
+    user.session_version = User.session_version + 1  # in SQL, so two sign-outs at once both count
     db.session.flush()
 
 

@@ -86,6 +86,18 @@ def revoke_token(token: ApiToken, user: User) -> None:
     audit.record("api_token.revoked", token, user, detail={"name": token.name, "prefix": token.prefix})
 
 
+def revoke_all(user: User, reason: str) -> int:
+    """Revoke every token of the user that still works; returns how many."""
+    now = utcnow()
+    revoked = 0
+    for token in tokens_of(user):
+        token.revoked_at = now
+        audit.record("api_token.revoked", token, user, note=reason, detail={"name": token.name, "prefix": token.prefix})
+        revoked += 1
+    db.session.flush()
+    return revoked
+
+
 def authenticate(raw: str | None) -> User | None:
     """The user a bearer token stands for, or None if it is unknown, revoked, expired or no longer fits the user."""
     if not raw or not raw.startswith(PREFIX) or len(raw) > 200:

@@ -56,6 +56,9 @@ def allocate(offer: Offer, quantity: Decimal | None) -> None:
         if offer.quantity is not None:
             raise DomainError(f"Enter how much of the offer to allocate, in {offer.unit.value}", field="quantity")
         return
+    if offer.quantity is None:
+        # Nothing to take from: an amount would only pile up in `allocated` until the column overflowed.
+        raise DomainError("This offer has no set amount: leave the amount empty", field="quantity")
     if quantity <= 0:
         raise DomainError("Amount must be more than 0", field="quantity")
     taken = db.session.execute(

@@ -15,16 +15,17 @@ from decimal import Decimal, InvalidOperation
 
 from rapidfuzz import fuzz, process
 
+from matchmaker.models.limits import AMOUNT_LIMIT as AMOUNT_MAX
+from matchmaker.models.limits import DESCRIPTION_MAX, REF_MAX, TITLE_MAX, text_problem
+from matchmaker.models.limits import ORGANISATION_NAME_MAX as NAME_MAX
 from matchmaker.models.needs import Unit
 from matchmaker.services.csv_columns import NEEDS, OFFERS, SEPARATOR, Layout, unprotect
 from matchmaker.services.reference_data import is_borough_wide, ward_key
 
 NOT_UTF8 = "The file is not UTF-8 encoded: save it as 'CSV UTF-8' and try again"
 EMPTY = "The file is empty"
-TITLE_MAX = 160
-NAME_MAX = 160
-REF_MAX = 60
-AMOUNT_MAX = Decimal("1e12")
+# Free text that may run over several lines; every other column is one line (a name, a reference, a code).
+MULTI_LINE_COLUMNS = frozenset({"description"})
 UNITS = ", ".join(u.value for u in Unit)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -197,9 +198,16 @@ def read_records(
                 )
             )
             continue
-        records.append(
-            (number, {name: unprotect(cells[i]) if i < len(cells) else "" for i, name in enumerate(names) if name})
-        )
+        values = {name: unprotect(cells[i]) if i < len(cells) else "" for i, name in enumerate(names) if name}
+        problems = [
+            RowError(number, name, problem)
+            for name, value in values.items()
+            if (problem := text_problem(value, single_line=name not in MULTI_LINE_COLUMNS))
+        ]
+        if problems:  # the row's other checks would only repeat themselves about a value nobody can read
+            errors.extend(problems)
+            continue
+        records.append((number, values))
     return records, errors
 
 
@@ -343,7 +351,7 @@ def _need(cells: _Cells) -> NeedRow:
         ref=cells.text("ref", "the reference", REF_MAX),
         organisation=cells.text("organisation", "the organisation's name", NAME_MAX),
         title=cells.text("title", "the title", TITLE_MAX),
-        description=cells.text("description", "the description"),
+        description=cells.text("description", "the description", DESCRIPTION_MAX),
         tags=cells.tags(),
         quantity=quantity,
         unit=unit,
@@ -360,7 +368,7 @@ def _offer(cells: _Cells) -> OfferRow:
         contract_ref=cells.text("contract_ref", "the contract reference", REF_MAX),
         contract_value=cells.decimal("contract_value", "the contract value", required=True, zero_allowed=True),
         title=cells.text("title", "the title", TITLE_MAX),
-        description=cells.text("description", "the description"),
+        description=cells.text("description", "the description", DESCRIPTION_MAX),
         tags=cells.tags(),
         quantity=quantity,
         unit=unit,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from matchmaker.extensions import db
 from matchmaker.models import Contract, Need, Offer, OfferStatus, Pledge, PledgeStatus, Unit, User
-from matchmaker.services import audit, matching
+from matchmaker.services import audit, matching, pledge_fit
 from matchmaker.services.errors import DomainError, NotAllowed
 from matchmaker.services.tagging import Tags, apply_tags
 
@@ -121,6 +121,12 @@ def pledge(offer: Offer, need: Need, user: User, quantity: Decimal, note: str = 
         raise DomainError("This offer has been withdrawn", field="offer")
     if not need.status.is_public:
         raise DomainError("This need is no longer open", field="quantity")
+    fit = pledge_fit.assess(offer, need)
+    if not fit.can_help:
+        raise DomainError(
+            f"Choose an offer that can help with this need: {fit.types_warning[0].lower()}{fit.types_warning[1:]}",
+            field="offer",
+        )
     if quantity <= 0:
         raise DomainError("Amount must be more than 0", field="quantity")
     available = pledgeable(offer)

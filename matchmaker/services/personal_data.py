@@ -227,8 +227,6 @@ def anonymise(user: User, actor: User) -> None:
     user.active = False
     user.deleted_at = utcnow()
     user.session_version += 1
-    user.failed_sign_ins = 0
-    user.locked_until = None
     user.last_signed_in_at = None
     audit.record(
         "user.deleted",

@@ -21,6 +21,7 @@ from matchmaker.models import (
     Ward,
 )
 from matchmaker.models.needs import need_priority, need_support_type, need_ward
+from matchmaker.services import pledge_fit
 
 SORTS = {"score": "Best score first", "age": "Waiting longest first", "needed_by": "Needed soonest first"}
 PROPOSAL_RANKS = 3  # the engine's top three for each need are worth an officer's look
@@ -36,6 +37,7 @@ class QueueItem:
     reason: str
     waiting_since: datetime
     amount: str
+    warning: str = ""  # for officers: a pledge of the wrong kind of support, or counted in another unit
 
     @property
     def needed_by(self) -> date:
@@ -215,6 +217,7 @@ def page_of_items(
                     f"Pledged by {p.offer.supplier.name}" + (f": “{p.note}”" if p.note else ""),
                     p.created_at,
                     p.amount,
+                    pledge_fit.assess(p.offer, p.need).warning,
                 )
             )
         else:

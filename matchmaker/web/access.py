@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, abort, current_app, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from matchmaker.models import Role
@@ -98,7 +99,8 @@ def enforce_access() -> None:
 
 def _enforce_token(rule: AccessRule):
     from matchmaker.extensions import db
-    from matchmaker.services import api_tokens
+    from matchmaker.models import utcnow
+    from matchmaker.services import api_tokens, sign_in_locks
     from matchmaker.web.api.problems import problem
 
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
@@ -108,6 +110,12 @@ def _enforce_token(rule: AccessRule):
     if user is None:
         return problem(401)
     db.session.commit()  # the token's last use
+    until = sign_in_locks.locked_until(user.email, get_remote_address(), utcnow())
+    if until is not None:
+        # A source locked out of the account by wrong passwords cannot use the account's tokens either.
+        return problem(
+            403, f"Too many failed sign-ins to this account from your network. Try again after {until:%H:%M} UTC"
+        )
     if not rule.allows(user.role):
         return problem(403)
     if rule.approved_organisation and user.is_member and not user.organisation.is_approved:

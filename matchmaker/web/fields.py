@@ -2,7 +2,6 @@
 
 import re
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -27,8 +26,10 @@ from wtforms.validators import (
 )
 
 from matchmaker.models import OrganisationKind
+from matchmaker.models.limits import EMAIL_MAX, ORGANISATION_DESCRIPTION_MAX, ORGANISATION_NAME_MAX, PERSON_NAME_MAX
 from matchmaker.services.passwords import password_problem
 from matchmaker.services.reference_data import all_wards
+from matchmaker.web.base_form import Form
 
 BOROUGH_WIDE = "borough-wide"
 
@@ -61,7 +62,7 @@ def email_address(label: str = "Email address") -> list:
             if label != "Email address"
             else "Enter your email address"
         ),
-        max_length(label, 254),
+        max_length(label, EMAIL_MAX),
         Email(message="Enter an email address in the correct format, like name@example.com"),
     ]
 
@@ -95,7 +96,7 @@ def ward_choices() -> list[SelectChoice]:
     ]
 
 
-class OrganisationFields(FlaskForm):
+class OrganisationFields(Form):
     """What an organisation tells us about itself, at registration and when editing its profile."""
 
     kind = RadioField(
@@ -111,7 +112,10 @@ class OrganisationFields(FlaskForm):
     name = StringField(
         "Organisation name",
         filters=[strip],
-        validators=[required("Enter the name of your organisation"), max_length("Organisation name", 160)],
+        validators=[
+            required("Enter the name of your organisation"),
+            max_length("Organisation name", ORGANISATION_NAME_MAX),
+        ],
         widget=GovTextInput(),
     )
     charity_number = StringField(
@@ -146,7 +150,7 @@ class OrganisationFields(FlaskForm):
     description = TextAreaField(
         "What does your organisation do? (optional)",
         filters=[strip],
-        validators=[Optional(), max_length("Description", 2000)],
+        validators=[Optional(), max_length("Description", ORGANISATION_DESCRIPTION_MAX)],
         widget=GovTextArea(),
     )
     website = StringField(
@@ -164,7 +168,10 @@ class OrganisationFields(FlaskForm):
     contact_name = StringField(
         "Contact name",
         filters=[strip],
-        validators=[required("Enter the name of the contact for your organisation"), max_length("Contact name", 120)],
+        validators=[
+            required("Enter the name of the contact for your organisation"),
+            max_length("Contact name", PERSON_NAME_MAX),
+        ],
         widget=GovTextInput(),
     )
     contact_email = StringField(
@@ -172,7 +179,7 @@ class OrganisationFields(FlaskForm):
         filters=[strip],
         validators=[
             required("Enter the contact email address"),
-            max_length("Contact email address", 254),
+            max_length("Contact email address", EMAIL_MAX),
             Email(message="Enter a contact email address in the correct format, like name@example.com"),
         ],
         widget=GovTextInput(),

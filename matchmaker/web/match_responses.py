@@ -4,16 +4,16 @@ and check it is theirs."""
 
 from flask import flash, redirect
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from matchmaker.extensions import db
 from matchmaker.models import Match
 from matchmaker.services import responses
 from matchmaker.services.errors import DomainError
+from matchmaker.web.base_form import Form
 from matchmaker.web.notify import send_to_members
 
 
-class MatchResponseForm(FlaskForm):
+class MatchResponseForm(Form):
     """Carries the CSRF token for the response buttons."""
 
 

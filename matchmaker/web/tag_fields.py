@@ -3,7 +3,6 @@
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovRadioInput, GovTextInput
 from sqlalchemy import select
 from wtforms import DateField, RadioField, SelectMultipleField, StringField
@@ -12,8 +11,10 @@ from wtforms.validators import ValidationError
 
 from matchmaker.extensions import db
 from matchmaker.models import Priority, SupportType, Unit, Ward
+from matchmaker.models.limits import AMOUNT_LIMIT
 from matchmaker.services.reference_data import all_priorities, all_wards
 from matchmaker.services.tagging import Tags
+from matchmaker.web.base_form import Form
 from matchmaker.web.fields import BOROUGH_WIDE, required
 
 
@@ -64,7 +65,7 @@ class QuantityField(StringField):
         if not value.is_finite() or value < 0 or (value == 0 and not self.allow_zero):
             self.data = None
             raise ValueError(f"{self.noun} must be {'0 or more' if self.allow_zero else 'more than 0'}")
-        if value >= Decimal("1e12"):
+        if value >= AMOUNT_LIMIT:
             self.data = None
             raise ValueError(f"{self.noun} must be less than 1,000,000,000,000")
         if value != value.quantize(Decimal("0.01")):
@@ -82,7 +83,7 @@ def unit_choices() -> list[SelectChoice]:
     return [SelectChoice(u.value, u.value.capitalize()) for u in Unit]
 
 
-class TagFields(FlaskForm):
+class TagFields(Form):
     """Priorities, area and support types, which needs and offers share."""
 
     priorities = SelectMultipleField(

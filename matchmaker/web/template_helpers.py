@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
 
 from matchmaker.models import DigestFrequency, DigestStatus, Role
@@ -34,7 +34,10 @@ def external_url(endpoint: str, **values) -> str:
     Never url_for(..., _external=True) in a link we email: that takes the host from the request's Host header,
     so anyone could ask for a reset of someone else's password and have the emailed link point at their own site.
     """
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+    base = current_app.config["BASE_URL"]
+    if current_app.config.get("BASE_URL_FROM_REQUEST") and has_request_context():
+        base = request.host_url  # development only (see config): the address this server was reached on
+    return base.rstrip("/") + url_for(endpoint, **values)
 
 
 def wtforms_errors(form, params=None):
@@ -65,7 +68,8 @@ def navigation() -> list[dict]:
             items.append(("Organisations", "officers.organisations"))
             items.append(("Needs to approve", "officers.needs_queue"))
             items.append(("Queue", "officers.queue"))
-            items.append(("Matches", "officers.matching"))
+            items.append(("Proposals", "officers.matching"))  # the engine's suggestions, need by need
+            items.append(("Matches", "officers.matches"))  # approved matches, in progress
             items.append(("Digest", "digest.overview"))
             items.append(("Contracts", "remedial.contracts"))
         if current_user.role is Role.ADMIN:
@@ -93,9 +97,8 @@ SECTION_OF = {
     "officers.unmatched": "officers.matching",
     "officers.ward_weights": "officers.matching",
     "officers.decision": "officers.queue",
-    "officers.match": "officers.queue",
+    "officers.match": "officers.matches",
     "officers.pledges_queue": "officers.queue",
-    "officers.matches": "officers.matching",
     "remedial.plan": "remedial.contracts",
     "remedial.open_plan": "remedial.contracts",
     "admin.new_user": "admin.users",

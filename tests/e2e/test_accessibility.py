@@ -1348,7 +1348,7 @@ simple(
 )
 
 
-@case("officer-digest", "digest.overview", "Partner digest")
+@case("officer-digest", "digest.overview", "Email digest")
 def _(page, app):
     digest_partner(app)
     sign_in(page, officer(app))

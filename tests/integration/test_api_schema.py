@@ -96,3 +96,64 @@ def test_the_document_describes_every_api_route(app, client):
         "scheme": "bearer",
         "description": "A personal API token",
     }
+
+
+# Issue 12's classes of hostile input, sent to every operation in every place it reads: not left to chance.
+HOSTILE_STRINGS = ["a\x00b", "\x1b[31m", "A\r\nBcc: x@y.z", "\ud800", "x" * 100_000, str(2**31), "9" * 40]
+HOSTILE_NUMBERS = [2**31, 2**63, 10**30, 1e308]
+
+
+def _raw_json(value) -> str:
+    """JSON as an attacker writes it: ensure_ascii keeps a lone surrogate as the escape \\ud800."""
+    import json
+
+    return json.dumps(value, ensure_ascii=True)
+
+
+def test_hostile_values_in_every_api_operation_are_refused_cleanly(app):
+    world = build_world(app)
+    previous, app.config["API_RATE_LIMIT"] = app.config["API_RATE_LIMIT"], "100000 per minute"
+    client = app.test_client()
+    document = client.get("/api/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    tried = 0
+    try:
+        for path, item in document["paths"].items():
+            for method, operation in item.items():
+                if method not in ("get", "post", "patch"):
+                    continue
+                names = [p["name"] for p in operation.get("parameters", []) + item.get("parameters", [])]
+                url = "/api/v1" + path.removeprefix("/api/v1")
+                for name in names:
+                    if name in world.url_values:
+                        url = url.replace("{" + name + "}", str(world.url_values[name]))
+                persona = _persona_for(app, method.upper(), url)
+                headers = {**world.api_headers[persona], "Content-Type": "application/json"}
+                query = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+                body_ref = (
+                    operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+                )
+                body = schemas[body_ref["$ref"].rsplit("/", 1)[1]]["properties"] if "$ref" in body_ref else {}
+                requests = []
+                for name in query:
+                    for value in HOSTILE_STRINGS + [str(n) for n in HOSTILE_NUMBERS]:
+                        requests.append((url, {name: value.replace("\ud800", "")}, None))
+                for name, spec in body.items():
+                    values = HOSTILE_STRINGS + HOSTILE_NUMBERS
+                    if spec.get("type") == "array":
+                        values = [[v] for v in values] + [["x"] * 10_000]
+                    for value in values:
+                        requests.append((url, None, _raw_json({name: value})))
+                if method != "get":
+                    depth = 50_000
+                    requests.append((url, None, "[" * depth + "]" * depth))
+                    requests.append((url, None, '{"x": "\\ud800"}'))
+                for target, args, data in requests:
+                    response = client.open(target, method=method.upper(), query_string=args, data=data, headers=headers)
+                    assert response.status_code < 500, f"{method.upper()} {target} {args} {str(data)[:80]}"
+                    if response.status_code >= 400:
+                        assert response.mimetype == "application/problem+json"
+                    tried += 1
+    finally:
+        app.config["API_RATE_LIMIT"] = previous
+    assert tried > 300

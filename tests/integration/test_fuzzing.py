@@ -29,6 +29,7 @@ FUZZ = settings(
 # values close to valid ones.
 junk = st.one_of(
     st.text(max_size=40),
+    st.text(alphabet=st.characters(max_codepoint=0x9F), max_size=20),  # dense in control characters
     st.text(alphabet=string.printable, max_size=300),
     st.sampled_from(
         [
@@ -48,6 +49,19 @@ junk = st.one_of(
             "<script>alert(1)</script>",
             "'; DROP TABLE need; --",
             "\x00",
+            # The classes of issue 12: control characters, line breaks in one-line fields, huge numbers and
+            # strings (surrogates cannot be sent in a form: a browser's UTF-8 cannot carry them).
+            "Stone\x00bridge",
+            "\x1b[31mred",
+            "\x7f\x85\x9f",
+            "Name\r\nBcc: attacker@example.com",
+            "two\nlines",
+            "\u2028",
+            str(2**31),
+            str(2**63),
+            "9" * 40,
+            "1e400",
+            "x" * 100_000,
             "E05013515",
             "borough-wide",
             "good-jobs",

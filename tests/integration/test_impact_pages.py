@@ -177,22 +177,78 @@ def test_a_contract_statement_for_its_supplier_and_officers_only(app, data):
     )
 
 
-def test_figures_are_kept_briefly_when_a_cache_is_configured(app, client, data):
-    """Production keeps a period's figures for a short while; a new verification shows once that time is up."""
+@pytest.fixture
+def kept(app, monkeypatch):
+    """The cache as production has it (tests otherwise compute every figure afresh), with a count of builds."""
     from matchmaker.web.impact import routes
 
-    app.config["IMPACT_CACHE_SECONDS"] = 60
-    try:
-        assert "£660 verified value" in text_of(client.get(f"/impact?{YEAR}"))
-        with app.app_context():
-            from matchmaker.extensions import db
-            from matchmaker.models import Delivery
+    monkeypatch.setitem(app.config, "IMPACT_CACHE_SECONDS", 3600)
+    builds = {"figures": 0, "pdf": 0}
 
-            db.session.execute(db.update(Delivery).where(Delivery.verified_quantity == 8).values(verified_quantity=9))
-            db.session.commit()
-        assert "£660 verified value" in text_of(client.get(f"/impact?{YEAR}"))  # still the kept figures
-        routes._CACHE.clear()
-        assert "£680 verified value" in text_of(client.get(f"/impact?{YEAR}"))
+    def counted(name, real):
+        def build(*args, **kwargs):
+            builds[name] += 1
+            return real(*args, **kwargs)
+
+        return build
+
+    monkeypatch.setattr(routes, "_figures", counted("figures", routes._figures))
+    monkeypatch.setattr(routes, "_pdf_bytes", counted("pdf", routes._pdf_bytes))
+    return builds
+
+
+def _pdf_text(pdf_bytes: bytes) -> str:
+    document = pdfium.PdfDocument(pdf_bytes)
+    try:
+        return "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
     finally:
-        app.config.pop("IMPACT_CACHE_SECONDS")
-        routes._CACHE.clear()
+        document.close()
+
+
+def test_the_figures_are_kept_until_a_change_to_them_is_committed(app, client, data, kept):
+    assert "£660 verified value" in text_of(client.get(f"/impact?{YEAR}"))
+    assert "£660 verified value" in text_of(client.get(f"/impact?{YEAR}"))
+    assert kept["figures"] == 1
+    with app.app_context():
+        from matchmaker.extensions import db
+        from matchmaker.models import Delivery
+
+        # An UPDATE statement, as the compare-and-set services write, not only changed objects, clears the cache.
+        db.session.execute(db.update(Delivery).where(Delivery.verified_quantity == 8).values(verified_quantity=9))
+        db.session.commit()
+    assert "£680 verified value" in text_of(client.get(f"/impact?{YEAR}"))
+    assert kept["figures"] == 2
+
+
+def test_the_annual_report_pdf_is_built_once_until_its_figures_change(app, client, data, kept):
+    url = "/impact/annual-report?year=2026&format=pdf"
+    first = client.get(url)
+    second = app.test_client().get(url)  # another visitor
+    assert kept["pdf"] == 1 and second.data == first.data and "£660" in _pdf_text(first.data)
+    with app.app_context():
+        from sqlalchemy import select
+
+        from matchmaker.extensions import db
+        from matchmaker.models import Delivery
+
+        delivery = db.session.scalar(select(Delivery).where(Delivery.verified_quantity == 8))
+        delivery.verified_quantity = 9
+        db.session.commit()
+    third = client.get(url)
+    assert kept["pdf"] == 2 and "£680" in _pdf_text(third.data)
+    # Changes that are not figures (a sign-in, an audit record) keep the PDF.
+    with app.app_context():
+        sign_in(app.test_client(), make_officer().email)
+    assert client.get(url).data == third.data and kept["pdf"] == 2
+
+
+def test_the_public_report_pages_are_rate_limited_per_anonymous_client(app, data, monkeypatch):
+    monkeypatch.setitem(app.config, "REPORT_RATE_LIMIT", "3 per minute")
+    for url in ("/impact", "/impact/open-data?format=json", "/impact/annual-report"):
+        visitor = app.test_client()
+        assert [visitor.get(url).status_code for _ in range(4)] == [200, 200, 200, 429], url
+        elsewhere = app.test_client()
+        elsewhere.environ_base["REMOTE_ADDR"] = "203.0.113.5"
+        assert elsewhere.get(url).status_code == 200
+    officer = _officer(app)  # signed-in people are known and few: not limited
+    assert {officer.get("/impact").status_code for _ in range(5)} == {200}

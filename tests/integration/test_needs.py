@@ -291,8 +291,14 @@ def test_what_was_typed_is_kept_after_an_error(member):
 def test_an_organisation_may_have_only_so_many_live_needs(app, monkeypatch, member, group):
     monkeypatch.setitem(app.config, "MAX_LIVE_NEEDS", 2)
     first = _created_id(_post_need(member, good(title="First need")))
+    assert "Your organisation has 1 of 2 live needs." in text_of(member.get("/my-needs/new"))
+    assert "the most allowed" not in text_of(member.get("/my-needs/new"))
     _created_id(_post_need(member, good(title="Second need")))
-    assert "Your organisation has 2 of 2 live needs." in text_of(member.get("/my-needs/new"))
+    # Said before the form, with the way out: a draft can still be saved.
+    assert (
+        "Your organisation has 2 of 2 live needs. ! Warning Your organisation already has 2 live needs, the most "
+        "allowed, so this need cannot be sent for approval yet. You can still write it and use “Save as draft”"
+    ) in text_of(member.get("/my-needs/new"))
 
     refused = _post_need(member, good(title="Third need"))
     assert refused.status_code == 200
@@ -512,8 +518,12 @@ def test_the_edit_form_starts_with_the_needs_values(member, open_need):
         f"{day.month:02d}",
         str(day.year),
     ]
-    # An open need is saved, not sent for approval again.
+    # An open need is saved, not sent for approval again; the page says what rewording it does.
     assert "Save changes" in text_of(form) and "Send for approval" not in text_of(form)
+    assert (
+        "If you change the title or description, your need comes off the public list until a brokerage officer "
+        "checks the new wording. Other changes are published straight away."
+    ) in text_of(form)
 
 
 def test_rewording_an_open_need_records_what_changed_and_sends_it_back_to_an_officer(app, member, group, open_need):
@@ -528,8 +538,12 @@ def test_rewording_an_open_need_records_what_changed_and_sends_it_back_to_an_off
     del data["submit"]
     response = post_form(member, f"/my-needs/{open_need}/edit", data, follow_redirects=True)
     page = text_of(response)
-    # New wording is checked before the public sees it again.
-    assert "Your changes have been saved." in page and "Your need · Awaiting moderation" in page
+    # New wording is checked before the public sees it again, and the group is told so.
+    assert (
+        "Your changes have been saved. Because you changed the title or description, your need is off the public "
+        "list until a brokerage officer checks the new wording."
+    ) in page
+    assert "Your need · Awaiting moderation" in page
     assert "Changed" in page
     assert "Title: Saturday larder volunteers → Weekend larder volunteers" in page
     assert "Quantity: 40 hours → 60 hours" in page
@@ -570,6 +584,7 @@ def test_changing_only_the_amount_of_an_open_need_keeps_it_open(app, member, ope
     del data["submit"]
     page = text_of(post_form(member, f"/my-needs/{open_need}/edit", data, follow_redirects=True))
     assert "Your need · Open" in page and "Quantity: 40 hours → 60 hours" in page
+    assert "Your changes have been saved." in page and "off the public list" not in page
     assert _need(app, open_need).status is NeedStatus.OPEN
 
 

@@ -35,8 +35,19 @@ class PageOutline(HTMLParser):
             self.title += data
 
 
+# Forms' POST addresses that answer a GET (someone pressing Enter in the address bar after a failed post) with a
+# redirect to the page the form is on: not pages of their own. tests/integration/test_post_addresses.py checks them.
+POST_ADDRESSES = {
+    "officers.reject": "officers.review",
+    "officers.return_need": "officers.need_review",
+    "officers.approve_match": "officers.decision",
+    "officers.reject_match": "officers.decision",
+    "officers.verify_delivery": "officers.match",
+    "officers.end_match": "officers.match",
+    "officers.approve_selected": "officers.queue",
+}
 # Machine-readable endpoints, not pages a person reads.
-NOT_PAGES = {"static", "ops.healthz", "ops.readyz"}
+NOT_PAGES = {"static", "ops.healthz", "ops.readyz", *POST_ADDRESSES}
 
 
 def _squash(text: str) -> str:

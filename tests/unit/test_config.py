@@ -15,6 +15,9 @@ def clean_environment(monkeypatch):
         "SMTP_STARTTLS",
         "MATCHMAKER_SECURE_COOKIES",
         "MATCHMAKER_BASE_URL",
+        "RATELIMIT_STORAGE_URI",
+        "MATCHMAKER_CACHE_URL",
+        "MATCHMAKER_IMPACT_CACHE_SECONDS",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -88,3 +91,33 @@ def test_unknown_environment_is_refused(tmp_path, monkeypatch):
 )
 def test_database_urls_use_the_psycopg_driver(given, used):
     assert normalise_database_url(given) == used
+
+
+def test_per_process_state_is_named_so_several_workers_can_refuse_it(tmp_path, monkeypatch):
+    from matchmaker.config import per_process_state
+
+    assert len(per_process_state(build_config(str(tmp_path)))) == 2  # the development defaults: one process
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("MATCHMAKER_CACHE_URL", "redis://127.0.0.1:6379/1")
+    config = build_config(str(tmp_path))
+    assert per_process_state(config) == []
+    assert config["CACHE_TYPE"] == "RedisCache" and config["CACHE_REDIS_URL"] == "redis://127.0.0.1:6379/1"
+    monkeypatch.setenv("MATCHMAKER_CACHE_URL", "")
+    monkeypatch.setenv("MATCHMAKER_IMPACT_CACHE_SECONDS", "0")  # no cache at all: nothing to share
+    assert per_process_state(build_config(str(tmp_path))) == []
+
+
+def test_an_unknown_cache_address_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("MATCHMAKER_CACHE_URL", "memcached://127.0.0.1")
+    with pytest.raises(ConfigError, match="MATCHMAKER_CACHE_URL must be a redis:// address or empty"):
+        build_config(str(tmp_path))
+
+
+def test_development_links_follow_the_address_the_app_is_reached_on(tmp_path, monkeypatch):
+    assert build_config(str(tmp_path))["BASE_URL_FROM_REQUEST"] is True
+    monkeypatch.setenv("MATCHMAKER_BASE_URL", "http://127.0.0.1:5160")
+    config = build_config(str(tmp_path))
+    assert (config["BASE_URL_FROM_REQUEST"], config["BASE_URL"]) == (False, "http://127.0.0.1:5160")
+    monkeypatch.setenv("MATCHMAKER_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    assert build_config(str(tmp_path))["BASE_URL_FROM_REQUEST"] is False

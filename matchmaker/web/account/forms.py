@@ -1,6 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 
+from matchmaker.models.limits import PERSON_NAME_MAX
+from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
     GovPasswordInput,
     GovSubmitInput,
@@ -16,18 +17,18 @@ from matchmaker.web.fields import (
 from matchmaker.web.tag_fields import GovDateField
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     full_name = StringField(
         "Full name",
         filters=[strip],
-        validators=[required("Enter your full name"), max_length("Full name", 120)],
+        validators=[required("Enter your full name"), max_length("Full name", PERSON_NAME_MAX)],
         widget=GovTextInput(),
     )
     email = StringField("Email address", filters=[strip], validators=email_address(), widget=GovTextInput())
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         "Current password", validators=[required("Enter your current password")], widget=GovPasswordInput()
     )
@@ -49,7 +50,7 @@ class OrganisationProfileForm(OrganisationFields):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
-class ApiTokenForm(FlaskForm):
+class ApiTokenForm(Form):
     name = StringField(
         "Name",
         filters=[strip],
@@ -60,11 +61,11 @@ class ApiTokenForm(FlaskForm):
     create = SubmitField("Create token", widget=GovSubmitInput())
 
 
-class RevokeTokenForm(FlaskForm):
+class RevokeTokenForm(Form):
     """One button per token: just the CSRF token."""
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(
         "Your password", validators=[required("Enter your password to confirm")], widget=GovPasswordInput()
     )

@@ -1,8 +1,9 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired
 
 from matchmaker.models import Role
+from matchmaker.models.limits import PERSON_NAME_MAX
+from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
     GovCheckboxInput,
     GovRadioInput,
@@ -17,11 +18,11 @@ from matchmaker.web.fields import (
 )
 
 
-class NewStaffForm(FlaskForm):
+class NewStaffForm(Form):
     full_name = StringField(
         "Full name",
         filters=[strip],
-        validators=[required("Enter their full name"), max_length("Full name", 120)],
+        validators=[required("Enter their full name"), max_length("Full name", PERSON_NAME_MAX)],
         widget=GovTextInput(),
     )
     email = StringField(
@@ -41,7 +42,7 @@ class NewStaffForm(FlaskForm):
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
-class DeleteUserForm(FlaskForm):
+class DeleteUserForm(Form):
     confirm = BooleanField(
         "Yes, delete this account: remove the person's name and email address and stop them signing in",
         validators=[InputRequired("Confirm that you want to delete this account")],

@@ -5,23 +5,41 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from matchmaker.models import RejectionReason, Unit
+from matchmaker.models.limits import (
+    AMOUNT_MAX,
+    DATABASE_ID_MAX,
+    DESCRIPTION_MAX,
+    REASON_MAX,
+    SLUG_MAX,
+    TAGS_MAX,
+    TITLE_MAX,
+    WARD_CODE_MAX,
+    WARDS_MAX,
+    text_problem,
+)
 from matchmaker.services.browse import MAX_QUERY_LENGTH
 
-MAX_AMOUNT = 999_999_999_999  # what Numeric(14, 2) holds
 UNITS = [u.value for u in Unit]
 
 
-def _no_nul(value: str) -> None:
-    # PostgreSQL text cannot hold NUL, and no person types one.
-    if "\x00" in value:
-        raise ValidationError("Remove the NUL character")
-
-
 class Text(fields.String):
-    """A string without NUL characters; with `required_message`, one that is not blank either."""
+    """A string without characters no field may hold (limits.text_problem); with `single_line`, without line breaks
+    either; with `blank_message`, not blank. `max_length` is stated in the OpenAPI document as maxLength."""
 
-    def __init__(self, *args, blank_message: str | None = None, max_length: int | None = None, **kwargs):
-        checks = [_no_nul]
+    def __init__(
+        self,
+        *args,
+        blank_message: str | None = None,
+        max_length: int | None = None,
+        single_line: bool = False,
+        **kwargs,
+    ):
+        def plain(value: str) -> None:
+            problem = text_problem(value, single_line)
+            if problem:
+                raise ValidationError(problem)
+
+        checks = [plain]
         if max_length:
             checks.append(validate.Length(max=max_length, error=f"Must be {max_length} characters or fewer"))
         if blank_message:
@@ -36,23 +54,31 @@ class Text(fields.String):
         super().__init__(*args, validate=checks, **kwargs)
 
 
+def _title(what: str, **kwargs) -> Text:
+    return Text(blank_message=f"Enter a title for the {what}", max_length=TITLE_MAX, single_line=True, **kwargs)
+
+
+def _description(**kwargs) -> Text:
+    return Text(blank_message="Enter a description", max_length=DESCRIPTION_MAX, **kwargs)
+
+
 def _amount(metadata: dict | None = None, **kwargs) -> fields.Decimal:
     return fields.Decimal(
         places=2,
         allow_nan=False,
         as_string=False,
         validate=validate.Range(
-            min=0, min_inclusive=False, max=MAX_AMOUNT, error="Must be more than 0 and at most 999999999999"
+            min=0, min_inclusive=False, max=AMOUNT_MAX, error=f"Must be more than 0 and at most {AMOUNT_MAX}"
         ),
         # apispec would write the bounds as Decimal strings; JSON Schema wants numbers.
-        metadata={"example": 40, "minimum": 0, "exclusiveMinimum": True, "maximum": MAX_AMOUNT, **(metadata or {})},
+        metadata={"example": 40, "minimum": 0, "exclusiveMinimum": True, "maximum": AMOUNT_MAX, **(metadata or {})},
         **kwargs,
     )
 
 
 def _slug_list(what: str, example: list[str], **kwargs) -> fields.List:
     return fields.List(
-        Text(max_length=40),
+        Text(max_length=SLUG_MAX, single_line=True),
         validate=validate.Length(max=50),
         metadata={"description": what, "example": example},
         **kwargs,
@@ -61,9 +87,9 @@ def _slug_list(what: str, example: list[str], **kwargs) -> fields.List:
 
 def _tag_list(what: str, example: list[str], required: bool = False) -> fields.List:
     return fields.List(
-        Text(max_length=40),
+        Text(max_length=SLUG_MAX, single_line=True),
         required=required,
-        validate=validate.Length(min=1, max=10, error=f"Select at least one {what}"),
+        validate=validate.Length(min=1, max=TAGS_MAX, error=f"Select at least one {what}"),
         error_messages={"required": f"Select at least one {what}"},
         metadata={"example": example},
     )
@@ -159,10 +185,14 @@ class NeedPage(PagingSchema):
 
 
 class _RecordInput(Schema):
-    description = Text(blank_message="Enter a description")
+    description = _description()
     priorities = _tag_list("priority", ["vcse-capacity"])
     borough_wide = fields.Boolean()
-    wards = fields.List(Text(max_length=9), validate=validate.Length(max=30), metadata={"example": ["E05013499"]})
+    wards = fields.List(
+        Text(max_length=WARD_CODE_MAX, single_line=True),
+        validate=validate.Length(max=WARDS_MAX),
+        metadata={"example": ["E05013499"]},
+    )
     support_types = _tag_list("type of support", ["skills"])
     quantity = _amount(allow_none=True)
     unit = fields.String(allow_none=True, validate=validate.OneOf(UNITS, error="Must be one of: " + ", ".join(UNITS)))
@@ -171,7 +201,7 @@ class _RecordInput(Schema):
 class NeedInput(_RecordInput):
     """A need. On update, only the fields sent change."""
 
-    title = Text(blank_message="Enter a title for the need", max_length=160)
+    title = _title("need")
     needed_by = fields.Date(metadata={"description": "Today or later; the need closes after this date"})
     recurring = fields.Boolean()
     submit = fields.Boolean(
@@ -183,15 +213,8 @@ class NeedInput(_RecordInput):
 class NeedCreate(NeedInput):
     """A new need: title, description, priorities, an area (wards or borough-wide) and support types are required."""
 
-    title = Text(
-        required=True,
-        blank_message="Enter a title for the need",
-        max_length=160,
-        error_messages={"required": "Enter a title for the need"},
-    )
-    description = Text(
-        required=True, blank_message="Enter a description", error_messages={"required": "Enter a description"}
-    )
+    title = _title("need", required=True, error_messages={"required": "Enter a title for the need"})
+    description = _description(required=True, error_messages={"required": "Enter a description"})
     priorities = _tag_list("priority", ["vcse-capacity"], required=True)
     support_types = _tag_list("type of support", ["skills"], required=True)
     needed_by = fields.Date(
@@ -246,7 +269,7 @@ class OfferPage(PagingSchema):
 class OfferInput(_RecordInput):
     """An offer. On update, only the fields sent change."""
 
-    title = Text(blank_message="Enter a title for the offer", max_length=160)
+    title = _title("offer")
     available_from = fields.Date(allow_none=True)
     available_until = fields.Date(allow_none=True)
 
@@ -256,19 +279,12 @@ class OfferCreate(OfferInput):
 
     contract_id = fields.Integer(
         required=True,
-        validate=validate.Range(min=1, max=2**31 - 1),
+        validate=validate.Range(min=1, max=DATABASE_ID_MAX),
         error_messages={"required": "Choose one of your organisation's contracts"},
         metadata={"description": "One of your organisation's contracts"},
     )
-    title = Text(
-        required=True,
-        blank_message="Enter a title for the offer",
-        max_length=160,
-        error_messages={"required": "Enter a title for the offer"},
-    )
-    description = Text(
-        required=True, blank_message="Enter a description", error_messages={"required": "Enter a description"}
-    )
+    title = _title("offer", required=True, error_messages={"required": "Enter a title for the offer"})
+    description = _description(required=True, error_messages={"required": "Enter a description"})
     priorities = _tag_list("priority", ["good-jobs"], required=True)
     support_types = _tag_list("type of support", ["volunteering"], required=True)
 
@@ -278,7 +294,7 @@ class OfferCreate(OfferInput):
 
 class ProposalArgs(Schema):
     need_id = fields.Integer(
-        validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "Only this need's proposals"}
+        validate=validate.Range(min=1, max=DATABASE_ID_MAX), metadata={"description": "Only this need's proposals"}
     )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
@@ -316,7 +332,9 @@ class ApproveInput(Schema):
 
 class RejectInput(Schema):
     reason = fields.String(required=True, validate=validate.OneOf([r.value for r in RejectionReason]))
-    reason_text = Text(max_length=2000, load_default="", metadata={"description": "Required when the reason is other"})
+    reason_text = Text(
+        max_length=REASON_MAX, load_default="", metadata={"description": "Required when the reason is other"}
+    )
 
 
 class MatchSchema(Schema):

@@ -1,6 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 
+from matchmaker.models.limits import PERSON_NAME_MAX
+from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
     GovCheckboxInput,
     GovPasswordInput,
@@ -16,7 +17,7 @@ from matchmaker.web.fields import (
 )
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = StringField("Email address", filters=[strip], validators=email_address(), widget=GovTextInput())
     password = PasswordField("Password", validators=[required("Enter your password")], widget=GovPasswordInput())
     submit = SubmitField("Sign in", widget=GovSubmitInput())
@@ -26,7 +27,7 @@ class RegisterForm(OrganisationFields):
     full_name = StringField(
         "Your full name",
         filters=[strip],
-        validators=[required("Enter your full name"), max_length("Your full name", 120)],
+        validators=[required("Enter your full name"), max_length("Your full name", PERSON_NAME_MAX)],
         widget=GovTextInput(),
     )
     email = StringField("Your email address", filters=[strip], validators=email_address(), widget=GovTextInput())
@@ -46,12 +47,12 @@ class RegisterForm(OrganisationFields):
     submit = SubmitField("Register", widget=GovSubmitInput())
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = StringField("Email address", filters=[strip], validators=email_address(), widget=GovTextInput())
     submit = SubmitField("Send reset link", widget=GovSubmitInput())
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(
         "New password", validators=[required("Enter a new password"), NewPassword()], widget=GovPasswordInput()
     )

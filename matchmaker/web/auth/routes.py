@@ -1,6 +1,7 @@
 """Signing in and out, registering an organisation, and resetting a forgotten password."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from matchmaker.extensions import db, limiter
@@ -21,31 +22,27 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _submitted_email() -> str:
-    return "email:" + (request.form.get("email") or "").strip().lower()
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit("20 per hour", key_func=_submitted_email, methods=["POST"])
 def sign_in():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = SignInForm()
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data)
-        except accounts.AccountLocked as locked:
+            user = accounts.authenticate(form.email.data, form.password.data, source=get_remote_address())
+        except accounts.SignInLocked as locked:
             db.session.commit()  # keep the lock
             add_error(form, locked)
-            if locked.just_locked:
+            if locked.notify:
                 send_after_commit(
                     "account_locked",
                     to=locked.user.email,
                     tell_user=False,
                     subject="Your Matchmaker account has been locked",
                     user=locked.user,
+                    until=locked.until,
                     minutes=current_app.config["LOCKOUT_MINUTES"],
                     link=external_url("auth.forgot_password"),
                 )
@@ -63,6 +60,10 @@ def sign_in():
 @bp.post("/sign-out")
 @public
 def sign_out():
+    if current_user.is_authenticated:
+        # Server-side: a copy of this session's cookie (or a remember-me cookie) stops working too.
+        accounts.end_sessions(current_user)
+        db.session.commit()
     logout_user()
     flash("You have signed out.", "success")
     return redirect(url_for("public.home"))
@@ -134,13 +135,19 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password(user, form.password.data)
+            revoked = accounts.reset_password(user, form.password.data)
         except DomainError as error:
             db.session.rollback()
             add_error(form, error)
         else:
             db.session.commit()
             logout_user()
-            flash("Your password has been set. Sign in with your new password.", "success")
+            message = "Your password has been set. Sign in with your new password."
+            if revoked:
+                message += (
+                    f" We also revoked your {revoked} API token{'s' if revoked != 1 else ''}: "
+                    "make new ones from your account page if you still need them."
+                )
+            flash(message, "success")
             return redirect(url_for("auth.sign_in"))
     return render_template("auth/reset_password.html", form=form, user=user)

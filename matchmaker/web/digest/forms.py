@@ -1,14 +1,14 @@
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSelect, GovSubmitInput
 from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
 from matchmaker.models import DigestFrequency
 from matchmaker.services.reference_data import all_priorities, all_wards
+from matchmaker.web.base_form import Form
 from matchmaker.web.fields import one_of, required
 
 
-class SubscriptionForm(FlaskForm):
+class SubscriptionForm(Form):
     frequency = RadioField(
         "How often do you want the digest?",
         choices=[SelectChoice(f.value, f.label) for f in DigestFrequency],
@@ -44,7 +44,7 @@ class SubscriptionForm(FlaskForm):
         return self._ids(self.wards)
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     """The officers' page: which period to show. A GET form, so no CSRF token."""
 
     class Meta:

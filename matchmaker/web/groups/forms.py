@@ -1,6 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 
+from matchmaker.models.limits import DESCRIPTION_MAX, TITLE_MAX
+from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
     GovCheckboxInput,
     GovSubmitInput,
@@ -17,13 +18,13 @@ class NeedForm(TagFields):
     title = StringField(
         "Title",
         filters=[strip],
-        validators=[required("Enter a title for the need"), max_length("Title", 160)],
+        validators=[required("Enter a title for the need"), max_length("Title", TITLE_MAX)],
         widget=GovTextInput(),
     )
     description = TextAreaField(
         "Describe what you need",
         filters=[strip],
-        validators=[required("Describe what you need"), max_length("Description", 5000)],
+        validators=[required("Describe what you need"), max_length("Description", DESCRIPTION_MAX)],
         widget=GovTextArea(),
     )
     needed_by = GovDateField("Needed by", validators=[required("Enter the date you need it by")])
@@ -44,11 +45,11 @@ class NeedForm(TagFields):
     submit = SubmitField("Send for approval", widget=GovSubmitInput())
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes a need's state (submit, close, reopen): just the CSRF token."""
 
 
-class CloseNeedForm(FlaskForm):
+class CloseNeedForm(Form):
     note = TextAreaField(
         "Why are you closing it? (optional)",
         filters=[strip],
@@ -58,7 +59,7 @@ class CloseNeedForm(FlaskForm):
     close = SubmitField("Close this need", widget=GovSubmitInput())
 
 
-class ConfirmDeliveryForm(FlaskForm):
+class ConfirmDeliveryForm(Form):
     """One per delivery on the page: give it prefix=f"delivery-{id}" so ids stay unique."""
 
     received = QuantityField(

@@ -152,6 +152,7 @@ def edit_need(need_id: int):
             "recurring": record.recurring,
         }
     )
+    was_public = record.status.is_public
     if _submitted_and_valid(form):
         try:
             need_service.update_need(record, current_user, _details(form))
@@ -162,9 +163,22 @@ def edit_need(need_id: int):
             add_error(form, error)
         else:
             db.session.commit()
-            flash("Your changes have been saved.", "success")
+            if was_public and record.status is NeedStatus.AWAITING_MODERATION:
+                flash(
+                    "Your changes have been saved. Because you changed the title or description, your need is off the "
+                    "public list until a brokerage officer checks the new wording.",
+                    "success",
+                )
+            else:
+                flash("Your changes have been saved.", "success")
             return redirect(url_for("groups.need", need_id=record.id))
-    return render_template("groups/need_form.html", form=form, need=record)
+    return render_template(
+        "groups/need_form.html",
+        form=form,
+        need=record,
+        live=need_service.live_needs_count(current_user.organisation),
+        limit=need_service.max_live_needs(),
+    )
 
 
 def _change(need_id: int, change, message: str):

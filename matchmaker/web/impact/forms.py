@@ -1,6 +1,5 @@
 from datetime import date
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSelect, GovSubmitInput
 from wtforms import RadioField, SelectField, SubmitField
@@ -8,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from matchmaker.services import impact
+from matchmaker.web.base_form import Form
 from matchmaker.web.fields import one_of
 from matchmaker.web.tag_fields import GovDateField
 
@@ -20,7 +20,7 @@ def year_choices(today: date) -> list[SelectChoice]:
     return [SelectChoice(str(y), f"April {y} to March {y + 1}") for y in range(latest, FIRST_YEAR - 1, -1)]
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     """Read from the query string (a GET form: a period is something to link to and bookmark), so no CSRF."""
 
     class Meta:
@@ -78,7 +78,7 @@ class PeriodForm(FlaskForm):
         return impact.financial_year_of(self.today)
 
 
-class MeasuresForm(FlaskForm):
+class MeasuresForm(Form):
     file = FileField(
         "CSV file of measures", validators=[FileRequired("Select a CSV file of measures")], widget=GovFileInput()
     )

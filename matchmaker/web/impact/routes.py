@@ -8,9 +8,6 @@ The figures come from services.impact; this module only picks the period, draws 
 import csv
 import io
 import json
-import os
-import threading
-import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,10 +16,10 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from sqlalchemy import select
 
-from matchmaker.extensions import db
+from matchmaker.extensions import db, limiter
 from matchmaker.models import Contract, Role, Unit, Ward
 from matchmaker.services import contracts as contract_service
-from matchmaker.services import impact
+from matchmaker.services import figures_cache, impact
 from matchmaker.services import measures as measure_service
 from matchmaker.services.csv_columns import protect
 from matchmaker.web.access import OFFICERS, allow, public
@@ -51,6 +48,15 @@ def format_units(by_unit: dict[str, Any] | None) -> str:
 @bp.app_template_filter("pounds")
 def format_pounds(value: Any) -> str:
     return f"£{Decimal(str(value or 0)):,.0f}"
+
+
+def _report_limit() -> str:
+    return current_app.config["REPORT_RATE_LIMIT"]
+
+
+def _signed_in() -> bool:
+    """Officers and members are known and few; the limit is for anonymous clients, who could be anyone."""
+    return current_user.is_authenticated
 
 
 def _today() -> date:
@@ -146,37 +152,10 @@ def _charts(
     return {"series": series, "over_time": over_time, "progress": progress}
 
 
-# The figures for a period are the same for everyone, and a page of them takes a couple of dozen aggregate
-# queries: keep them for a short while (per process), so a busy public page costs the database little.
-# MATCHMAKER_IMPACT_CACHE_SECONDS (or the IMPACT_CACHE_SECONDS setting) changes it; 0 turns it off (as in tests).
-_CACHE: dict[tuple, tuple[float, dict[str, Any]]] = {}
-_CACHE_LOCK = threading.Lock()
-_CACHE_MAX = 64
-
-
-def _cache_seconds() -> float:
-    configured = current_app.config.get("IMPACT_CACHE_SECONDS", os.environ.get("MATCHMAKER_IMPACT_CACHE_SECONDS"))
-    if configured is None:
-        return 0 if current_app.testing else 120
-    return float(configured)
-
-
 def _picture(period: impact.Period, metric: str, officer: bool, reasons: bool = False) -> dict[str, Any]:
-    seconds, key = _cache_seconds(), (period, metric)
-    now = time.monotonic()
-    if seconds > 0:
-        with _CACHE_LOCK:
-            hit = _CACHE.get(key)
-        if hit and now - hit[0] < seconds:
-            picture = dict(hit[1])  # a copy: the officers' extras below must not land in the cache
-        else:
-            picture = _figures(period, metric)
-            with _CACHE_LOCK:
-                if len(_CACHE) >= _CACHE_MAX:
-                    _CACHE.clear()
-                _CACHE[key] = (now, dict(picture))
-    else:
-        picture = _figures(period, metric)
+    # The figures for a period are the same for everyone and take a couple of dozen aggregate queries: they are
+    # kept until they change (figures_cache). A copy, so the officers' extras below never land in the cache.
+    picture = dict(figures_cache.kept("impact-picture", (period, metric), lambda: _figures(period, metric)))
     # The reasons need the matching engine over every open need and offer (seconds, not milliseconds, in a
     # big borough), so officers ask for them; the count is plain SQL.
     picture["unmatched"] = impact.unmatched_reasons() if officer and reasons else None
@@ -278,6 +257,7 @@ def _download(name: str, period: impact.Period) -> Response:
 
 @bp.get("/impact")
 @public
+@limiter.limit(_report_limit, exempt_when=_signed_in)
 def dashboard():
     """Everyone sees the aggregate figures; officers also see why needs are unmatched, and links to contracts."""
     form, period = _period_form()
@@ -302,6 +282,7 @@ def dashboard():
 
 @bp.get("/impact/open-data")
 @public
+@limiter.limit(_report_limit, exempt_when=_signed_in)
 def open_data():
     """Public aggregate figures as CSV or JSON (?format=csv|json): no people, no contact details."""
     form, period = _period_form()
@@ -314,7 +295,9 @@ def open_data():
             period_args=_period_args(period),
             attribution=impact.ATTRIBUTION,
         )
-    data = impact.open_data(period.start, period.end)
+    data = figures_cache.kept(
+        "open-data", (period.start, period.end), lambda: impact.open_data(period.start, period.end)
+    )
     stamp = f"{period.start.isoformat()}-to-{period.end.isoformat()}"
     if fmt == "json":
         return Response(
@@ -375,18 +358,30 @@ def _report_context(period: impact.Period) -> dict[str, Any]:
     }
 
 
-def _pdf(html: str, name: str) -> Response:
-    from weasyprint import HTML
+def _pdf_bytes(html: str) -> bytes:
+    from weasyprint import HTML  # heavy (and slow to import): loaded only when a PDF is asked for
 
-    static = str(current_app.static_folder)
-    pdf = HTML(string=html, base_url=static).write_pdf()
+    return HTML(string=html, base_url=str(current_app.static_folder)).write_pdf()
+
+
+def _pdf(pdf: bytes, name: str) -> Response:
     return Response(
         pdf, headers={"Content-Type": "application/pdf", "Content-Disposition": f'attachment; filename="{name}"'}
     )
 
 
+def _annual_report_pdf(period: impact.Period) -> bytes:
+    """Seconds of CPU for WeasyPrint, the same for everyone: built once per period until the figures change."""
+    return figures_cache.kept(
+        "annual-report-pdf",
+        (period,),
+        lambda: _pdf_bytes(render_template("impact/report_document.html", **_report_context(period))),
+    )
+
+
 @bp.get("/impact/annual-report")
 @public
+@limiter.limit(_report_limit, exempt_when=_signed_in)
 def annual_report():
     """The Annual Social Value Impact Report for a financial year (?year=2026), printable, or as PDF (?format=pdf)."""
     today = _today()
@@ -397,12 +392,11 @@ def annual_report():
         if year.isdigit() and 2000 <= int(year) <= latest
         else impact.financial_year_of(today)
     )
-    context = _report_context(period)
     if request.args.get("format") == "pdf":
-        html = render_template("impact/report_document.html", **context)
-        return _pdf(html, f"brent-social-value-impact-report-{period.start.year}-{period.end.year}.pdf")
+        name = f"brent-social-value-impact-report-{period.start.year}-{period.end.year}.pdf"
+        return _pdf(_annual_report_pdf(period), name)
     years = list(range(latest, 2023, -1))
-    return render_template("impact/report.html", years=years, **context)
+    return render_template("impact/report.html", years=years, **_report_context(period))
 
 
 # The per-contract statement --------------------------------------------------------------------------------
@@ -448,7 +442,8 @@ def statement(contract_id: int):
         )
     if fmt == "pdf":
         return _pdf(
-            render_template("impact/statement_document.html", **context), f"social-value-statement-{contract.ref}.pdf"
+            _pdf_bytes(render_template("impact/statement_document.html", **context)),
+            f"social-value-statement-{contract.ref}.pdf",
         )
     return render_template("impact/statement.html", **context)
 

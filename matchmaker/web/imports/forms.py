@@ -1,14 +1,14 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovFileInput, GovRadioInput, GovSubmitInput
 from wtforms import BooleanField, RadioField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
 from matchmaker.services.csv_columns import IMPORTABLE
+from matchmaker.web.base_form import Form
 from matchmaker.web.fields import one_of, required
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     kind = RadioField(
         "What does the file contain?",
         choices=[

@@ -1,9 +1,9 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput
-from wtforms import RadioField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectMultipleField, SubmitField, TextAreaField
 
 from matchmaker.models import RejectionReason
+from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
     GovRadioInput,
     GovSubmitInput,
@@ -18,11 +18,11 @@ from matchmaker.web.fields import (
 from matchmaker.web.tag_fields import QuantityField
 
 
-class ApproveOrganisationForm(FlaskForm):
+class ApproveOrganisationForm(Form):
     approve = SubmitField("Approve organisation", widget=GovSubmitInput())
 
 
-class RejectOrganisationForm(FlaskForm):
+class RejectOrganisationForm(Form):
     reason = TextAreaField(
         "Reason for rejecting",
         filters=[strip],
@@ -32,11 +32,11 @@ class RejectOrganisationForm(FlaskForm):
     submit = SubmitField("Reject organisation", widget=GovSubmitInput())
 
 
-class PublishNeedForm(FlaskForm):
+class PublishNeedForm(Form):
     publish = SubmitField("Publish need", widget=GovSubmitInput())
 
 
-class ReturnNeedForm(FlaskForm):
+class ReturnNeedForm(Form):
     comment = TextAreaField(
         "What should the group change?",
         filters=[strip],
@@ -46,7 +46,7 @@ class ReturnNeedForm(FlaskForm):
     return_need = SubmitField("Return to the group", widget=GovSubmitInput())
 
 
-class WardWeightsForm(FlaskForm):
+class WardWeightsForm(Form):
     file = FileField(
         "Ward-level index (CSV)",
         validators=[FileRequired("Select a CSV file with the columns ward and value")],
@@ -68,16 +68,16 @@ class WardWeightsForm(FlaskForm):
     upload = SubmitField("Upload ward weights", widget=GovSubmitInput())
 
 
-class ClearWardWeightsForm(FlaskForm):
+class ClearWardWeightsForm(Form):
     clear = SubmitField("Remove ward weights", widget=GovSubmitInput())
 
 
-class ApproveMatchForm(FlaskForm):
+class ApproveMatchForm(Form):
     quantity = QuantityField("Amount to allocate from the offer", noun="Amount", widget=GovTextInput())
     approve = SubmitField("Approve and introduce", widget=GovSubmitInput())
 
 
-class RejectMatchForm(FlaskForm):
+class RejectMatchForm(Form):
     reason = RadioField(
         "Why are you rejecting it?",
         choices=[SelectChoice(r.value, r.label) for r in RejectionReason],
@@ -94,7 +94,7 @@ class RejectMatchForm(FlaskForm):
     reject = SubmitField("Reject", widget=GovSubmitInput())
 
 
-class VerifyDeliveryForm(FlaskForm):
+class VerifyDeliveryForm(Form):
     """One per delivery on the page: give it prefix=f"delivery-{id}" so ids stay unique."""
 
     verified = QuantityField(
@@ -107,7 +107,7 @@ class VerifyDeliveryForm(FlaskForm):
     verify = SubmitField("Verify", widget=GovSubmitInput())
 
 
-class EndMatchForm(FlaskForm):
+class EndMatchForm(Form):
     outcome = RadioField(
         "How did it end?",
         choices=[
@@ -130,5 +130,8 @@ class EndMatchForm(FlaskForm):
     end = SubmitField("End this match", widget=GovSubmitInput())
 
 
-class BulkApproveForm(FlaskForm):
-    """The selected rows arrive as `selected` values such as "proposal:12"; this form carries the CSRF token."""
+class BulkApproveForm(Form):
+    """The selected rows arrive as `selected` values such as "proposal:12"; this form carries the CSRF token, and
+    the error when nothing was ticked (the queue page draws the checkboxes itself, one per row)."""
+
+    selected = SelectMultipleField("Select the decisions to approve", choices=[], validate_choice=False)

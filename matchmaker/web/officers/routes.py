@@ -20,7 +20,8 @@ from matchmaker.models import (
     RejectionReason,
     Ward,
 )
-from matchmaker.services import brokerage, organisations
+from matchmaker.models.limits import filter_value
+from matchmaker.services import brokerage, organisations, pledge_fit
 from matchmaker.services import deliveries as delivery_service
 from matchmaker.services import matching as matching_service
 from matchmaker.services import needs as need_service
@@ -33,6 +34,7 @@ from matchmaker.services.errors import DomainError
 from matchmaker.web.access import OFFICERS, allow
 from matchmaker.web.browse.display import pagination
 from matchmaker.web.forms_errors import add_error
+from matchmaker.web.ids import database_id
 from matchmaker.web.introductions import introduce
 from matchmaker.web.notify import send_to_members
 from matchmaker.web.officers.forms import (
@@ -106,9 +108,11 @@ def approve(org_id: int):
     return redirect(url_for("officers.organisations"))
 
 
-@bp.post("/organisations/<int:org_id>/reject")
+@bp.route("/organisations/<int:org_id>/reject", methods=["GET", "POST"])
 @allow(*OFFICERS)
 def reject(org_id: int):
+    if request.method == "GET":  # the address bar after a failed post: back to the page, not a 405
+        return redirect(url_for("officers.review", org_id=org_id))
     org = _organisation(org_id)
     form = RejectOrganisationForm()
     if not form.validate_on_submit():
@@ -179,9 +183,11 @@ def publish_need(need_id: int):
     return redirect(url_for("officers.needs_queue"))
 
 
-@bp.post("/needs/<int:need_id>/return")
+@bp.route("/needs/<int:need_id>/return", methods=["GET", "POST"])
 @allow(*OFFICERS)
 def return_need(need_id: int):
+    if request.method == "GET":  # the address bar after a failed post: back to the page, not a 405
+        return redirect(url_for("officers.need_review", need_id=need_id))
     need = _need(need_id)
     form = ReturnNeedForm()
     if not form.validate_on_submit():
@@ -204,7 +210,11 @@ def return_need(need_id: int):
 @bp.get("/pledges")
 @allow(*OFFICERS)
 def pledges_queue():
-    return render_template("officers/pledges_queue.html", pledges=offer_service.pending_pledges())
+    return render_template(
+        "officers/pledges_queue.html",
+        pledges=offer_service.pending_pledges(),
+        pledge_warning=lambda pledge: pledge_fit.assess(pledge.offer, pledge.need).warning,
+    )
 
 
 # The matching engine's proposals --------------------------------------------------------------------------
@@ -281,13 +291,17 @@ def clear_ward_weights():
 @bp.get("/queue")
 @allow(*OFFICERS)
 def queue():
+    return _queue_page(BulkApproveForm(formdata=None))
+
+
+def _queue_page(bulk_form: BulkApproveForm):
     args = request.args
     supplier = args.get("supplier", "")
     filters = queue_service.QueueFilters(
-        priority=args.get("priority") or None,
-        ward=args.get("ward") or None,
-        supplier=int(supplier) if supplier.isdigit() else None,
-        support_type=args.get("support_type") or None,
+        priority=filter_value(args.get("priority")),
+        ward=filter_value(args.get("ward")),
+        supplier=database_id(supplier),
+        support_type=filter_value(args.get("support_type")),
     )
     sort = args.get("sort", "score")
     size = current_app.config["PAGE_SIZE"]
@@ -306,7 +320,8 @@ def queue():
         items=found,
         total=total,
         pagination=paging,
-        bulk_form=BulkApproveForm(),
+        bulk_form=bulk_form,
+        form=bulk_form,  # the base template shows its error summary
         overdue_count=response_service.overdue_count(),
         page=page,
         pages=pages,
@@ -334,6 +349,7 @@ def _decision(kind: str, item_id: int):
 
 def _decision_page(kind: str, item_id: int, approve_form=None, reject_form=None, status: int = 200):
     need, offer, source, suggested = _decision(kind, item_id)
+    reject_form = reject_form or RejectMatchForm(formdata=None)
     if approve_form is None:
         left = offer.remaining
         amount = min(a for a in (suggested, left) if a is not None) if offer.quantity is not None else None
@@ -345,9 +361,10 @@ def _decision_page(kind: str, item_id: int, approve_form=None, reject_form=None,
         need=need,
         offer=offer,
         source=source,
+        fit=pledge_fit.assess(offer, need),
         approve_form=approve_form,
-        form=reject_form or RejectMatchForm(formdata=None),
-        status=status,
+        reject_form=reject_form,
+        form=approve_form if approve_form.errors else reject_form,  # the base template's summary and title
     ), status
 
 
@@ -359,9 +376,11 @@ def decision(kind: str, item_id: int):
     return _decision_page(kind, item_id)
 
 
-@bp.post("/queue/<kind>/<int:item_id>/approve")
+@bp.route("/queue/<kind>/<int:item_id>/approve", methods=["GET", "POST"])
 @allow(*OFFICERS)
 def approve_match(kind: str, item_id: int):
+    if request.method == "GET":  # the address bar after a failed post: back to the page, not a 405
+        return redirect(url_for("officers.decision", kind=kind, item_id=item_id))
     if kind not in ("pledge", "proposal"):
         abort(404)
     need, offer, source, _ = _decision(kind, item_id)
@@ -380,9 +399,11 @@ def approve_match(kind: str, item_id: int):
     return redirect(url_for("officers.match", match_id=match.id))
 
 
-@bp.post("/queue/<kind>/<int:item_id>/reject")
+@bp.route("/queue/<kind>/<int:item_id>/reject", methods=["GET", "POST"])
 @allow(*OFFICERS)
 def reject_match(kind: str, item_id: int):
+    if request.method == "GET":  # the address bar after a failed post: back to the page, not a 405
+        return redirect(url_for("officers.decision", kind=kind, item_id=item_id))
     if kind not in ("pledge", "proposal"):
         abort(404)
     need, offer, source, _ = _decision(kind, item_id)
@@ -466,9 +487,11 @@ def match(match_id: int):
     return _match_page(db.session.get(Match, match_id) or abort(404))
 
 
-@bp.post("/matches/<int:match_id>/deliveries/<int:delivery_id>/verify")
+@bp.route("/matches/<int:match_id>/deliveries/<int:delivery_id>/verify", methods=["GET", "POST"])
 @allow(*OFFICERS)
 def verify_delivery(match_id: int, delivery_id: int):
+    if request.method == "GET":  # the address bar after a failed post: back to the page, not a 405
+        return redirect(url_for("officers.match", match_id=match_id))
     record = db.session.get(Match, match_id) or abort(404)
     delivery = db.session.get(Delivery, delivery_id)
     if delivery is None or delivery.match_id != record.id:
@@ -487,9 +510,11 @@ def verify_delivery(match_id: int, delivery_id: int):
     return _match_page(record, failed=form, failed_id=delivery.id)
 
 
-@bp.post("/matches/<int:match_id>/end")
+@bp.route("/matches/<int:match_id>/end", methods=["GET", "POST"])
 @allow(*OFFICERS)
 def end_match(match_id: int):
+    if request.method == "GET":  # the address bar after a failed post: back to the page, not a 405
+        return redirect(url_for("officers.match", match_id=match_id))
     record = db.session.get(Match, match_id) or abort(404)
     form = EndMatchForm()
     if form.validate_on_submit():
@@ -510,20 +535,26 @@ def end_match(match_id: int):
     return _match_page(record, failed=form, end_form=form)
 
 
-@bp.post("/queue/approve")
+@bp.route("/queue/approve", methods=["GET", "POST"])
 @allow(*OFFICERS)
 def approve_selected():
     """Bulk approval of the clear cases: each at its default amount, each in its own transaction, so one refusal
     (capacity just used up, say) leaves the others approved."""
-    if not BulkApproveForm().validate_on_submit():
+    if request.method == "GET":  # the address bar after a failed post: back to the page, not a 405
+        return redirect(url_for("officers.queue", **request.args))
+    form = BulkApproveForm()
+    if not form.validate_on_submit():
         abort(400)
     chosen = [value.split(":", 1) for value in request.form.getlist("selected") if ":" in value]
+    if not chosen:
+        add_error(form, "Select the decisions to approve", "selected")
+        return _queue_page(form)
     approved, skipped = 0, []
     for kind, raw_id in chosen:
-        if kind not in ("pledge", "proposal") or not raw_id.isdigit():
+        if kind not in ("pledge", "proposal") or database_id(raw_id) is None:
             continue
         try:
-            need, offer, source, suggested = _decision(kind, int(raw_id))
+            need, offer, source, suggested = _decision(kind, database_id(raw_id))
         except NotFound:
             continue  # decided meanwhile by someone else
         amount, clear = queue_service.default_amount(kind, need, offer, suggested)
@@ -543,6 +574,4 @@ def approve_selected():
         flash(f"{approved} approved and introduced.", "success")
     for problem in skipped:
         flash(f"Not approved: {problem}")
-    if not chosen:
-        flash("Select the decisions to approve.")
     return redirect(url_for("officers.queue", **request.args))

@@ -1,8 +1,8 @@
-from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
 from matchmaker.models import EscalationLevel
+from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
     GovRadioInput,
     GovSubmitInput,
@@ -17,7 +17,7 @@ from matchmaker.web.fields import (
 from matchmaker.web.tag_fields import GovDateField
 
 
-class ProblemField(FlaskForm):
+class ProblemField(Form):
     # Declared before ActionFields so that WTForms (which orders fields by creation) puts it first on the page
     # and in the error summary.
     problem = TextAreaField(
@@ -28,7 +28,7 @@ class ProblemField(FlaskForm):
     )
 
 
-class ActionFields(FlaskForm):
+class ActionFields(Form):
     description = TextAreaField(
         "What will be done?",
         filters=[strip],
@@ -52,11 +52,11 @@ class AddActionForm(ActionFields):
     add = SubmitField("Add action", widget=GovSubmitInput())
 
 
-class ActionDoneForm(FlaskForm):
+class ActionDoneForm(Form):
     """Carries the CSRF token for each action's "Mark as done" button."""
 
 
-class EscalateForm(FlaskForm):
+class EscalateForm(Form):
     level = RadioField(
         "Who is it escalated to?",
         choices=[SelectChoice(level.value, level.label) for level in EscalationLevel],
@@ -82,7 +82,7 @@ class EscalateForm(FlaskForm):
     escalate = SubmitField("Escalate", widget=GovSubmitInput())
 
 
-class ClosePlanForm(FlaskForm):
+class ClosePlanForm(Form):
     note = TextAreaField(
         "How did it get back on track? (optional)",
         filters=[strip],

@@ -1,11 +1,12 @@
 from decimal import Decimal, InvalidOperation
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
+from matchmaker.models.limits import CONTRACT_TITLE_MAX, DESCRIPTION_MAX, REF_MAX, TITLE_MAX
+from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
     GovCheckboxInput,
     GovRadioInput,
@@ -48,17 +49,17 @@ class PoundsField(StringField):
         return "" if self.data is None else f"{self.data:,.2f}".replace(".00", "")
 
 
-class ContractForm(FlaskForm):
+class ContractForm(Form):
     ref = StringField(
         "Contract reference",
         filters=[strip],
-        validators=[required("Enter the council's reference for the contract"), max_length("Reference", 60)],
+        validators=[required("Enter the council's reference for the contract"), max_length("Reference", REF_MAX)],
         widget=GovTextInput(),
     )
     title = StringField(
         "Contract title",
         filters=[strip],
-        validators=[required("Enter the contract's title"), max_length("Title", 200)],
+        validators=[required("Enter the contract's title"), max_length("Title", CONTRACT_TITLE_MAX)],
         widget=GovTextInput(),
     )
     value = PoundsField(
@@ -84,13 +85,13 @@ class OfferForm(TagFields):
     title = StringField(
         "Title",
         filters=[strip],
-        validators=[required("Enter a title for the offer"), max_length("Title", 160)],
+        validators=[required("Enter a title for the offer"), max_length("Title", TITLE_MAX)],
         widget=GovTextInput(),
     )
     description = TextAreaField(
         "Describe what you are offering",
         filters=[strip],
-        validators=[required("Describe what you are offering"), max_length("Description", 5000)],
+        validators=[required("Describe what you are offering"), max_length("Description", DESCRIPTION_MAX)],
         widget=GovTextArea(),
     )
     available_from = GovDateField("Available from (optional)", validators=[Optional()])
@@ -127,11 +128,11 @@ class OfferForm(TagFields):
             raise ValidationError("The end of the period must be the same as or after its start")
 
 
-class WithdrawOfferForm(FlaskForm):
+class WithdrawOfferForm(Form):
     withdraw = SubmitField("Withdraw this offer", widget=GovSubmitInput())
 
 
-class PledgeForm(FlaskForm):
+class PledgeForm(Form):
     offer = RadioField(
         "Which offer?",
         choices=[],
@@ -158,7 +159,7 @@ class PledgeForm(FlaskForm):
             raise ValidationError("Select the offer you are pledging from")
 
 
-class ReportDeliveryForm(FlaskForm):
+class ReportDeliveryForm(Form):
     quantity = QuantityField(
         "How much did you deliver?",
         noun="Amount delivered",
@@ -177,7 +178,7 @@ class ReportDeliveryForm(FlaskForm):
     submit = SubmitField("Report delivery", widget=GovSubmitInput())
 
 
-class DeliveryMeasureForm(FlaskForm):
+class DeliveryMeasureForm(Form):
     """One per unverified delivery on the match page: give it prefix=f"measure-{id}" so ids stay unique."""
 
     measure = SelectField("Council measure", choices=[], validate_choice=False, widget=GovSelect())

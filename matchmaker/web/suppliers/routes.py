@@ -12,6 +12,7 @@ from matchmaker.models import Contract, Match, MatchStatus, Need, Offer, Pledge,
 from matchmaker.services import contracts as contract_service
 from matchmaker.services import deliveries as delivery_service
 from matchmaker.services import offers as offer_service
+from matchmaker.services import pledge_fit
 from matchmaker.services import remedial as remedial_service
 from matchmaker.services import responses as response_service
 from matchmaker.services.errors import DomainError
@@ -206,16 +207,22 @@ def withdraw_offer(offer_id: int):
     return redirect(url_for("suppliers.contract", contract_id=offer.contract_id))
 
 
-def _pledge_choices(offers: list[Offer]) -> list[SelectChoice]:
-    """Offers with something left to pledge, each labelled with how much (after pledges still waiting)."""
-    choices = []
+def _pledge_choices(offers: list[Offer], need: Need) -> tuple[list[SelectChoice], list[dict], list[Offer]]:
+    """Offers that can help with this need and have something left to pledge, each labelled with how much (after
+    pledges still waiting), with a hint where it counts in another unit; and the offers left out as unable to help."""
+    choices, items, cannot_help = [], [], []
     for offer in offers:
+        fit = pledge_fit.assess(offer, need)
+        if not fit.can_help:
+            cannot_help.append(offer)
+            continue
         left = offer_service.pledgeable(offer)
-        if left is None:
-            choices.append(SelectChoice(str(offer.id), offer.title))
-        elif left > 0:
-            choices.append(SelectChoice(str(offer.id), f"{offer.title} ({offer.unit.format(left)} left to pledge)"))
-    return choices
+        if left is not None and left <= 0:
+            continue
+        label = offer.title if left is None else f"{offer.title} ({offer.unit.format(left)} left to pledge)"
+        choices.append(SelectChoice(str(offer.id), label))
+        items.append({"hint": {"text": fit.unit_warning + "."}} if fit.unit_warning else {})
+    return choices, items, cannot_help
 
 
 @bp.route("/needs/<int:need_id>/pledge", methods=["GET", "POST"])
@@ -226,7 +233,7 @@ def pledge(need_id: int):
         abort(404)
     offers = contract_service.active_offers_of(current_user.organisation)
     form = PledgeForm()
-    form.offer.choices = _pledge_choices(offers)
+    form.offer.choices, hints, cannot_help = _pledge_choices(offers, need)
     if form.offer.choices and form.validate_on_submit():
         offer = next(o for o in offers if str(o.id) == form.offer.data)
         try:
@@ -236,11 +243,18 @@ def pledge(need_id: int):
             add_error(form, error)
         else:
             db.session.commit()
+            unit_warning = pledge_fit.assess(offer, need).unit_warning
             flash(
-                "Thank you. Your pledge has gone to the brokerage team, who will introduce you to the group.", "success"
+                "Thank you. Your pledge has gone to the brokerage team, who will introduce you to the group."
+                + (
+                    f" {unit_warning}: the brokerage team will check with you how your pledge meets the need."
+                    if unit_warning
+                    else ""
+                ),
+                "success",
             )
             return redirect(url_for("suppliers.pledges"))
-    return render_template("suppliers/pledge_form.html", form=form, need=need)
+    return render_template("suppliers/pledge_form.html", form=form, need=need, hints=hints, cannot_help=cannot_help)
 
 
 @bp.get("/my-pledges")
