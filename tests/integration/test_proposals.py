@@ -67,7 +67,7 @@ def test_propose_prints_json_ordered_by_need_then_score(app, runner):
     }
     assert rows[0]["reason"] == (
         "Borough-wide offer · priority: Good jobs and fair work · type: volunteering · "
-        "words: volunteers ≈ staff volunteering, larder ≈ food parcels · "
+        "words: larder ≈ food parcels, food parcels · "
         "meaning: 'Packing food parcels on Saturdays' ~ 'Teams pack food parcels'"
     )
     assert all(0.0 <= r["confidence"] <= 1.0 for r in rows)
