@@ -18,7 +18,8 @@ import numpy as np
 class Calibration:
     # Fitted by `fit` on seeds/eval, seeds/eval-holdout and seeds/eval-plain (the top 5 proposals of each need:
     # 544 proposals, 128 right); figures in docs/matching.md. The threshold flags 4 of the 110 answered needs
-    # there and 2 of the 3 with no right offer; 0.32 or 0.35 flag no more of those, but 9 or 13 answered ones.
+    # there and 2 of the 3 with no right offer; 0.32 or 0.35 flag no more of those, but 9 or 13 answered ones
+    # (6 of 110 answered after the vocabulary clean-up; figures per set in docs/matching.md).
     margin: float = 6.857
     semantic: float = 3.034
     text: float = 4.163
