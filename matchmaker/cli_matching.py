@@ -22,7 +22,12 @@ def propose_command(top: int, as_json: bool) -> None:
     # With --json, standard output carries only the JSON; progress goes to standard error.
     say = (lambda m: click.echo(m, err=True)) if as_json else click.echo
     started = time.perf_counter()
-    summary, proposals = refresh_all(top=top, progress=say)
+    summary, proposals = refresh_all(
+        top=top,
+        progress=say,
+        # A bar on standard error (just its label when that is not a terminal), so --json output stays clean.
+        track=lambda blocks, label: click.progressbar(blocks, label=label, file=sys.stderr),
+    )
     db.session.commit()
     say(f"Done in {time.perf_counter() - started:.1f}s: {summary}.")
     if as_json:

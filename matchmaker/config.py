@@ -25,6 +25,11 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _env_seconds(name: str, default: str) -> tuple[float, ...]:
+    """A comma-separated list of seconds, such as "1,4"."""
+    return tuple(float(part) for part in os.environ.get(name, default).split(",") if part.strip())
+
+
 def normalise_database_url(url: str) -> str:
     """Use the psycopg 3 driver for PostgreSQL URLs written the usual ways."""
     for prefix in ("postgres://", "postgresql://"):
@@ -138,6 +143,12 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
         "MAX_LIVE_NEEDS": int(os.environ.get("MATCHMAKER_MAX_LIVE_NEEDS", "5")),
         # Working days each party has to respond to an introduction before officers are alerted.
         "RESPONSE_WORKING_DAYS": int(os.environ.get("MATCHMAKER_RESPONSE_WORKING_DAYS", "10")),
+        # Weights `matchmaker tune` saved; empty means instance/weights.json.
+        "MATCHING_WEIGHTS_FILE": os.environ.get("MATCHMAKER_MATCHING_WEIGHTS_FILE", ""),
+        # Digests claimed in one commit, then sent, then recorded in the next commit.
+        "DIGEST_BATCH_SIZE": int(os.environ.get("MATCHMAKER_DIGEST_BATCH_SIZE", "50")),
+        # Seconds before the 2nd, 3rd... tries of a digest the mail server refused for now.
+        "DIGEST_RETRY_DELAYS": _env_seconds("MATCHMAKER_DIGEST_RETRY_DELAYS", "1,4"),
     }
     if test_config:
         config.update(test_config)

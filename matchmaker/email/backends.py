@@ -13,8 +13,6 @@ from typing import Protocol
 
 from flask import current_app
 
-from matchmaker.email.message import RawMessage
-
 
 class EmailDeliveryError(RuntimeError):
     """The message could not be handed to the mail server."""
@@ -71,14 +69,11 @@ class SMTPConnection:
             # Even a 5xx here (a refused login) says nothing about any recipient: never a permanent failure.
             raise ConnectionLost(str(classify(error))) from error
 
-    def send(self, message: "EmailMessage | RawMessage") -> None:
+    def send(self, message: EmailMessage) -> None:
         if self.smtp is None:
             self.open()
         try:
-            if isinstance(message, RawMessage):
-                self.smtp.sendmail(message.sender, list(message.recipients), message.data)
-            else:
-                self.smtp.send_message(message)
+            self.smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as error:
             classified = classify(error)
             if isinstance(classified, ConnectionLost):
@@ -108,8 +103,8 @@ class _PlainConnection:
     def __init__(self, backend) -> None:
         self.backend = backend
 
-    def send(self, message: "EmailMessage | RawMessage") -> None:
-        self.backend.send([message.parsed() if isinstance(message, RawMessage) else message])
+    def send(self, message: EmailMessage) -> None:
+        self.backend.send([message])
 
     def close(self) -> None:
         pass

@@ -30,7 +30,7 @@ from matchmaker.matching.signals import (
     support_fit,
     urgency,
 )
-from matchmaker.matching.text import TextModel, Vocabulary
+from matchmaker.matching.text import Parsed, TextModel, Vocabulary
 from matchmaker.matching.weights import COMPONENTS, Weights
 
 BLOCK = 2048
@@ -177,7 +177,7 @@ class FittedEngine:
         self.weights = np.array(engine.weights.vector(), dtype=np.float32)
         self.weights /= self.weights.sum()
         self._need_matrix, self._need_rows, self._need_terms = need_matrix, need_rows or {}, need_terms or []
-        self._offer_parsed: list = [None] * len(offers.offers)
+        self._offer_parsed: list[Parsed | None] = [None] * len(offers.offers)
 
     def _excluded_columns(self) -> dict[int, list[int]]:
         """need id -> offer columns it must not be proposed, built once per fitted engine."""
@@ -205,7 +205,7 @@ class FittedEngine:
             return stored[rows]
         return vectors(needs)
 
-    def offer_parsed(self, column: int) -> object:
+    def offer_parsed(self, column: int) -> Parsed:
         """An offer's words for its reasons: read while fitting (or when first proposed) and kept."""
         parsed = self._offer_parsed[column]
         if parsed is None:
@@ -358,12 +358,12 @@ class FittedEngine:
         # with the lowest ids instead, as a full ranking would (rare, so done row by row).
         kth = best_scores.min(axis=1)
         tied = following == kth
-        for row in np.flatnonzero(tied & np.isfinite(kth)):
-            columns = np.flatnonzero(total[row] >= kth[row])
-            best[row] = columns[
-                np.lexsort((ids[columns], -room[columns], -meaning[row, columns], -total[row, columns]))[:k]
+        for tie in np.flatnonzero(tied & np.isfinite(kth)):
+            columns = np.flatnonzero(total[tie] >= kth[tie])
+            best[tie] = columns[
+                np.lexsort((ids[columns], -room[columns], -meaning[tie, columns], -total[tie, columns]))[:k]
             ]
-            best_scores[row] = total[row, best[row]]
+            best_scores[tie] = total[tie, best[tie]]
         row_index = np.arange(len(block))[:, None]
         order = np.lexsort((ids[best], -room[best], -meaning[row_index, best], -best_scores), axis=1)
         best = np.take_along_axis(best, order, axis=1)

@@ -23,6 +23,21 @@ AMOUNT_MAX = 999_999_999_999
 # PostgreSQL's integer: ids above it cannot exist, and comparing one with an integer column is an error.
 DATABASE_ID_MAX = 2**31 - 1
 
+
+def whole_number(text: str | None, digits: int = 12) -> int | None:
+    """A typed whole number of at most `digits` ASCII digits, or None. (str.isdigit() takes "²", which int()
+    refuses, and any length, which the database refuses.)"""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > digits:
+        return None
+    return int(text)
+
+
+def database_id(text: str | None) -> int | None:
+    """A posted or query-string id as an int, or None if it cannot be one (not digits, or out of range)."""
+    number = whole_number(text, len(str(DATABASE_ID_MAX)))
+    return number if number is not None and 1 <= number <= DATABASE_ID_MAX else None
+
+
 # What text may hold --------------------------------------------------------------------------------------------
 
 INVALID_CHARACTER = "Remove the invalid character"

@@ -5,7 +5,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.models.base import Base, str_enum, utcnow
@@ -54,12 +54,19 @@ class Match(Base):
     __table_args__ = (
         CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
         Index("ix_match_need_offer", "need_id", "offer_id"),
+        # One decision per proposal and per pledge, whatever the application does: a double-click or two officers
+        # at once cannot make two matches (each taking capacity) of one of them.
+        UniqueConstraint("proposal_id"),
+        UniqueConstraint("pledge_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), index=True)
     offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"), index=True)
     pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledge.id", ondelete="SET NULL"))
+    # The engine's proposal this decided (proposals are deleted once decided, so no foreign key): lets an officer
+    # who decides it a moment too late be told what became of it.
+    proposal_id: Mapped[int | None]
     quantity: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # allocated from the offer; None: no set amount
     status: Mapped[MatchStatus] = mapped_column(str_enum(MatchStatus), index=True)
     source: Mapped[str] = mapped_column(String(20))  # "engine" or "pledge"
@@ -100,6 +107,11 @@ class Delivery(Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("received_quantity IS NULL OR received_quantity >= 0", name="received_not_negative"),
         CheckConstraint("verified_quantity IS NULL OR verified_quantity >= 0", name="verified_not_negative"),
+        # What counts never exceeds what was received, nor that what was reported.
+        CheckConstraint("received_quantity IS NULL OR received_quantity <= quantity", name="received_within_reported"),
+        CheckConstraint(
+            "verified_quantity IS NULL OR verified_quantity <= received_quantity", name="verified_within_received"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

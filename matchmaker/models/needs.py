@@ -25,7 +25,8 @@ class Unit(StrEnum):
     DAYS = "days"
     PLACES = "places"
 
-    def format(self, quantity: Decimal | None) -> str:
+    # Shadows str.format on purpose (a unit formats an amount of itself); templates call unit.format(quantity).
+    def format(self, quantity: Decimal | None) -> str:  # type: ignore[override]
         if quantity is None:
             return ""
         if self is Unit.POUNDS:

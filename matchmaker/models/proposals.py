@@ -21,6 +21,9 @@ class Proposal(Base):
         Index("ix_proposal_rank_pair", "rank", "need_id", "offer_id"),
         # The queue's "waiting longest first" order, read off the index a page at a time.
         Index("ix_proposal_created_at", "created_at", "id"),
+        # Ids are never reused (SQLite otherwise reuses the highest after a delete, which proposals' refreshes
+        # do all the time): a match records the id of the proposal it decided, once (uq_match_proposal_id).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,6 +1,7 @@
 """Accounts: signing in, changing details and passwords, password-reset tokens, creating officers."""
 
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -13,8 +14,12 @@ from matchmaker.services import api_tokens, audit, sign_in_locks
 from matchmaker.services.errors import DomainError, NotAllowed
 from matchmaker.services.passwords import password_problem
 
-# Compared against when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a real password")
+
+@cache
+def _dummy_hash() -> str:
+    """Compared against when the email is unknown, so a wrong email takes as long as a wrong password. Made on
+    first use, not at import: hashing is deliberately slow, and every command and worker start would pay it."""
+    return generate_password_hash("not a real password")
 
 
 def normalise_email(email: str) -> str:
@@ -60,11 +65,11 @@ def authenticate(email: str, password: str, source: str) -> User | None:
     now = utcnow()
     until = sign_in_locks.locked_until(email, source, now)
     if until is not None:
-        check_password_hash(_DUMMY_HASH, password)  # a locked answer takes as long as any other
+        check_password_hash(_dummy_hash(), password)  # a locked answer takes as long as any other
         raise SignInLocked(until)
     user = find_user_by_email(email)
     if user is None or user.password_hash is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         _failed(email, source, None, now)
         return None
     if not user.check_password(password):

@@ -3,6 +3,11 @@
 Capacity is allocated by one conditional UPDATE, so the database itself refuses to allocate more than an
 offer has left, however many officers approve at the same moment. Every state change goes through `move`,
 which checks the transition is allowed and writes the audit record the match's timeline shows.
+
+Every decision is a compare-and-set on the current state, so of any number of identical requests at once exactly
+one has an effect and the others are told what happened (StateConflict): approving takes the proposal (deletes
+it) or moves the pledge from pending in one conditional statement; `move` updates a match only from the status it
+was read in; ending a match locks it first, so what it releases is worked out from its state as it is now.
 """
 
 from decimal import Decimal
@@ -24,7 +29,8 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.services import audit, matching
-from matchmaker.services.errors import DomainError, NotAllowed
+from matchmaker.services.errors import DomainError, NotAllowed, StateConflict
+from matchmaker.services.locking import lock
 
 S = MatchStatus
 ALLOWED: dict[MatchStatus, set[MatchStatus]] = {
@@ -86,13 +92,27 @@ def allocate(offer: Offer, quantity: Decimal | None) -> None:
 
 
 def move(match: Match, to: MatchStatus, actor: User | None, note: str = "") -> None:
+    """Change the match's status, only from the status it was read in: if another request moved it meanwhile,
+    nothing changes and StateConflict says what it is now."""
     if to not in ALLOWED[match.status]:
         raise NotAllowed(f"A match that is {match.status.label.lower()} cannot become {to.label.lower()}")
     previous = match.status
-    match.status = to
+    values: dict = {"status": to}
     if to is S.INTRODUCED:
-        match.introduced_at = utcnow()  # the parties' time to respond runs from here
+        values["introduced_at"] = utcnow()  # the parties' time to respond runs from here
     db.session.flush()
+    moved = db.session.execute(
+        update(Match)
+        .where(Match.id == match.id, Match.status == previous)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(match, ["status", "introduced_at", "updated_at"])
+    if moved != 1:
+        raise StateConflict(
+            f"This match has just been changed by someone else: it is now {match.status.label.lower()}",
+            match_id=match.id,
+        )
     audit.record("match.status", match, actor, previous.value, to.value, note=note)
 
 
@@ -101,17 +121,49 @@ def _source(proposal: Proposal | None, pledge: Pledge | None) -> dict:
         return {"source": "pledge", "pledge": pledge}
     return {
         "source": "engine",
+        "proposal_id": proposal.id if proposal else None,
         "score": proposal.score if proposal else None,
         "components": proposal.components if proposal else None,
     }
 
 
-def _settle_pledge(pledge: Pledge | None, to: PledgeStatus) -> None:
-    if pledge is None:
-        return
-    if pledge.status is not PledgeStatus.PENDING:
-        raise NotAllowed(f"This pledge has already been {pledge.status.value}")
-    pledge.status = to
+def decision_on(kind: str, item_id: int) -> Match | None:
+    """The match (approved, or declined) that an officer's decision on this proposal or pledge made, if any."""
+    column = Match.pledge_id if kind == "pledge" else Match.proposal_id
+    return db.session.scalar(select(Match).where(column == item_id).order_by(Match.id.desc()).limit(1))
+
+
+def already_decided(kind: str, item_id: int) -> StateConflict:
+    """What to tell an officer whose proposal or pledge was decided by someone else first (match_id None: there
+    is no record of a decision, so the proposal never existed or the engine replaced it)."""
+    decision = decision_on(kind, item_id)
+    if kind == "pledge":
+        pledge = db.session.get(Pledge, item_id)
+        if pledge is not None and pledge.status is PledgeStatus.WITHDRAWN:
+            return StateConflict("This pledge has been withdrawn by the supplier")
+    if decision is None:
+        return StateConflict(f"This {kind} is no longer waiting for a decision: the engine has replaced it")
+    verb = "rejected" if decision.status is S.DECLINED else "approved"
+    return StateConflict(f"This {kind} has already been {verb}", match_id=decision.id)
+
+
+def _claim(proposal: Proposal | None, pledge: Pledge | None, to: PledgeStatus) -> None:
+    """Compare-and-set on what is being decided: the one request that deletes the proposal, or moves the pledge
+    from pending, goes on; any other, however close behind, changes nothing and is told what happened."""
+    if proposal is not None:
+        taken = db.session.execute(delete(Proposal).where(Proposal.id == proposal.id)).rowcount
+        if taken != 1:
+            raise already_decided("proposal", proposal.id)
+    if pledge is not None:
+        taken = db.session.execute(
+            update(Pledge)
+            .where(Pledge.id == pledge.id, Pledge.status == PledgeStatus.PENDING)
+            .values(status=to)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.refresh(pledge, ["status"])
+        if taken != 1:
+            raise already_decided("pledge", pledge.id)
 
 
 def approve(
@@ -125,18 +177,12 @@ def approve(
 ) -> Match:
     """Allocate from the offer and record the match. Raises CapacityExhausted if the offer has too little left."""
     _check_officer(officer)
+    source = _source(proposal, pledge)
+    _claim(proposal, pledge, PledgeStatus.APPROVED)  # first: the loser of a race stops here, having done nothing
     if not need.status.is_public:
         raise NotAllowed("This need is no longer open")
-    _settle_pledge(pledge, PledgeStatus.APPROVED)
     allocate(offer, quantity)
-    match = Match(
-        need=need,
-        offer=offer,
-        quantity=quantity,
-        status=S.APPROVED,
-        decided_by_id=officer.id,
-        **_source(proposal, pledge),
-    )
+    match = Match(need=need, offer=offer, quantity=quantity, status=S.APPROVED, decided_by_id=officer.id, **source)
     db.session.add(match)
     db.session.flush()
     audit.record(
@@ -147,8 +193,6 @@ def approve(
         S.APPROVED.value,
         detail={"quantity": str(quantity) if quantity is not None else None},
     )
-    if proposal is not None:
-        db.session.delete(proposal)
     # Only what this approval changed: this need's proposals, and the offer everywhere once it is used up.
     # (The nightly `matchmaker propose` re-ranks the rest; a full refresh here would serialise approvals.)
     matching.need_changed(need)
@@ -171,7 +215,8 @@ def reject(
     _check_officer(officer)
     if reason is RejectionReason.OTHER and not text.strip():
         raise DomainError("Enter the reason", field="reason_text")
-    _settle_pledge(pledge, PledgeStatus.REJECTED)
+    source = _source(proposal, pledge)
+    _claim(proposal, pledge, PledgeStatus.REJECTED)
     match = Match(
         need=need,
         offer=offer,
@@ -180,7 +225,7 @@ def reject(
         reason=reason,
         reason_text=text.strip(),
         decided_by_id=officer.id,
-        **_source(proposal, pledge),
+        **source,
     )
     db.session.add(match)
     db.session.flush()
@@ -192,8 +237,6 @@ def reject(
         S.DECLINED.value,
         note=reason.label + (f": {text.strip()}" if text.strip() else ""),
     )
-    if proposal is not None:
-        db.session.delete(proposal)
     matching.need_changed(need)
     return match
 
@@ -257,13 +300,17 @@ def end(match: Match, officer: User, outcome: MatchStatus, reason: str) -> Decim
         raise NotAllowed("A match can only be ended as cancelled or failed")
     if not reason.strip():
         raise DomainError("Enter the reason", field="reason")
+    lock(match)  # a second "end" waits here, then sees the match ended; a verification cannot slip in between
+    if match.status in (S.CANCELLED, S.FAILED):
+        raise StateConflict(f"This match has already been ended: it is {match.status.label.lower()}", match_id=match.id)
     move(match, outcome, officer, note=reason.strip())
     return release_unverified(match)
 
 
 def release_unverified(match: Match) -> Decimal:
     """Return to the offer what the match allocated but was not verified as delivered; refresh the need's
-    proposals. Returns the amount released."""
+    proposals. Returns the amount released. Call it only with the match locked and just ended (`end`), so it
+    runs once per match."""
     release = Decimal(0)
     if match.quantity is not None:
         release = max(match.quantity - match.total("verified_quantity"), Decimal(0))

@@ -38,6 +38,7 @@ from matchmaker.models import (
     User,
     Ward,
 )
+from matchmaker.models.limits import database_id
 from matchmaker.services import contracts as contract_service
 from matchmaker.services import matching
 from matchmaker.services import needs as need_service
@@ -168,7 +169,7 @@ def _chunks(values: list, size: int = _CHUNK):
 
 
 def _is_id(ref: str) -> bool:
-    return ref.isdigit() and str(int(ref)) == ref and int(ref) < 2**31
+    return database_id(ref) is not None and str(int(ref)) == ref
 
 
 def _existing(model, refs: list[str], *options) -> dict[str, Need | Offer]:

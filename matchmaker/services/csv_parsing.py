@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from rapidfuzz import fuzz, process
-
 from matchmaker.models.limits import AMOUNT_LIMIT as AMOUNT_MAX
 from matchmaker.models.limits import DESCRIPTION_MAX, REF_MAX, TITLE_MAX, text_problem
 from matchmaker.models.limits import ORGANISATION_NAME_MAX as NAME_MAX
@@ -337,6 +335,8 @@ class _Cells:
         return frozenset(codes), False
 
     def _suggest_ward(self, text: str) -> str:
+        from rapidfuzz import fuzz, process  # C++ scorers, a noticeable share of start-up: loaded when first used
+
         found = process.extractOne(ward_key(text), self.vocabulary.wards.keys(), scorer=fuzz.ratio, score_cutoff=75)
         return f" (did you mean {self.vocabulary.ward_names[self.vocabulary.wards[found[0]]]}?)" if found else ""
 

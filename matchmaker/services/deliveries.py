@@ -2,19 +2,22 @@
 
 Only verified quantities count, each once, against the match's one offer and so its one contract. Partial
 delivery is normal: the need becomes partly met, or met when what was verified covers it.
+
+Each use case locks the match before reading its state (services.locking), so of two identical requests at once
+the second sees what the first did: a delivery is confirmed or verified once, and reports never add up to more
+than the match allocated.
 """
 
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from matchmaker.extensions import db
 from matchmaker.models import Delivery, Match, MatchStatus, NeedStatus, User, utcnow
 from matchmaker.services import audit
 from matchmaker.services import needs as need_service
-from matchmaker.services.brokerage import LIVE, move
-from matchmaker.services.errors import DomainError, NotAllowed
+from matchmaker.services.brokerage import move
+from matchmaker.services.errors import DomainError, NotAllowed, StateConflict
+from matchmaker.services.locking import lock, refresh_all
 from matchmaker.services.responses import record_response
 
 S = MatchStatus
@@ -36,6 +39,7 @@ def report(
     """The supplier says what it gave; `complete` says the match's agreed help has all been given."""
     if user.organisation_id != match.offer.contract.supplier_id:
         raise NotAllowed("Only the supplier in this match can report what it delivered")
+    _lock(match)
     if match.status not in (S.INTRODUCED, S.IN_DELIVERY):
         raise NotAllowed(f"A match that is {match.status.label.lower()} takes no more deliveries")
     if quantity is None or quantity <= 0:
@@ -76,6 +80,13 @@ def report(
     return delivery
 
 
+def _lock(match: Match) -> None:
+    """Take the match's lock and reload it and its deliveries as committed (another request may just have
+    changed them)."""
+    lock(match)
+    refresh_all(Delivery, Delivery.match_id == match.id)
+
+
 def set_measure(delivery: Delivery, user: User, measure_id: int | None) -> None:
     """The supplier changes the council measure a delivery counts towards, or removes its own tag (None) so it
     counts as its offer's again. Once an officer has verified it, the figures stand as verified."""
@@ -109,8 +120,9 @@ def confirm(
     match = delivery.match
     if user.organisation_id != match.need.organisation_id:
         raise NotAllowed("Only the group in this match can confirm what it received")
+    _lock(match)
     if delivery.confirmed_at is not None:
-        raise NotAllowed("This delivery has already been confirmed")
+        raise StateConflict("This delivery has already been confirmed", match_id=match.id)
     if received is None or received < 0:
         raise DomainError("Amount received must be 0 or more", field="received")
     if received > delivery.quantity:
@@ -138,10 +150,14 @@ def verify(delivery: Delivery, officer: User, quantity: Decimal | None = None) -
     match = delivery.match
     if not officer.is_officer:
         raise NotAllowed("Only brokerage officers can verify deliveries")
+    _lock(match)
+    if delivery.verified_at is not None:
+        raise StateConflict("This delivery has already been verified", match_id=match.id)
     if delivery.confirmed_at is None:
         raise NotAllowed("The group has not confirmed this delivery yet")
-    if delivery.verified_at is not None:
-        raise NotAllowed("This delivery has already been verified")
+    if match.status in (S.CANCELLED, S.FAILED):
+        # What it did not verify went back to the offer when it ended: counting it now would count it twice.
+        raise NotAllowed(f"This match is {match.status.label.lower()}: its deliveries can no longer be verified")
     counted = delivery.received_quantity if quantity is None else quantity
     if counted < 0 or counted > delivery.received_quantity:
         raise DomainError(
@@ -165,17 +181,13 @@ def verify(delivery: Delivery, officer: User, quantity: Decimal | None = None) -
 
 def _update_need(match: Match, officer: User) -> None:
     """Partly met while verified help falls short of the need; met once it covers it (same unit), or once a
-    match for a need without an amount is verified."""
+    match for a need without an amount is verified (see needs.status_by_deliveries)."""
     need = match.need
+    lock(need)  # verifications under two of its matches at once: the second counts the first's
     if need.status not in (NeedStatus.OPEN, NeedStatus.PARTLY_MET):
         return
-    matches = db.session.scalars(select(Match).where(Match.need_id == need.id, Match.status.in_(LIVE))).all()
-    same_unit = need.quantity is not None and need.unit is not None
-    if same_unit:
-        verified = sum((m.total("verified_quantity") for m in matches if m.offer.unit is need.unit), Decimal(0))
-        met = verified >= need.quantity
-    else:
-        met = any(m.status is S.VERIFIED for m in matches)
-    target = NeedStatus.MET if met else NeedStatus.PARTLY_MET
+    target = need_service.status_by_deliveries(need)
+    if target is NeedStatus.OPEN:
+        target = NeedStatus.PARTLY_MET  # a verified delivery, even of nothing, is help recorded
     if need.status is not target:
         need_service.move_by_delivery(need, target, officer)

@@ -1,10 +1,9 @@
 """Sending a period's digests: at most once per (person, period), over one SMTP connection, resumable.
 
-Digests are built and rendered a batch at a time (BATCH_SIZE, or DIGEST_BATCH_SIZE in the config). Each
-batch's rows in digest_delivery are claimed (status "sending") and committed before any of its messages goes;
-the server's answers are recorded together and committed with the next batch's claims (or at the end). One
-commit per batch rather than per person: on SQLite a commit waits for the disk (17 to 34 ms here), and two
-commits a person were most of the difference between rendering 2,000 digests and sending them. So:
+Digests are built and rendered a batch at a time (DIGEST_BATCH_SIZE in the config). Each batch's rows in
+digest_delivery are claimed (status "sending") and committed before any of its messages goes; the server's
+answers are recorded together and committed with the next batch's claims (or at the end). One commit per batch
+rather than per person, as every commit waits for the disk. So:
 
 - running the same period again sends nothing new: people with a row that is sent, skipped or failed are passed;
 - if the server fails halfway, the rest are left as "retry" (or untouched) and the next run sends only those;
@@ -23,22 +22,15 @@ answer and not retried.
 The caller passes `checkpoint` (the CLI passes db.session.commit): services never commit on their own.
 """
 
-import base64
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.header import Header
-from email.message import Message
-from email.mime.multipart import MIMEMultipart
-from email.policy import compat32
-from email.utils import formatdate, make_msgid, parseaddr
+from email.message import EmailMessage
 
 from flask import current_app
 from sqlalchemy import delete, select, update
 
 from matchmaker import email
-from matchmaker.email.message import RawMessage
 from matchmaker.extensions import db
 from matchmaker.models import DigestDelivery, DigestStatus, User, utcnow
 from matchmaker.services.digest import Digest, PeriodData, build_digest, interests_of, recipients
@@ -46,129 +38,46 @@ from matchmaker.services.digest_periods import Period
 from matchmaker.services.digest_subscriptions import make_unsubscribe_token, unsubscribe_serializer
 
 FINISHED = (DigestStatus.SENT, DigestStatus.SKIPPED_EMPTY, DigestStatus.FAILED, DigestStatus.SENDING)
-RETRY_DELAYS = (1.0, 4.0)  # seconds before the 2nd and 3rd tries of a message the server refused for now
-BATCH_SIZE = 50  # digests claimed in one commit, then sent, then recorded in the next commit
 STOP_AFTER_TEMPORARY = 5  # consecutive messages refused for now: the server is in trouble, stop and rerun later
 
 
-# Long header values (the unsubscribe link) stay on one line rather than folding before the value, within
-# RFC 5322's limit of 998 characters a line.
-_POLICY = compat32.clone(max_line_length=998)
-
-
-@dataclass
-class RenderedDigest:
-    to: str
-    subject: str
-    text: str
-    html: str
-    unsubscribe_url: str
-
-    def headers(self) -> dict[str, str]:
-        config = current_app.config
-        return {
-            "Subject": self.subject,
-            "From": config["MAIL_FROM"],
-            "To": self.to,
-            "Date": formatdate(localtime=False),
-            "Message-ID": make_msgid(domain="matchmaker.local"),
-            # RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs to the link, signed in or not.
-            "List-Unsubscribe": f"<{self.unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "List-Id": "Brent social value digest <digest.matchmaker.invalid>",
-            "Auto-Submitted": "auto-generated",  # no out-of-office replies, please (RFC 3834)
-        }
-
-    def wire(self) -> "RawMessage | Message":
-        """The message as it goes over SMTP: the same MIME structure, headers and parts as message(), written
-        directly. Flattening a Message object with the email package's generator took as long as rendering
-        the digest. An address that is not ASCII needs SMTPUTF8, which smtplib's send_message handles."""
-        sender = parseaddr(current_app.config["MAIL_FROM"])[1]
-        if not (self.to.isascii() and sender.isascii()):
-            return self.message()
-        boundary = f"=_digest_{uuid.uuid4().hex}"  # base64 lines never contain "-" or "_": no clash possible
-        lines = [f'Content-Type: multipart/alternative; boundary="{boundary}"', "MIME-Version: 1.0"]
-        for name, value in self.headers().items():
-            if "\r" in value or "\n" in value:  # never let a value start a header of its own (header injection)
-                raise ValueError(f"A line break in the digest's {name} header")
-            lines.append(f"{name}: {value if value.isascii() else Header(value, 'utf-8').encode()}")
-        head = "\r\n".join(lines).replace("\r\n\n", "\r\n").replace("\n ", "\r\n ")  # folded encoded words
-        data = [head.encode("ascii"), b"\r\n\r\n"]
-        for text, subtype in ((self.text, "plain"), (self.html, "html")):
-            data.append(
-                f'--{boundary}\r\nContent-Type: text/{subtype}; charset="utf-8"\r\nMIME-Version: 1.0\r\n'
-                f"Content-Transfer-Encoding: base64\r\n\r\n".encode("ascii")
-            )
-            data.append(base64.encodebytes(text.encode("utf-8")).replace(b"\n", b"\r\n") + b"\r\n")
-        data.append(f"--{boundary}--\r\n".encode("ascii"))
-        return RawMessage(sender, (self.to,), b"".join(data))
-
-    def message(self) -> Message:
-        """multipart/alternative: plain text first, HTML last (the part clients prefer).
-
-        Built with the email package's classic classes rather than EmailMessage, whose header parsing costs
-        several milliseconds a message: a third of the time of a 2,000-digest batch (benchmarks/digest_speed.py).
-        """
-        message = MIMEMultipart("alternative", policy=_POLICY)
-        for name, value in self.headers().items():
-            message[name] = value if value.isascii() else Header(value, "utf-8").encode()
-        message.attach(_text_part(self.text, "plain"))
-        message.attach(_text_part(self.html, "html"))
-        return message
-
-
-def _text_part(text: str, subtype: str) -> Message:
-    """What MIMEText(text, subtype, "utf-8") makes, byte for byte, in a tenth of the time: MIMEText encodes
-    base64 a line at a time in Python, which was a sixth of the time spent building each digest."""
-    part = Message(policy=_POLICY)
-    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
-    part["MIME-Version"] = "1.0"
-    part["Content-Transfer-Encoding"] = "base64"
-    part.set_payload(base64.encodebytes(text.encode("utf-8")).decode("ascii"))
-    return part
+def digest_headers(unsubscribe_url: str) -> dict[str, str]:
+    return {
+        # RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs to the link, signed in or not.
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "List-Id": "Brent social value digest <digest.matchmaker.invalid>",
+        "Auto-Submitted": "auto-generated",  # no out-of-office replies, please (RFC 3834)
+    }
 
 
 class DigestRenderer:
-    """Turns digests into their plain text and HTML (templates/email/digest.txt and .html).
+    """Turns digests into emails (templates/email/digest.txt and .html) with email.render, as every email is.
 
-    The templates, the context every digest shares (the app's context processors) and the unsubscribe link's
-    signer are looked up once, not twice for every person in a batch.
+    The unsubscribe link's signer is set up once per run, not once per person.
     """
 
     def __init__(self) -> None:
-        env = current_app.jinja_env
-        self.text_template = env.get_template("email/digest.txt")
-        self.html_template = env.get_template("email/digest.html")
-        self.shared = {
-            "council_name": current_app.config["COUNCIL_NAME"],
-            "support_email": current_app.config["SUPPORT_EMAIL"],
-        }
-        current_app.update_template_context(self.shared)
         self.serializer = unsubscribe_serializer()
 
-    def __call__(self, digest: Digest) -> RenderedDigest:
+    def __call__(self, digest: Digest) -> EmailMessage:
         unsubscribe_url = digest.url_to(
             "digest.unsubscribe", token=make_unsubscribe_token(digest.user, self.serializer)
         )
-        context = {
-            **self.shared,
-            "subject": digest.subject,
-            "digest": digest,
-            "unsubscribe_url": unsubscribe_url,
-            "url_to": digest.url_to,
-            "settings_url": digest.url_to("digest.subscription"),
-        }
-        return RenderedDigest(
-            digest.user.email,
-            digest.subject,
-            self.text_template.render(context),
-            self.html_template.render(context),
-            unsubscribe_url,
+        return email.render(
+            "digest",
+            to=digest.user.email,
+            subject=digest.subject,
+            headers=digest_headers(unsubscribe_url),
+            digest=digest,
+            unsubscribe_url=unsubscribe_url,
+            url_to=digest.url_to,
+            settings_url=digest.url_to("digest.subscription"),
         )
 
 
-def render_digest(digest: Digest) -> RenderedDigest:
-    """One digest's plain text and HTML (officers' preview); a batch keeps one DigestRenderer."""
+def render_digest(digest: Digest) -> EmailMessage:
+    """One digest's email (officers' preview); a batch keeps one DigestRenderer."""
     return DigestRenderer()(digest)
 
 
@@ -214,7 +123,7 @@ class _Pending:
 
     user: User
     row: DigestDelivery | None  # this period's row from an earlier run (a retry), if any
-    message: Message
+    message: EmailMessage
     row_id: int | None = None  # once claimed
 
 
@@ -301,7 +210,7 @@ def _record_one(row_id: int, **values) -> None:
     )
 
 
-def _deliver(connection, message: Message, delays: tuple[float, ...]) -> tuple[DigestStatus, str, int]:
+def _deliver(connection, message: EmailMessage, delays: tuple[float, ...]) -> tuple[DigestStatus, str, int]:
     """Send with a few quick retries of temporary failures. Returns (status, server's answer, attempts)."""
     attempts = 0
     while True:
@@ -340,8 +249,8 @@ class _Run:
     def __init__(self, period: Period, dry_run: bool, checkpoint: Callable[[], None], progress: Progress | None):
         self.period, self.dry_run, self.checkpoint, self.progress = period, dry_run, checkpoint, progress
         self.report = SendReport(period, dry_run)
-        self.delays = tuple(current_app.config.get("DIGEST_RETRY_DELAYS", RETRY_DELAYS))
-        self.batch_size = max(1, int(current_app.config.get("DIGEST_BATCH_SIZE", BATCH_SIZE)))
+        self.delays = tuple(current_app.config["DIGEST_RETRY_DELAYS"])
+        self.batch_size = max(1, int(current_app.config["DIGEST_BATCH_SIZE"]))
         self.done = 0
         self.total = 0
         self.outcomes: list[dict] = []  # recorded with the next checkpoint
@@ -400,7 +309,7 @@ class _Run:
                             )
                     self.tell(user.email, "skipped: nothing relevant")
                     continue
-                message = render(digest).wire()
+                message = render(digest)
                 if self.dry_run:
                     report.sent += 1
                     self.tell(user.email, "would be sent")

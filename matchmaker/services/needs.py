@@ -1,7 +1,8 @@
 """Needs: posting, moderation, editing with history, closing and reopening, and daily expiry.
 
 Every status change goes through `_move`, which checks the transition is allowed and writes the audit
-record that the need's history page shows.
+record that the need's history page shows. It changes the status only from the one it was read in
+(compare-and-set), so two requests at once cannot both move it.
 """
 
 from dataclasses import dataclass
@@ -9,23 +10,35 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from matchmaker.extensions import db
-from matchmaker.models import AuditEvent, Need, NeedStatus, Organisation, Unit, User, utcnow
+from matchmaker.models import (
+    AuditEvent,
+    Delivery,
+    Match,
+    MatchStatus,
+    Need,
+    NeedStatus,
+    Offer,
+    Organisation,
+    Unit,
+    User,
+    utcnow,
+)
 from matchmaker.services import audit, matching
-from matchmaker.services.errors import DomainError, NotAllowed
+from matchmaker.services.errors import DomainError, NotAllowed, StateConflict
 from matchmaker.services.tagging import Tags, apply_tags, describe_tags
 
 S = NeedStatus
 ALLOWED: dict[NeedStatus, set[NeedStatus]] = {
     S.DRAFT: {S.AWAITING_MODERATION, S.CLOSED},
-    S.AWAITING_MODERATION: {S.OPEN, S.DRAFT, S.CLOSED},
+    S.AWAITING_MODERATION: {S.OPEN, S.PARTLY_MET, S.MET, S.DRAFT, S.CLOSED},
     S.OPEN: {S.PARTLY_MET, S.MET, S.CLOSED, S.EXPIRED, S.AWAITING_MODERATION},
     S.PARTLY_MET: {S.OPEN, S.MET, S.CLOSED, S.EXPIRED, S.AWAITING_MODERATION},
     S.MET: {S.OPEN, S.PARTLY_MET, S.CLOSED},
-    S.CLOSED: {S.OPEN, S.DRAFT},
-    S.EXPIRED: {S.OPEN, S.CLOSED},
+    S.CLOSED: {S.OPEN, S.PARTLY_MET, S.DRAFT},
+    S.EXPIRED: {S.OPEN, S.PARTLY_MET, S.CLOSED},
 }
 EXPIRY_WARNING_DAYS = 7
 
@@ -99,10 +112,19 @@ def _move(need: Need, to: NeedStatus, actor: User | None, note: str = "", enforc
     if to.is_live and not need.status.is_live and enforce_live_limit:
         _check_live_limit(need)
     previous = need.status
-    need.status = to
-    if to is NeedStatus.OPEN and need.published_at is None:
-        need.published_at = utcnow()
+    values: dict = {"status": to}
+    if to.is_public and need.published_at is None:
+        values["published_at"] = utcnow()
     db.session.flush()
+    moved = db.session.execute(
+        update(Need)
+        .where(Need.id == need.id, Need.status == previous)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(need, ["status", "published_at", "updated_at"])
+    if moved != 1:
+        raise StateConflict(f"This need has just been changed by someone else: it is now {need.status.label.lower()}")
     audit.record("need.status", need, actor, previous.value, to.value, note=note)
     if previous.is_public or to.is_public:
         matching.need_changed(need)
@@ -155,7 +177,7 @@ def update_need(
         _move(need, NeedStatus.AWAITING_MODERATION, user, note="Reworded after publication")
     # A need that had expired and is given a date in the future is live again.
     if need.status is NeedStatus.EXPIRED and need.needed_by and need.needed_by >= date.today():
-        _move(need, NeedStatus.OPEN, user, note="Needed-by date extended", enforce_live_limit=enforce_live_limit)
+        _move(need, _reopened(need), user, note="Needed-by date extended", enforce_live_limit=enforce_live_limit)
     return changes
 
 
@@ -171,10 +193,43 @@ def submit_need(need: Need, user: User) -> None:
     _move(need, NeedStatus.AWAITING_MODERATION, user)
 
 
+def status_by_deliveries(need: Need) -> NeedStatus:
+    """Open, partly met or met, by the help verified under the need's live matches: met once what was verified
+    covers the need (in its unit), or, for a need without an amount, once a match is verified as complete."""
+    from matchmaker.services.brokerage import LIVE
+
+    live = (Match.need_id == need.id, Match.status.in_(LIVE))
+    verified = (Delivery.verified_at.is_not(None),)
+    if not db.session.scalar(select(func.count()).select_from(Delivery).join(Match).where(*live, *verified)):
+        return NeedStatus.OPEN
+    if need.quantity is not None and need.unit is not None:
+        total = db.session.scalar(
+            select(func.coalesce(func.sum(Delivery.verified_quantity), 0))
+            .join(Match)
+            .join(Offer, Match.offer_id == Offer.id)
+            .where(*live, *verified, Offer.unit == need.unit)
+        )
+        met = Decimal(total) >= need.quantity
+    else:
+        met = bool(
+            db.session.scalar(
+                select(func.count()).select_from(Match).where(*live, Match.status == MatchStatus.VERIFIED)
+            )
+        )
+    return NeedStatus.MET if met else NeedStatus.PARTLY_MET
+
+
+def _reopened(need: Need) -> NeedStatus:
+    """Open again for more help, keeping the help verified so far: partly met if there is any."""
+    return NeedStatus.OPEN if status_by_deliveries(need) is NeedStatus.OPEN else NeedStatus.PARTLY_MET
+
+
 def publish_need(need: Need, officer: User) -> None:
+    """Open, or partly met or met if help was verified before it went back to moderation (a reworded need keeps
+    what it has been given)."""
     if not officer.is_officer:
         raise NotAllowed("Only brokerage officers can publish needs")
-    _move(need, NeedStatus.OPEN, officer)
+    _move(need, status_by_deliveries(need), officer)
 
 
 def return_need(need: Need, officer: User, comment: str) -> None:
@@ -203,7 +258,7 @@ def reopen_need(need: Need, user: User) -> None:
         raise DomainError(
             "Change the needed-by date to a date in the future before reopening this need", field="needed_by"
         )
-    _move(need, NeedStatus.OPEN, user)
+    _move(need, _reopened(need), user)
 
 
 def move_by_delivery(need: Need, to: NeedStatus, officer: User) -> None:

@@ -3,7 +3,6 @@
 import re
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
 
 from matchmaker.extensions import db
@@ -47,6 +46,8 @@ def name_similarity(a: str, b: str, **_: object) -> float:
     without calling every "... Youth Club" a duplicate of every other; comparing with spaces removed
     catches words run together ("Foodbank" / "Food Bank").
     """
+    from rapidfuzz import fuzz  # C++ scorers, a noticeable share of start-up: loaded when first used
+
     return max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")))
 
 
@@ -67,6 +68,8 @@ def find_similar_organisations(name: str, limit: int = 5, exclude_id: int | None
     choices = {row.id: row.name for row in rows if row.id != exclude_id}
     if not choices or not name.strip():
         return []
+    from rapidfuzz import process  # loaded when first used, as above
+
     found = process.extract(
         name,
         choices,

@@ -17,7 +17,8 @@ from matchmaker.extensions import db
 from matchmaker.models import Match, MatchStatus, Role, User, utcnow
 from matchmaker.services import audit
 from matchmaker.services.brokerage import move, release_unverified
-from matchmaker.services.errors import NotAllowed
+from matchmaker.services.errors import NotAllowed, StateConflict
+from matchmaker.services.locking import lock
 from matchmaker.services.working_days import add_working_days
 
 S = MatchStatus
@@ -139,6 +140,7 @@ def respond(match: Match, user: User) -> None:
     side = side_of(match, user)
     if side is None:
         raise NotAllowed("Only the group and the supplier in this match can respond to the introduction")
+    lock(match)  # "We have been in touch" twice at once is recorded once
     if match.status not in (S.INTRODUCED, S.IN_DELIVERY):
         raise NotAllowed(f"A match that is {match.status.label.lower()} is not waiting for a response")
     if not record_response(match, side, user, "has been in touch"):
@@ -184,6 +186,9 @@ def ask_for_new_match(match: Match, user: User, today: date | None = None) -> st
     side = side_of(match, user)
     if side is None:
         raise NotAllowed("Only the group and the supplier in this match can ask for a new match")
+    lock(match)  # a second request waits here, then finds the match ended: its allocation is released once
+    if match.status in (S.CANCELLED, S.FAILED):
+        raise StateConflict(f"This match has already been ended: it is {match.status.label.lower()}", match_id=match.id)
     if match.status is not S.INTRODUCED:
         raise NotAllowed(f"A match that is {match.status.label.lower()} cannot be replaced for want of a response")
     if responded_at(match, side) is None:

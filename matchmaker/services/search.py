@@ -28,8 +28,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from rapidfuzz import fuzz, process
-
 CUTOFF = 80.0
 PREFIX_SCORE = 90.0
 SHORTEST_FUZZY_WORD = 4
@@ -103,6 +101,8 @@ def query_words(query: str) -> list[str]:
 
 def _matches(term: str, vocabulary: list[str]) -> dict[str, float]:
     """Every vocabulary word that matches the query word `term`, with its similarity."""
+    from rapidfuzz import fuzz, process  # C++ scorers, a noticeable share of start-up: loaded when first used
+
     if len(term) < SHORTEST_FUZZY_WORD:
         return {term: 100.0} if term in set(vocabulary) else {}
     found = {
@@ -185,6 +185,8 @@ class SearchIndex:
 
     def search(self, query: str, ids: Iterable[int]) -> list[Hit]:
         """The documents among `ids` that match `query`, best first; equal scores keep the order of `ids`."""
+        from rapidfuzz import fuzz, process  # loaded when first used, as in _matches
+
         terms = query_words(query)
         if not terms:
             return []

@@ -4,11 +4,11 @@ up to date, including one-off days such as a coronation)."""
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
 
 @lru_cache(maxsize=64)
 def _bank_holidays(year: int) -> frozenset[date]:
+    import holidays  # its country tables take a tenth of a second to import: loaded when first asked
+
     # England and Wales share their bank holidays; Scotland and Northern Ireland have others.
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 

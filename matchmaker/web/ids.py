@@ -3,7 +3,9 @@ it is "not found" (or ignored), never an overflow error from the database."""
 
 from werkzeug.routing import IntegerConverter
 
-from matchmaker.models.limits import DATABASE_ID_MAX
+from matchmaker.models.limits import DATABASE_ID_MAX, database_id
+
+__all__ = ["DatabaseIdConverter", "database_id", "register_id_converter"]
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -16,11 +18,3 @@ class DatabaseIdConverter(IntegerConverter):
 def register_id_converter(app) -> None:
     """Replace the built-in `int` converter before any route is added, so no route can forget the limit."""
     app.url_map.converters["int"] = DatabaseIdConverter
-
-
-def database_id(text: str | None) -> int | None:
-    """A posted or query-string id as an int, or None if it cannot be one (not digits, or out of range)."""
-    if not text or not text.isascii() or not text.isdigit() or len(text) > len(str(DATABASE_ID_MAX)):
-        return None
-    number = int(text)
-    return number if 1 <= number <= DATABASE_ID_MAX else None

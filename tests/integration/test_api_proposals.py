@@ -71,7 +71,8 @@ def test_an_officer_approves_a_proposal_and_both_sides_are_introduced(app, clien
         assert db.session.get(Proposal, first) is None
         assert db.session.get(Match, match["id"]).decided_by_id is not None
     again = client.post(f"/api/v1/proposals/{first}/approve", json={"quantity": 8}, headers=headers)
-    assert again.status_code == 404  # decided already
+    assert again.status_code == 409  # decided already, and the answer says so
+    assert again.get_json()["detail"] == "This proposal has already been approved"
 
 
 def test_approving_more_than_is_left_is_a_conflict(app, client):

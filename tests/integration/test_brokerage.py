@@ -146,7 +146,10 @@ def test_a_decided_pledge_cannot_be_decided_again(app, client):
         {"quantity": "8"},
         form_url=f"/officers/queue/pledge/{pledge_id}",
     )
-    assert client.get(f"/officers/queue/pledge/{pledge_id}").status_code == 404
+    # Opening it again (a stale tab, a second officer) leads to the match it became, saying so.
+    again = client.get(f"/officers/queue/pledge/{pledge_id}", follow_redirects=True)
+    assert "This pledge has already been approved" in text_of(again)
+    assert again.request.path.startswith("/officers/matches/")
     with app.app_context():
         assert (
             db.session.scalar(select(db.func.count()).select_from(AuditEvent).where(AuditEvent.subject_type == "match"))

@@ -191,6 +191,6 @@ def test_ending_a_match_returns_what_was_not_delivered_to_the_offer(app):
         assert db.session.get(Offer, match.offer_id).allocated == Decimal(5)  # the verified 5 still count
     # An ended match cannot be ended again, nor take deliveries.
     assert "End this match" not in text_of(officer.get(page))
-    again = post_form(officer, url, {"outcome": "cancelled", "reason": "Again"}, form_url=page)
-    assert "A match that is failed cannot become cancelled" in text_of(again)
+    again = post_form(officer, url, {"outcome": "cancelled", "reason": "Again"}, form_url=page, follow_redirects=True)
+    assert "This match has already been ended: it is failed" in text_of(again)
     assert _report(supplier, ids["match"], 1).status_code == 200

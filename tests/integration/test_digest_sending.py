@@ -151,6 +151,7 @@ def test_each_partner_gets_one_personal_multipart_email_and_an_empty_digest_is_n
         assert message.is_multipart() and message.get_content_type() == "multipart/alternative"
         assert message["List-Unsubscribe"].startswith("<http://localhost:5000/digest/unsubscribe/")
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert message["Auto-Submitted"] == "auto-generated"
         text, html = _parts(message)
         assert "<img" not in html
         for part in (text, html):
@@ -182,6 +183,18 @@ def test_each_partner_gets_one_personal_multipart_email_and_an_empty_digest_is_n
     records = _records(app)
     assert records[borough["quiet"]][0] is DigestStatus.SKIPPED_EMPTY
     assert {records[borough[p]][0] for p in ("group", "supplier", "partner")} == {DigestStatus.SENT}
+
+
+def test_a_long_unsubscribe_link_arrives_whole_on_one_line_for_the_mail_clients_button(
+    app, runner, borough, smtp_server, monkeypatch
+):
+    # Folded at 78 characters the link would become RFC 2047 encoded words, which no client reads as a link.
+    monkeypatch.setitem(app.config, "BASE_URL", "https://social-value-matchmaker.council.example.gov.uk")
+    assert _send(runner, "--period", OCTOBER).exit_code == 0
+    for envelope in smtp_server.envelopes:
+        [line] = [line for line in envelope.content.split(b"\r\n") if line.startswith(b"List-Unsubscribe:")]
+        assert line.startswith(b"List-Unsubscribe: <https://social-value-matchmaker.council.example.gov.uk/digest/")
+        assert line.endswith(b">") and len(line) > 78
 
 
 def test_running_the_same_period_again_sends_nothing_new(app, runner, borough, smtp_server):

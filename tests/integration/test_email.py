@@ -115,6 +115,43 @@ def test_a_batch_goes_over_one_connection(app, smtp_server):
     assert [m["To"] for m in smtp_server.messages] == ["p0@example.org", "p1@example.org", "p2@example.org"]
 
 
+def test_a_line_break_in_a_header_never_becomes_a_header_of_its_own(app, smtp_server):
+    reset = dict(link="http://l/1", hours=1, user=type("U", (), {"full_name": "P"})())
+    with app.test_request_context():
+        # A typed subject is put on one line; any other header with a line break is refused by the library.
+        email.send(email.render("password_reset", to="p@example.org", subject="Reset\r\nBcc: all@example.org", **reset))
+        with pytest.raises(ValueError, match="linefeed or carriage return"):
+            email.render(
+                "password_reset",
+                to="p@example.org",
+                subject="Reset",
+                headers={"List-Unsubscribe": "<http://l/u>\r\nBcc: all@example.org"},
+                **reset,
+            )
+    [message] = smtp_server.messages
+    assert message["Bcc"] is None and "Bcc" in message["Subject"]
+    assert [envelope.rcpt_tos for envelope in smtp_server.envelopes] == [["p@example.org"]]
+
+
+def test_words_outside_ascii_arrive_as_written(app, smtp_server):
+    with app.test_request_context():
+        email.send(
+            email.render(
+                "password_reset",
+                to="zoë@example.org",
+                subject=" · ".join(["Résumé “quoted”"] * 5),
+                link="http://l/1",
+                hours=1,
+                user=type("U", (), {"full_name": "Zoë Ōkawa"})(),
+            )
+        )
+    [message] = smtp_server.messages
+    assert message["Subject"] == " · ".join(["Résumé “quoted”"] * 5)
+    assert message["To"] == "zoë@example.org"
+    assert "Zoë Ōkawa" in message.get_body(("plain",)).get_content()
+    assert "Zoë Ōkawa" in message.get_body(("html",)).get_content()
+
+
 def test_a_refused_message_is_a_delivery_error(app, smtp_server):
     smtp_server.fail_after = 0
     with app.test_request_context():

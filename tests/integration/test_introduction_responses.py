@@ -242,7 +242,7 @@ def test_the_side_that_responded_asks_for_a_new_match(app):
         form_url=f"/my-needs/{ids['need']}",
         follow_redirects=True,
     )
-    assert "A match that is cancelled cannot be replaced for want of a response" in text_of(again)
+    assert "This match has already been ended: it is cancelled" in text_of(again)
 
 
 def test_no_new_match_before_the_deadline(app):

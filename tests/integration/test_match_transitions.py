@@ -86,6 +86,10 @@ def test_ending_a_match_through_the_officers_page(app, client, source, outcome):
         if outcome in brokerage.ALLOWED[source]:
             assert response.status_code == 302
             assert match.status is outcome and offer.allocated == 0
+        elif source in (S.CANCELLED, S.FAILED):  # ended already: the officer is shown it, and told
+            assert response.status_code == 302 and response.location.endswith(page)
+            assert f"This match has already been ended: it is {source.label.lower()}" in text_of(client.get(page))
+            assert match.status is source and offer.allocated == Decimal(4) and _events(match_id) == 0
         else:
             assert f"A match that is {source.label.lower()} cannot become {outcome.label.lower()}" in text_of(response)
             assert match.status is source and offer.allocated == Decimal(4) and _events(match_id) == 0

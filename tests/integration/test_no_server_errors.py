@@ -166,3 +166,29 @@ def test_no_route_answers_an_id_beyond_the_database_integer_with_a_server_error(
                 assert response.status_code in (400, 404, 405), f"{method} {url} as {persona}: {response.status_code}"
                 tried += 1
     assert tried >= 50 * len(HUGE_IDS)
+
+
+QUERY_NAMES = (
+    "page", "q", "year", "period", "status", "show", "kind", "fmt", "format", "download", "priority", "ward",
+    "type", "supplier", "support_type", "sort", "map", "unmatched", "start", "end", "next", "per_page", "need_id",
+)  # fmt: skip
+HOSTILE_QUERY_VALUES = ("a\x00b", "²", str(2**31), "9" * 40, "A\r\nB", "x" * 5_000)
+
+
+def test_no_page_answers_hostile_query_strings_with_a_server_error(app):
+    """Every GET route, by someone allowed to use it, with each query parameter the app reads set to each class."""
+    world = build_world(app)
+    tried = 0
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in rule.methods or rule.endpoint in ("static", "auth.sign_out") or rule.rule.startswith("/assets"):
+            continue
+        with app.test_request_context():
+            access = rule_for(rule.endpoint)
+        persona = next((p for p in PERSONAS if ROLE_OF[p] and access.allows(ROLE_OF[p])), "anonymous")
+        headers = world.api_headers[persona] if access.token else {}
+        url = rule.build(world.url_values, append_unknown=False)[1]
+        for value in HOSTILE_QUERY_VALUES:
+            response = world.clients[persona].get(url, query_string=dict.fromkeys(QUERY_NAMES, value), headers=headers)
+            assert response.status_code < 500, f"GET {url} as {persona} with {value[:20]!r}"
+            tried += 1
+    assert tried > 50 * len(HOSTILE_QUERY_VALUES)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from matchmaker.extensions import db
 from matchmaker.matching.confidence import CALIBRATION
-from matchmaker.models import NeedStatus, OrganisationKind, Proposal, Role
+from matchmaker.models import NeedStatus, Offer, OrganisationKind, Proposal, Role
 from tests.helpers.builders import make_need, make_offer, make_officer, make_organisation, make_user
 from tests.helpers.web import post_form, sign_in, text_of
 
@@ -162,3 +162,44 @@ def test_officers_see_no_good_match_yet_with_the_closest_candidates(app, client,
     assert "Marshals for fun runs" in page and "confidence" in page
     page = text_of(client.get(f"/officers/needs/{reading}"))
     assert "No good match yet" not in page and "Reading helpers from" in page
+
+
+def _stored(app) -> dict[tuple[int, int], tuple]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(Proposal.need_id, Proposal.offer_id, Proposal.id, Proposal.rank, Proposal.score, Proposal.reason)
+        )
+        return {(r.need_id, r.offer_id): (r.id, r.rank, r.score, r.reason) for r in rows}
+
+
+def test_propose_again_rewrites_only_the_proposals_that_changed(app, runner):
+    with app.app_context():
+        make_need(title="Volunteers for our food larder", description="Packing food parcels.")
+        make_need(title="Gardeners for the allotment", description="Digging and weeding on Sundays.")
+        food = make_offer(title="Staff volunteering at food banks", description="Teams pack food parcels.")
+        make_offer(title="Gardening volunteers", description="Weeding and digging community gardens.")
+        make_offer(title="Volunteers for anything", description="A team of staff for a day.")
+        food_id = food.id
+    first = runner.invoke(args=["propose"])
+    assert first.exit_code == 0, first.output
+    assert "6 proposals for 2 open needs from 3 offers (6 new, 0 changed, 0 withdrawn, 0 unchanged)" in first.output
+    before = _stored(app)
+
+    again = runner.invoke(args=["propose"])
+    assert "(0 new, 0 changed, 0 withdrawn, 6 unchanged)" in again.output
+    assert _stored(app) == before  # the same rows, untouched
+
+    # The food offer's capacity is used up: its two proposals go, the others move up a rank or stay as they were.
+    with app.app_context():
+        offer = db.session.get(Offer, food_id)
+        offer.allocated = offer.quantity
+        db.session.commit()
+    third = runner.invoke(args=["propose"])
+    after = _stored(app)
+    assert set(after) == {pair for pair in before if pair[1] != food_id}
+    moved = [pair for pair in after if after[pair][1] != before[pair][1]]
+    kept = [pair for pair in after if after[pair][1] == before[pair][1]]
+    assert f"(0 new, {len(moved)} changed, 2 withdrawn, {len(kept)} unchanged)" in third.output, third.output
+    assert moved, "the food offer ranked first for the larder, so something moved up"
+    assert all(after[pair][0] == before[pair][0] for pair in after)  # updated in place, never re-inserted
+    assert all(after[pair] == before[pair] for pair in kept)

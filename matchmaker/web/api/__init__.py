@@ -72,7 +72,9 @@ def init_api(app: Flask) -> None:
                 "info": {
                     "description": "Needs, offers, the engine's proposals and report figures. Authenticate with a "
                     "personal API token from your account page: `Authorization: Bearer <token>`. "
-                    "Errors are RFC 9457 problem details."
+                    "Errors are RFC 9457 problem details. Text may not contain control characters (NUL, escape and "
+                    "the like) or lone surrogates; titles and names are one line; the longest values and largest "
+                    "numbers are stated on each field (maxLength, maxItems, maximum)."
                 },
                 "components": {
                     "securitySchemes": {

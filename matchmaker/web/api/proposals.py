@@ -62,6 +62,17 @@ def read_proposal(proposal_id: int):
     return serialise.proposal(_proposal(proposal_id))
 
 
+def _waiting(proposal_id: int) -> Proposal:
+    """The proposal to decide: 409 saying what became of it if it has been decided already, 404 if there is none."""
+    found = db.session.scalar(select(Proposal).where(Proposal.id == proposal_id).options(*LOAD))
+    if found is None:
+        conflict = brokerage.already_decided("proposal", proposal_id)
+        if conflict.match_id is None:
+            raise Problem(404, "There is no such proposal, or the engine has replaced it")
+        raise Problem(409, conflict.message)
+    return found
+
+
 @bp.route(f"/proposals/<{ID}:proposal_id>/approve", methods=["POST"], tags=["Proposals"])
 @token_allow(*OFFICERS)
 @bp.arguments(ApproveInput)
@@ -71,7 +82,7 @@ def approve_proposal(data: dict, proposal_id: int):
     """Approve: allocate the amount from the offer and introduce both sides by email. 409 when the offer no longer
     has that much left (another approval may just have taken it) or the need is no longer open."""
     officer = viewer()
-    proposal = _proposal(proposal_id)
+    proposal = _waiting(proposal_id)
     need, offer = proposal.need, proposal.offer
     match = run(lambda: brokerage.approve(need, offer, officer, data.get("quantity"), proposal=proposal))
     introduce(match, officer, tell_user=False)
@@ -86,7 +97,7 @@ def approve_proposal(data: dict, proposal_id: int):
 def reject_proposal(data: dict, proposal_id: int):
     """Reject with a reason code: the pair is not proposed again unless the need or the offer changes."""
     officer = viewer()
-    proposal = _proposal(proposal_id)
+    proposal = _waiting(proposal_id)
     need, offer = proposal.need, proposal.offer
     match = run(
         lambda: brokerage.reject(

@@ -6,6 +6,7 @@ from math import ceil
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from matchmaker.email.message import text_and_html
 from matchmaker.extensions import csrf, db
 from matchmaker.models import DigestFrequency, User
 from matchmaker.services import digest as digest_service
@@ -142,7 +143,7 @@ def preview(partner_id: int):
     period = _period_from_request()
     digest = digest_service.build_digest(user, digest_service.PeriodData(period))
     rendered = None if digest.is_empty else render_digest(digest)
-    text = rendered.text if rendered else ""
+    text = text_and_html(rendered)[0] if rendered else ""
     return render_template(
         "digest/preview.html",
         user=user,
@@ -166,4 +167,4 @@ def preview_email(partner_id: int):
     if digest.is_empty:
         abort(404)
     g.csp_inline_styles = True  # an email carries its styles inline; scripts stay forbidden
-    return render_digest(digest).html
+    return text_and_html(render_digest(digest))[1]

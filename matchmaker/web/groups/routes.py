@@ -11,7 +11,7 @@ from matchmaker.models import Delivery, Match, MatchStatus, Need, NeedStatus, Ro
 from matchmaker.services import deliveries as delivery_service
 from matchmaker.services import needs as need_service
 from matchmaker.services import responses as response_service
-from matchmaker.services.errors import DomainError
+from matchmaker.services.errors import DomainError, StateConflict
 from matchmaker.services.offers import pledges_for_need
 from matchmaker.web import match_responses
 from matchmaker.web.access import allow
@@ -236,6 +236,10 @@ def confirm_delivery(need_id: int, delivery_id: int):
                 story=form.story.data or "",
                 share_story=bool(form.share_story.data),
             )
+        except StateConflict as conflict:  # confirmed a moment ago (a double-click): the page shows it
+            db.session.rollback()
+            flash(conflict.message)
+            return redirect(url_for("groups.need", need_id=record.id))
         except DomainError as error:
             db.session.rollback()
             add_error(form, error)

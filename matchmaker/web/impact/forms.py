@@ -6,6 +6,7 @@ from wtforms import RadioField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from matchmaker.models.limits import whole_number
 from matchmaker.services import impact
 from matchmaker.web.base_form import Form
 from matchmaker.web.fields import one_of
@@ -73,8 +74,8 @@ class PeriodForm(Form):
             return impact.month_of(self.today)
         if self.period.data == "custom" and self.start.data and self.end.data and self.end.data >= self.start.data:
             return impact.custom(self.start.data, self.end.data)
-        if self.period.data == "year" and self.year.data and self.year.data.isdigit():
-            return impact.financial_year_starting(int(self.year.data))
+        if self.period.data == "year" and whole_number(self.year.data) is not None:
+            return impact.financial_year_starting(whole_number(self.year.data))
         return impact.financial_year_of(self.today)
 
 

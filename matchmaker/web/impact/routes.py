@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from matchmaker.extensions import db, limiter
 from matchmaker.models import Contract, Role, Unit, Ward
+from matchmaker.models.limits import whole_number
 from matchmaker.services import contracts as contract_service
 from matchmaker.services import figures_cache, impact
 from matchmaker.services import measures as measure_service
@@ -389,7 +390,7 @@ def annual_report():
     year = request.args.get("year", "")
     period = (
         impact.financial_year_starting(int(year))
-        if year.isdigit() and 2000 <= int(year) <= latest
+        if (whole_number(year) or 0) in range(2000, latest + 1)
         else impact.financial_year_of(today)
     )
     if request.args.get("format") == "pdf":

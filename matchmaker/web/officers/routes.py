@@ -30,7 +30,7 @@ from matchmaker.services import queue as queue_service
 from matchmaker.services import responses as response_service
 from matchmaker.services import ward_weights as ward_weight_service
 from matchmaker.services.browse import Page, page_number
-from matchmaker.services.errors import DomainError
+from matchmaker.services.errors import DomainError, StateConflict
 from matchmaker.web.access import OFFICERS, allow
 from matchmaker.web.browse.display import pagination
 from matchmaker.web.forms_errors import add_error
@@ -332,19 +332,42 @@ def _queue_page(bulk_form: BulkApproveForm):
     )
 
 
-def _decision(kind: str, item_id: int):
-    """The pledge or proposal being decided, with its need and offer; 404 if it is no longer waiting."""
+def _lost_race(conflict: StateConflict):
+    """Someone else decided or changed it first: say so where the officer can see what happened (the match's
+    page and its timeline, or the queue)."""
+    flash(conflict.message)
+    if conflict.match_id is not None:
+        return redirect(url_for("officers.match", match_id=conflict.match_id))
+    return redirect(url_for("officers.queue"))
+
+
+def _waiting(kind: str, item_id: int):
+    """The pledge or proposal being decided, with its need and offer. StateConflict if it has been decided
+    already (or the engine replaced it); 404 if there never was one."""
     if kind == "pledge":
         pledge = db.session.get(Pledge, item_id)
-        if pledge is None or pledge.status is not PledgeStatus.PENDING:
+        if pledge is None:
             abort(404)
+        if pledge.status is not PledgeStatus.PENDING:
+            raise brokerage.already_decided("pledge", item_id)
         return pledge.need, pledge.offer, {"pledge": pledge}, pledge.quantity
     proposal = db.session.get(Proposal, item_id)
     if proposal is None:
-        abort(404)
+        conflict = brokerage.already_decided("proposal", item_id)
+        if conflict.match_id is None:
+            abort(404)
+        raise conflict
     need = proposal.need
     wanted = need.quantity if need.unit is proposal.offer.unit else None
     return need, proposal.offer, {"proposal": proposal}, wanted
+
+
+def _decision(kind: str, item_id: int):
+    """As _waiting, but one decided already sends the officer to the match it made, saying so."""
+    try:
+        return _waiting(kind, item_id)
+    except StateConflict as conflict:
+        abort(_lost_race(conflict))
 
 
 def _decision_page(kind: str, item_id: int, approve_form=None, reject_form=None, status: int = 200):
@@ -389,6 +412,9 @@ def approve_match(kind: str, item_id: int):
         return _decision_page(kind, item_id, approve_form=form)
     try:
         match = brokerage.approve(need, offer, current_user, form.quantity.data, **source)
+    except StateConflict as conflict:
+        db.session.rollback()
+        return _lost_race(conflict)
     except DomainError as error:
         db.session.rollback()
         add_error(form, error)
@@ -414,6 +440,9 @@ def reject_match(kind: str, item_id: int):
         brokerage.reject(
             need, offer, current_user, RejectionReason(form.reason.data), form.reason_text.data or "", **source
         )
+    except StateConflict as conflict:
+        db.session.rollback()
+        return _lost_race(conflict)
     except DomainError as error:
         db.session.rollback()
         add_error(form, error)
@@ -459,7 +488,7 @@ def matches():
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     size = current_app.config["PAGE_SIZE"]
     pages = max(1, -(-total // size))
-    page = min(max(int(request.args["page"]) if request.args.get("page", "").isdigit() else 1, 1), pages)
+    page = min(page_number(request.args.get("page")), pages)
     rows = db.session.scalars(
         query.order_by(case((overdue, 0), else_=1), Match.created_at.desc(), Match.id.desc())
         .offset((page - 1) * size)
@@ -500,6 +529,9 @@ def verify_delivery(match_id: int, delivery_id: int):
     if form.validate_on_submit():
         try:
             delivery_service.verify(delivery, current_user, form.verified.data)
+        except StateConflict as conflict:
+            db.session.rollback()
+            return _lost_race(conflict)
         except DomainError as error:
             db.session.rollback()
             add_error(form, error)
@@ -520,6 +552,9 @@ def end_match(match_id: int):
     if form.validate_on_submit():
         try:
             released = brokerage.end(record, current_user, MatchStatus(form.outcome.data), form.reason.data)
+        except StateConflict as conflict:
+            db.session.rollback()
+            return _lost_race(conflict)
         except DomainError as error:
             db.session.rollback()
             add_error(form, error)
@@ -533,6 +568,11 @@ def end_match(match_id: int):
             flash(f"The match is {record.status.label.lower()}.{back}", "success")
             return redirect(url_for("officers.match", match_id=record.id))
     return _match_page(record, failed=form, end_form=form)
+
+
+def _decided_meanwhile(conflict: StateConflict) -> str:
+    decision = db.session.get(Match, conflict.match_id) if conflict.match_id else None
+    return f"{decision.offer.title} for {decision.need.title}: {conflict.message}" if decision else conflict.message
 
 
 @bp.route("/queue/approve", methods=["GET", "POST"])
@@ -554,15 +594,22 @@ def approve_selected():
         if kind not in ("pledge", "proposal") or database_id(raw_id) is None:
             continue
         try:
-            need, offer, source, suggested = _decision(kind, database_id(raw_id))
+            need, offer, source, suggested = _waiting(kind, database_id(raw_id))
         except NotFound:
-            continue  # decided meanwhile by someone else
+            continue  # there is no such item
+        except StateConflict as conflict:  # decided meanwhile by someone else
+            skipped.append(_decided_meanwhile(conflict))
+            continue
         amount, clear = queue_service.default_amount(kind, need, offer, suggested)
         if not clear:
             skipped.append(f"{offer.title} for {need.title}: choose the amount on its page")
             continue
         try:
             match = brokerage.approve(need, offer, current_user, amount, **source)
+        except StateConflict as conflict:
+            db.session.rollback()
+            skipped.append(_decided_meanwhile(conflict))
+            continue
         except DomainError as error:
             db.session.rollback()
             skipped.append(f"{offer.title} for {need.title}: {error.message}")

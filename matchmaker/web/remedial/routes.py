@@ -14,6 +14,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Contract, EscalationLevel, RemedialAction, RemedialPlan
 from matchmaker.services import contracts as contract_service
 from matchmaker.services import remedial
+from matchmaker.services.browse import page_number
 from matchmaker.services.errors import DomainError, NotAllowed
 from matchmaker.web.access import OFFICERS, allow
 from matchmaker.web.forms_errors import add_error
@@ -35,7 +36,7 @@ def contracts():
             rows.append((contract, state, remedial.plan_in_force(contract)))
     size = current_app.config["PAGE_SIZE"]
     pages = max(1, -(-len(rows) // size))
-    page = min(max(int(request.args["page"]) if request.args.get("page", "").isdigit() else 1, 1), pages)
+    page = min(page_number(request.args.get("page")), pages)
     return render_template(
         "remedial/contracts.html",
         rows=rows[(page - 1) * size : page * size],

@@ -5,7 +5,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from matchmaker.models.limits import CONTRACT_TITLE_MAX, DESCRIPTION_MAX, REF_MAX, TITLE_MAX
+from matchmaker.models.limits import CONTRACT_TITLE_MAX, DESCRIPTION_MAX, REF_MAX, TITLE_MAX, database_id
 from matchmaker.web.base_form import Form
 from matchmaker.web.fields import (
     GovCheckboxInput,
@@ -120,7 +120,7 @@ class OfferForm(TagFields):
         self.measure.choices = [SelectChoice("", "None")] + [SelectChoice(str(m.id), m.label) for m in all_measures()]
 
     def measure_id(self) -> int | None:
-        return int(self.measure.data) if (self.measure.data or "").isdigit() else None
+        return database_id(self.measure.data)
 
     def validate_available_until(self, field) -> None:
         # Also checked by the service; checked here too so it is listed with the form's other errors.

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from matchmaker.extensions import db
 from matchmaker.models import Contract, Match, MatchStatus, Need, Offer, Pledge, Role
+from matchmaker.models.limits import database_id
 from matchmaker.services import contracts as contract_service
 from matchmaker.services import deliveries as delivery_service
 from matchmaker.services import offers as offer_service
@@ -348,7 +349,7 @@ def delivery_measure(match_id: int, delivery_id: int):
     delivery = next((d for d in record.deliveries if d.id == delivery_id), None) or abort(404)
     form = DeliveryMeasureForm(prefix=f"measure-{delivery.id}")
     if form.validate_on_submit():
-        chosen = int(form.measure.data) if (form.measure.data or "").isdigit() else None
+        chosen = database_id(form.measure.data)
         try:
             delivery_service.set_measure(delivery, current_user, chosen)
         except DomainError as error:
@@ -392,7 +393,7 @@ def report_delivery(match_id: int):
             form.delivered_on.data,
             form.note.data or "",
             complete=bool(form.complete.data),
-            measure_id=int(form.measure.data) if (form.measure.data or "").isdigit() else None,
+            measure_id=database_id(form.measure.data),
         )
     except DomainError as error:
         db.session.rollback()
