@@ -1,7 +1,7 @@
 """text embeddings for semantic matching
 
 Revision ID: e3b8c1d4f5a6
-Revises: e3a9b71c5d40
+Revises: e3a91c5d7f20
 Create Date: 2026-12-02 14:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e3b8c1d4f5a6'
-down_revision = 'e3a9b71c5d40'
+down_revision = 'e3a91c5d7f20'
 branch_labels = None
 depends_on = None
 
