@@ -104,6 +104,8 @@ def build_config(instance_path: str, test_config: dict[str, Any] | None = None) 
         # with several workers refuses to start on it (gunicorn.conf.py); redis://host:6379/0 shares one count.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": os.environ.get("MATCHMAKER_RATELIMIT_KEY_PREFIX", "matchmaker"),
+        # If Redis stops answering, count in each process meanwhile rather than refuse every sign-in with a 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("MATCHMAKER_LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
         # Per client address, on the public pages that compute the impact figures or build the report PDF.

@@ -46,12 +46,19 @@ def kept(name: str, parts: tuple, build: Callable[[], T]) -> T:
     if not _enabled():
         return build()
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    key = f"{name}:{version()}:{digest}"
-    found = cache.get(key)
+    try:
+        key = f"{name}:{version()}:{digest}"
+        found = cache.get(key)
+    except Exception:  # the cache (Redis) is down: the page is slower, not broken
+        log.exception("The figures cache is not answering; building %s afresh", name)
+        return build()
     if found is not None:
         return found
     value = build()
-    cache.set(key, value, timeout=current_app.config["IMPACT_CACHE_SECONDS"])
+    try:
+        cache.set(key, value, timeout=current_app.config["IMPACT_CACHE_SECONDS"])
+    except Exception:
+        log.exception("The figures cache is not answering; %s not kept", name)
     return value
 
 
