@@ -1,7 +1,7 @@
 """search indexes kept by the database: tsvector and trigrams on PostgreSQL, FTS5 on SQLite
 
 Revision ID: 3f8a2c6d1e57
-Revises: e3a91c5d7f20
+Revises: e3b8c1d4f5a6
 Create Date: 2026-12-02 13:45:00
 
 Replaces the per-worker in-memory index (services/search.py says how the search uses these). The app's models
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "3f8a2c6d1e57"
-down_revision = "e3a91c5d7f20"
+down_revision = "e3b8c1d4f5a6"
 branch_labels = None
 depends_on = None
 
