@@ -31,7 +31,17 @@ def propose_command(top: int, as_json: bool) -> None:
     db.session.commit()
     say(f"Done in {time.perf_counter() - started:.1f}s: {summary}.")
     if as_json:
-        ordered = sorted(proposals, key=lambda p: (p.need.id, -p.score, p.offer.id))
+        from matchmaker.matching import confidence
+
+        # The engine lists each need's proposals best first (equal scores by meaning, then room left): keep it.
+        ordered = sorted(proposals, key=lambda p: p.need.id)
+        sure = confidence.by_need(ordered)
+        position: dict[str, int] = {}
+
+        def confidence_of(p) -> float:
+            index = position[p.need.key] = position.get(p.need.key, -1) + 1
+            return sure[p.need.key][index]
+
         json.dump(
             {
                 "proposals": [
@@ -41,9 +51,12 @@ def propose_command(top: int, as_json: bool) -> None:
                         "score": p.score,
                         "components": p.components,
                         "reason": p.reason,
+                        "confidence": confidence_of(p),
                     }
                     for p in ordered
-                ]
+                ],
+                # Needs whose best proposal is below the confidence threshold: officers see "no good match yet".
+                "no_good_match": confidence.no_good_match(sure),
             },
             sys.stdout,
             ensure_ascii=False,

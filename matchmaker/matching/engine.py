@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from matchmaker.matching import semantic
 from matchmaker.matching.geography import (
     BOROUGH_WIDE_OFFER,
     WARD_OFFER_FOR_BOROUGH_WIDE_NEED,
@@ -52,8 +53,11 @@ class Proposal(NamedTuple):
 class OfferSide:
     """Everything about the offers that does not depend on the needs, computed once."""
 
-    def __init__(self, offers: list[OfferItem], text_matrix, geography: Geography, context: Context) -> None:
+    def __init__(
+        self, offers: list[OfferItem], text_matrix, geography: Geography, context: Context, meaning: bool = True
+    ) -> None:
         self.offers = offers
+        self.meaning = vectors(offers) if meaning else np.zeros((len(offers), semantic.DIMENSIONS), np.float32)
         self.text = text_matrix.T.tocsr()
         self.priorities = one_hot([o.priorities for o in offers], PRIORITIES)
         self.type_reach = offer_type_reach(one_hot([o.support_types for o in offers], SUPPORT_TYPES))
@@ -80,6 +84,22 @@ class OfferSide:
         )
         self.usable = usable
         self.ids = np.array([o.id for o in offers], dtype=np.int64)
+        # Ties between equal scores go to the offer with more left to give (no set amount counts as plenty).
+        self.room = np.nan_to_num(self.remaining, nan=np.inf)
+
+
+def vectors(items: list) -> np.ndarray:
+    """Unit meaning vectors of needs or offers: those stored with the item, the rest encoded in one batch."""
+    result = np.zeros((len(items), semantic.DIMENSIONS), dtype=np.float32)
+    missing = []
+    for row, item in enumerate(items):
+        if item.embedding is not None and len(item.embedding) == semantic.DIMENSIONS * 4:
+            result[row] = semantic.from_bytes(item.embedding)
+        else:
+            missing.append(row)
+    if missing:
+        result[missing] = semantic.encode([semantic.document(items[r].title, items[r].description) for r in missing])
+    return result
 
 
 class Engine:
@@ -95,6 +115,8 @@ class Engine:
         self.vocabulary = (vocabulary or Vocabulary.empty()).with_places(geography.place_names())
         self.weights = weights or Weights()
         self.use_concepts = use_concepts
+        # With no weight on meaning, nothing is encoded (and the embedding library is never imported).
+        self.use_semantic = bool(self.weights.semantic)
 
     # -- the whole borough ------------------------------------------------------------------------------
 
@@ -117,16 +139,19 @@ class Engine:
                 parsed_from=len(needs),
             )
         need_rows = {n.id: row for row, n in enumerate(needs)}
+        # Needs' meaning vectors read (or encoded) once for all: the same floats whatever the block size.
+        need_meaning = vectors(needs) if self.use_semantic else None
         fitted = FittedEngine(
             self,
             text,
-            OfferSide(offers, matrix[len(needs) :], self.geography, context),
+            OfferSide(offers, matrix[len(needs) :], self.geography, context, self.use_semantic),
             context,
             matrix[: len(needs)],
             need_rows,
             terms[:kept],
         )
         fitted._offer_parsed = terms[kept:]
+        fitted._need_meaning = need_meaning
         return fitted
 
     def propose(self, needs: list[NeedItem], offers: list[OfferItem], context: Context, top: int = 5) -> list[Proposal]:
@@ -172,6 +197,14 @@ class FittedEngine:
             return self._need_matrix[rows]
         return self.text.transform([self.text.document(n.title, n.description) for n in needs])
 
+    def _need_vectors(self, needs: list[NeedItem]) -> np.ndarray:
+        """Meaning vectors for these needs: those computed while fitting when they were part of it."""
+        stored = getattr(self, "_need_meaning", None)
+        rows = [self._need_rows.get(n.id) for n in needs]
+        if stored is not None and all(r is not None for r in rows):
+            return stored[rows]
+        return vectors(needs)
+
     def offer_parsed(self, column: int) -> Parsed:
         """An offer's words for its reasons: read while fitting (or when first proposed) and kept."""
         parsed = self._offer_parsed[column]
@@ -179,6 +212,29 @@ class FittedEngine:
             offer = self.offers.offers[column]
             parsed = self._offer_parsed[column] = self.text.explained(offer.title, offer.description, "parsed")
         return parsed
+
+    def offer_phrases(self, column: int) -> tuple[list[str], np.ndarray]:
+        """An offer's phrases and their meaning vectors, for reasons: worked out when first proposed, kept."""
+        self.prepare_offer_phrases([column])
+        return self._offer_phrases[column]
+
+    def prepare_offer_phrases(self, columns) -> None:
+        """Encode the phrases of these offers not yet read, in one batch (one call per offer costs 100x more)."""
+        cache = self.__dict__.setdefault("_offer_phrases", {})
+        missing = [c for c in dict.fromkeys(columns) if c not in cache]
+        if missing:
+            offers = self.offers.offers
+            read = _phrase_vectors([semantic.document(offers[c].title, offers[c].description) for c in missing])
+            cache.update(zip(missing, read, strict=True))
+
+    def meaning(self, need_phrases: tuple[list[str], np.ndarray], column: int) -> str:
+        """The phrase of the need and of the offer closest in meaning: "'x' ~ 'y'"."""
+        texts, vectors = need_phrases
+        cached = self.__dict__.get("_offer_phrases", {}).get(column)
+        offer_texts, offer_vectors = cached or self.offer_phrases(column)
+        scores = vectors @ offer_vectors.T
+        row, col = np.unravel_index(int(np.argmax(scores)), scores.shape)
+        return f"meaning: '{semantic.short(texts[row])}' ~ '{semantic.short(offer_texts[col])}'"
 
     def need_terms(self, need: NeedItem):
         """A need's words for its reasons: kept while fitting when it was part of it."""
@@ -191,6 +247,11 @@ class FittedEngine:
         """Every signal for these needs against all offers, each (needs x offers)."""
         geo, side, ctx = self.engine.geography, self.offers, self.context
         text = (self._need_text(needs) @ side.text).toarray()
+        meaning = (
+            semantic.similarity(self._need_vectors(needs), side.meaning)
+            if self.engine.use_semantic
+            else np.zeros(text.shape, dtype=np.float32)
+        )
         # Location, priorities and type depend only on the need's set of wards, priorities or types, and needs
         # share a few hundred such sets at most: each distinct set's row is worked out once, then copied.
 
@@ -229,6 +290,7 @@ class FittedEngine:
             # Per need, or a product of a per-need and a per-offer factor: broadcast views, not full matrices.
             "urgency": np.broadcast_to(urgency(days_left, waiting)[:, None], text.shape),
             "fairness": need_fair[:, None] * offer_fair[None, :],
+            "semantic": meaning,
         }
 
     def scores(self, needs: list[NeedItem], parts: dict[str, np.ndarray]) -> np.ndarray:
@@ -275,12 +337,14 @@ class FittedEngine:
         return proposals
 
     def _kept(self, block: list[NeedItem], parts: dict[str, np.ndarray], total: np.ndarray, k: int):
-        """The best k offers of each need in the block, best first (ties by offer id), as proposals.
+        """The best k offers of each need in the block, best first, as proposals. Equal scores are ordered by
+        closeness of meaning, then by the room the offer has left (offer id only as a last resort).
 
         Everything per pair is done for the kept pairs only, and as whole-block array operations; reasons, the
         one part that needs Python, are built for the kept pairs alone.
         """
-        ids = self.offers.ids
+        ids, room = self.offers.ids, self.offers.room
+        meaning = parts["semantic"]
         if total.shape[1] > k:
             # Partitioned at k, not k - 1: the (k+1)-th best comes out too, for the tie check below.
             partition = np.argpartition(-total, k, axis=1)
@@ -296,17 +360,24 @@ class FittedEngine:
         tied = following == kth
         for tie in np.flatnonzero(tied & np.isfinite(kth)):
             columns = np.flatnonzero(total[tie] >= kth[tie])
-            best[tie] = columns[np.lexsort((ids[columns], -total[tie, columns]))[:k]]
+            best[tie] = columns[
+                np.lexsort((ids[columns], -room[columns], -meaning[tie, columns], -total[tie, columns]))[:k]
+            ]
             best_scores[tie] = total[tie, best[tie]]
-        order = np.lexsort((ids[best], -best_scores), axis=1)
+        row_index = np.arange(len(block))[:, None]
+        order = np.lexsort((ids[best], -room[best], -meaning[row_index, best], -best_scores), axis=1)
         best = np.take_along_axis(best, order, axis=1)
         best_scores = np.take_along_axis(best_scores, order, axis=1)
-        row_index = np.arange(len(block))[:, None]
         # needs x k x components, rounded as whole arrays (to the same floats as `round` gives one by one).
         components = _rounded(np.stack([parts[name][row_index, best] for name in COMPONENTS], axis=2), 4).tolist()
         scores = _rounded(best_scores, 6).tolist()
         columns, offers, names = best.tolist(), self.offers.offers, COMPONENTS
         geo, bridge, parsed = self.engine.geography, self.text.bridge, self._offer_parsed
+        # The phrases of the block's needs, encoded in one batch: only for reasons, so only when meaning counts.
+        need_phrases = None
+        if self.engine.use_semantic:
+            need_phrases = _phrase_vectors([semantic.document(n.title, n.description) for n in block])
+            self.prepare_offer_phrases(c for row in columns for c in row)
         for row, need in enumerate(block):
             terms = None
             wards, wide, priorities, types = need.wards, need.borough_wide, need.priorities, need.support_types
@@ -325,13 +396,10 @@ class FittedEngine:
                     else f"{where} · {_types(types, offer.support_types)}"
                 )
                 words = bridge(terms, parsed[col] or self.offer_parsed(col))
-                yield Proposal(
-                    need,
-                    offer,
-                    score,
-                    dict(zip(names, values, strict=False)),
-                    f"{head} · words: {', '.join(words)}" if words else head,
-                )
+                reason = f"{head} · words: {', '.join(words)}" if words else head
+                if need_phrases is not None:
+                    reason = f"{reason} · {self.meaning(need_phrases[row], col)}"
+                yield Proposal(need, offer, score, dict(zip(names, values, strict=False)), reason)
 
 
 @contextmanager
@@ -395,7 +463,22 @@ def _reason(fitted: FittedEngine, need: NeedItem, offer: OfferItem, need_terms, 
     words = fitted.text.bridge(need_terms, parsed_offer)
     if words:
         parts.append("words: " + ", ".join(words))
+    if fitted.engine.use_semantic:
+        column = int(np.flatnonzero(fitted.offers.ids == offer.id)[0])
+        need_phrases = _phrase_vectors([semantic.document(need.title, need.description)])[0]
+        parts.append(fitted.meaning(need_phrases, column))
     return " · ".join(parts)
+
+
+def _phrase_vectors(texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
+    """Each text's phrases with their meaning vectors, all texts encoded in one batch."""
+    split = [semantic.phrases(t) for t in texts]
+    vectors = semantic.phrase_vectors([p for parts in split for p in parts])
+    result, start = [], 0
+    for parts in split:
+        result.append((parts, vectors[start : start + len(parts)]))
+        start += len(parts)
+    return result
 
 
 # The parts of a reason repeat across thousands of pairs: each is worked out once per distinct input.

@@ -33,6 +33,8 @@ def quality(rankings: dict[int, list[int]], gold: dict[int, int]) -> Quality:
     return Quality(hits1 / n, hits3 / n, reciprocal / n)
 
 
+NO_ANSWER = "none"  # labels.csv: best_offer_ref of a need that no offer in the set meets
+
 Scorer = Callable[[dict[str, np.ndarray], np.ndarray], np.ndarray]
 
 
@@ -55,6 +57,7 @@ def baselines(seed: int = 7) -> dict[str, Scorer]:
         "random": lambda parts, _: rng.random(parts["text"].shape),
         "priorities only": lambda parts, _: parts["priority"],
         "TF-IDF text only": lambda parts, _: parts["text"],
+        "semantic only": lambda parts, _: parts["semantic"],
         "unweighted sum": lambda parts, _: sum(parts[name] for name in COMPONENTS),
         "engine": lambda _, engine_scores: engine_scores,
     }
@@ -64,8 +67,11 @@ def baselines(seed: int = 7) -> dict[str, Scorer]:
 class EvalSet:
     needs: list[NeedItem]
     offers: list
-    gold: dict[int, int]  # need id -> best offer id
+    gold: dict[int, int]  # need id -> best offer id (needs some offer meets)
     also_good: dict[int, frozenset[int]]
+    # Needs no offer in the set meets (best_offer_ref "none"): left out of hit@k and MRR, and the engine should
+    # flag them "no good match yet".
+    no_answer: frozenset[int] = frozenset()
 
 
 def load_eval_set(folder, today) -> EvalSet:
@@ -134,10 +140,60 @@ def load_eval_set(folder, today) -> EvalSet:
                 supplier_id=i,
             )
         )
-    gold, also = {}, {}
+    gold, also, no_answer = {}, {}, set()
     need_ids = {n.ref: n.id for n in needs}
     offer_ids = {o.ref: o.id for o in offers}
     for r in rows("labels.csv"):
+        if r["best_offer_ref"].strip() == NO_ANSWER:
+            no_answer.add(need_ids[r["need_ref"]])
+            continue
         gold[need_ids[r["need_ref"]]] = offer_ids[r["best_offer_ref"]]
         also[need_ids[r["need_ref"]]] = frozenset(offer_ids[x] for x in split(r.get("also_good")))
-    return EvalSet(needs, offers, gold, also)
+    return EvalSet(needs, offers, gold, also, frozenset(no_answer))
+
+
+@dataclass(frozen=True)
+class Flagging:
+    """How well "no good match yet" separates needs with no right offer from needs with one."""
+
+    no_answer_flagged: int
+    no_answer: int
+    answered_flagged: int
+    answered: int
+
+    def __str__(self) -> str:
+        return (
+            f"no-answer flagged {self.no_answer_flagged}/{self.no_answer}  "
+            f"answered flagged {self.answered_flagged}/{self.answered}"
+        )
+
+
+def flagging(proposals: list, data: EvalSet, calibration=None) -> Flagging:
+    """Which needs the engine's proposals flag "no good match yet", against the labels."""
+    from matchmaker.matching import confidence
+
+    calibration = calibration or confidence.CALIBRATION
+    flagged = set(confidence.no_good_match(confidence.by_need(proposals, calibration), calibration))
+    proposed = {p.need.key for p in proposals}
+    # A need with no proposal at all has no good match either.
+    flagged |= {n.key for n in data.needs if n.key not in proposed}
+    no_answer = [n.key for n in data.needs if n.id in data.no_answer]
+    answered = [n.key for n in data.needs if n.id in data.gold]
+    return Flagging(
+        sum(k in flagged for k in no_answer), len(no_answer), sum(k in flagged for k in answered), len(answered)
+    )
+
+
+def labelled_proposals(proposals: list, data: EvalSet) -> tuple[np.ndarray, np.ndarray]:
+    """(margin, semantic, text) rows of these proposals and 1 where the offer is right (best or also good)."""
+    from matchmaker.matching import confidence
+
+    grouped: dict[int, list] = {}
+    for p in proposals:
+        grouped.setdefault(p.need.id, []).append(p)
+    rows, right = [], []
+    for need_id, ps in grouped.items():
+        rows.append(confidence.features([p.score for p in ps], [p.components for p in ps]))
+        good = {data.gold[need_id]} | data.also_good.get(need_id, frozenset()) if need_id in data.gold else set()
+        right.extend(int(p.offer.id in good) for p in ps)
+    return np.concatenate(rows) if rows else np.zeros((0, 3)), np.array(right)

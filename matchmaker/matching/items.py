@@ -19,6 +19,8 @@ class NeedItem:
     posted: date | None = None
     organisation_id: int = 0
     ref: str | None = None
+    # The stored meaning vector (float32 bytes, see matching/semantic.py); None: encoded when scored.
+    embedding: bytes | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -40,6 +42,7 @@ class OfferItem:
     available_until: date | None = None
     supplier_id: int = 0
     ref: str | None = None
+    embedding: bytes | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:

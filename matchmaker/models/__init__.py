@@ -5,6 +5,7 @@ from matchmaker.models.audit import AuditEvent
 from matchmaker.models.base import Base, utcnow
 from matchmaker.models.contracts import Contract, Offer, OfferStatus, Pledge, PledgeStatus
 from matchmaker.models.digest import DigestDelivery, DigestFrequency, DigestStatus, DigestSubscription
+from matchmaker.models.embeddings import TextEmbedding
 from matchmaker.models.matches import Delivery, Match, MatchStatus, RejectionReason
 from matchmaker.models.measures import Measure
 from matchmaker.models.needs import Need, NeedStatus, Unit
@@ -19,6 +20,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "TextEmbedding",
     "Contract",
     "Delivery",
     "DigestDelivery",

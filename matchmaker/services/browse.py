@@ -1,18 +1,15 @@
 """Browsing open needs and active offers: filters, typo-tolerant search and paging.
 
 A page of results costs the same handful of queries whatever the size of the data: the filter choices, one
-count (or, with a search, one fingerprint of the table for the process's search index, see _Searchable), the
-page's rows with their organisation joined, and one query each
-for their priorities, wards and support types.
+count, the page's rows with their organisation joined, and one query each for their priorities, wards and
+support types. A search is the database's (services/search.py): the count and the page join its hits.
 """
 
 import math
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol, TypeVar
 
-from flask import current_app
 from sqlalchemy import ColumnElement, Table, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -36,8 +33,6 @@ from matchmaker.services import search
 PER_PAGE = 20
 MAX_QUERY_LENGTH = 200
 MAX_PAGE = 100_000
-STALE_BY_ID = 500  # more changed rows than this and the index re-reads them all, rather than a long IN list
-_INDEX_LOCK = threading.Lock()
 PUBLIC_NEED_STATUSES = tuple(s for s in NeedStatus if s.is_public)
 
 T = TypeVar("T")
@@ -220,90 +215,22 @@ def _browse(catalogue: _Catalogue, filters: Filters, choices: Choices, page: int
         )
         return Page(items, total, number, per_page)
 
-    if catalogue is NEEDS or catalogue is OFFERS:
-        hits = _searchable(catalogue).search(filters, conditions)
-    else:  # a download of other statuses: rare, so no index of its own
-        rows = db.session.execute(
-            select(model.id, model.title, model.description).where(*conditions).order_by(*catalogue.order)
-        ).all()
-        hits = search.search(filters.q, rows)
-    number = min(max(page, 1), max(1, math.ceil(len(hits) / per_page)))
-    ids = [hit.id for hit in hits[(number - 1) * per_page : number * per_page]]
-    loaded = (
-        {
-            record.id: record
-            for record in db.session.scalars(select(model).where(model.id.in_(ids)).options(*catalogue.options))
-        }
-        if ids
-        else {}
-    )
-    return Page([loaded[i] for i in ids], len(hits), number, per_page)
-
-
-class _Searchable:
-    """One process's search index of the visible needs (or offers), and their ids in the list's order.
-
-    Re-reading and re-splitting 10,000 texts took most of a search's time. Each search first reads a fingerprint
-    of the whole table (row count, and the sum and latest of the last-changed times: any insert, edit, status
-    change or deletion alters it). Only when it differs does the index re-read the visible rows' ids and
-    last-changed times, and the text of those it has not seen in that version.
-    """
-
-    def __init__(self, catalogue: _Catalogue) -> None:
-        self.catalogue = catalogue
-        self.index = search.SearchIndex()
-        self.order: list[int] = []  # the visible rows' ids, in the catalogue's order (which equal scores keep)
-        self.fingerprint: tuple | None = None
-        self.lock = threading.Lock()
-
-    def _fingerprint(self) -> tuple:
-        model = self.catalogue.model
-        if db.session.get_bind().dialect.name == "postgresql":
-            total = func.sum(func.extract("epoch", model.updated_at))
-        else:  # SQLite keeps timestamps as text
-            total = func.sum(func.julianday(model.updated_at))
-        return tuple(
-            db.session.execute(select(func.count(), func.max(model.updated_at), total).select_from(model)).one()
+    found = search.hits(db.session, model, filters.q, conditions)
+    if found is None:  # nothing in the query to look for
+        return Page([], 0, 1, per_page)
+    total = db.session.scalar(select(func.count()).select_from(found))
+    number = min(max(page, 1), max(1, math.ceil(total / per_page)))
+    items = list(
+        db.session.scalars(
+            select(model)
+            .join(found, found.c.id == model.id)
+            .order_by(found.c.score.desc(), *catalogue.order)
+            .limit(per_page)
+            .offset((number - 1) * per_page)
+            .options(*catalogue.options)
         )
-
-    def _sync(self) -> None:
-        model, visible = self.catalogue.model, self.catalogue.visible
-        fingerprint = self._fingerprint()
-        if fingerprint == self.fingerprint:
-            return
-        versions = db.session.execute(
-            select(model.id, model.updated_at).where(visible).order_by(*self.catalogue.order)
-        ).all()
-        stale = self.index.stale(versions)
-        if stale:
-            # One query either way: the changed rows by id when they are few, else every visible row's text.
-            chosen = model.id.in_(stale) if len(stale) <= STALE_BY_ID else visible
-            for row in db.session.execute(
-                select(model.id, model.updated_at, model.title, model.description).where(chosen)
-            ):
-                self.index.add(row.id, row.updated_at, row.title, row.description)
-        self.order = [row.id for row in versions]
-        self.index.keep_only(self.order)
-        self.fingerprint = fingerprint
-
-    def search(self, filters: Filters, conditions: list[ColumnElement[bool]]) -> list[search.Hit]:
-        with self.lock:
-            self._sync()
-            order = self.order
-            if len(conditions) > 1:  # filters as well as the search: only the rows that pass them
-                passing = set(db.session.scalars(select(self.catalogue.model.id).where(*conditions)))
-                order = [i for i in order if i in passing]
-            return self.index.search(filters.q, order)
-
-
-def _searchable(catalogue: _Catalogue) -> _Searchable:
-    """The process's index for needs or offers, one per app (so tests, each with its own database and app, never
-    share one). A gunicorn worker builds it on its first search and keeps it up to date from then on."""
-    indexes = current_app.extensions.setdefault("matchmaker.search_indexes", {})
-    with _INDEX_LOCK:
-        if catalogue.model.__tablename__ not in indexes:
-            indexes[catalogue.model.__tablename__] = _Searchable(catalogue)
-        return indexes[catalogue.model.__tablename__]
+    )
+    return Page(items, total, number, per_page)
 
 
 def browse_needs(filters: Filters, choices: Choices, page: int = 1, per_page: int = PER_PAGE) -> Page[Need]:

@@ -122,7 +122,7 @@ def open_needs(ids: list[int] | None = None) -> list[NeedItem]:
         .where(*where)
         .order_by(Need.id)
     )
-    return [
+    items = [
         NeedItem(
             id=row.id,
             ref=row.ref,
@@ -140,6 +140,7 @@ def open_needs(ids: list[int] | None = None) -> list[NeedItem]:
         )
         for row in rows
     ]
+    return _with_meaning("need", items)
 
 
 def active_offers() -> list[OfferItem]:
@@ -168,7 +169,7 @@ def active_offers() -> list[OfferItem]:
         .where(Offer.status == OfferStatus.ACTIVE)
         .order_by(Offer.id)
     )
-    return [
+    items = [
         OfferItem(
             id=row.id,
             ref=row.ref,
@@ -187,6 +188,15 @@ def active_offers() -> list[OfferItem]:
         )
         for row in rows
     ]
+    return _with_meaning("offer", items)
+
+
+def _with_meaning(kind, items: list) -> list:
+    """The items with their stored meaning vectors (issue 13): missing or stale ones encoded and stored, in one
+    batch. Imported here: the embeddings service pulls in the engine, which command start-up must not load."""
+    from matchmaker.services import embeddings
+
+    return embeddings.attached(kind, items)
 
 
 def received_by_organisation(today: date) -> dict[int, int]:
@@ -457,3 +467,22 @@ def unmatched_report(top: int = 5) -> list[Unmatched]:
         elif parts["text"][row][typed & usable].max() < 0.05:
             found.append(Unmatched(rows[need.id], "No offer describes anything like it"))
     return found
+
+
+# Confidence (issue 13) ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Confidence:
+    """How sure the engine is of one need's stored proposals: one value per proposal, and the verdict."""
+
+    values: list[float]
+    no_good_match: bool
+
+
+def confidence_of(proposals: list[Proposal]) -> Confidence:
+    """From the stored scores and components alone, as `matchmaker propose --json` computes it."""
+    from matchmaker.matching import confidence
+
+    values = confidence.confidences([p.score for p in proposals], [p.components or {} for p in proposals])
+    return Confidence(values, bool(values) and max(values) < confidence.CALIBRATION.threshold)

@@ -4,7 +4,8 @@
 
 Checks: CSV headers, unique refs, priority/support-type slugs, ward codes, units, quantities,
 needed_by_days range, label refs, one best offer per need, and that every labelled offer (best and
-also-good) shares a support type with its need. Then prints, for each need, the location tier of its
+also-good) shares a support type with its need. A need no offer in the set meets is labelled
+`best_offer_ref` = `none` with an empty `also_good` (a "no-answer" need). Then prints, for each need, the location tier of its
 best offer (0 same ward, 1 neighbouring ward, 2 borough-wide, 3 far ward) and any offer sharing a
 support type that sits in a strictly better tier, for a human to confirm it is unfit for purpose.
 Uses only the standard library; does not import the matching engine.
@@ -34,6 +35,7 @@ NEED_COLS = [
 ]
 OFFER_COLS = ["ref", "title", "description", "priorities", "wards", "support_types", "quantity", "unit", "supplier"]
 LABEL_COLS = ["need_ref", "best_offer_ref", "also_good"]
+NO_ANSWER = "none"  # best_offer_ref of a need that no offer in the set meets
 
 errors = []
 
@@ -149,6 +151,10 @@ def main():
         if n is None:
             err(f"label for unknown need {label['need_ref']}")
             continue
+        if label["best_offer_ref"] == NO_ANSWER:
+            if split(label["also_good"]):
+                err(f"label {label['need_ref']}: a no-answer need lists also_good offers")
+            continue
         goods = [label["best_offer_ref"]] + split(label["also_good"])
         if len(set(goods)) != len(goods):
             err(f"label {label['need_ref']}: best offer repeated in also_good")
@@ -158,8 +164,9 @@ def main():
             elif not set(split(n["support_types"])) & set(split(offer_by[o]["support_types"])):
                 err(f"label {label['need_ref']}: offer {o} shares no support type with the need")
 
-    best_count = Counter(label["best_offer_ref"] for label in labels)
+    best_count = Counter(label["best_offer_ref"] for label in labels if label["best_offer_ref"] != NO_ANSWER)
     print(f"needs: {len(needs)}  offers: {len(offers)}  labels: {len(labels)}")
+    print(f"no-answer needs: {sum(1 for label in labels if label['best_offer_ref'] == NO_ANSWER)}")
     print(f"offers used as best: {len(best_count)}  most shared best: {best_count.most_common(3)}")
     print(f"needs with also_good: {sum(1 for label in labels if split(label['also_good']))}")
     print(f"borough-wide offers: {sum(1 for o in offers if o['wards'] == 'borough-wide')}")

@@ -258,7 +258,7 @@ def test_search_only_looks_at_needs_that_pass_the_filters(app, client):
 
 
 def test_search_sees_needs_posted_edited_closed_or_deleted_since_the_last_search(app, client):
-    # The process keeps a search index between requests: it must follow every change, not show yesterday's text.
+    # The database keeps the search index: it must follow every change, not show yesterday's text.
     from matchmaker.models import Need
 
     with app.app_context():

@@ -143,6 +143,7 @@ def test_different_words_for_the_same_thing_are_bridged_and_explained(engine):
     assert proposals[0].reason == (
         "Borough-wide offer · priority: Building community and voluntary sector capacity"
         " · type: skills · words: board members ≈ trustees"
+        " · meaning: 'Two board members with money skills' ~ 'Our staff join charity boards as trustees'"
     )
     assert set(proposals[0].components) == {
         "text",
@@ -152,6 +153,7 @@ def test_different_words_for_the_same_thing_are_bridged_and_explained(engine):
         "capacity",
         "urgency",
         "fairness",
+        "semantic",
     }
 
 
@@ -198,7 +200,13 @@ def test_batch_proposals_are_exactly_those_of_scoring_every_pair_one_by_one(engi
     for row, need_item in enumerate(data.needs):
         ranked = sorted(
             (c for c in range(len(data.offers)) if scores[row, c] > -float("inf")),
-            key=lambda c: (-scores[row, c], data.offers[c].id),
+            # Equal scores: closer in meaning first, then more room left, then (last resort) the offer id.
+            key=lambda c: (
+                -scores[row, c],
+                -parts["semantic"][row, c],
+                -fitted.offers.room[c],
+                data.offers[c].id,
+            ),
         )
         for c in ranked[:5]:
             components = {name: round(float(parts[name][row, c]), 4) for name in COMPONENTS}

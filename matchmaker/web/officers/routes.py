@@ -155,7 +155,8 @@ def _moderation_page(need: Need, return_form: ReturnNeedForm):
         history=need_service.history(need),
         publish_form=PublishNeedForm(),
         form=return_form,
-        proposals=matching_service.proposals_for(need),
+        proposals=(proposals := matching_service.proposals_for(need)),
+        confidence=matching_service.confidence_of(proposals),
     )
 
 
