@@ -178,6 +178,8 @@ class FittedEngine:
         self.weights /= self.weights.sum()
         self._need_matrix, self._need_rows, self._need_terms = need_matrix, need_rows or {}, need_terms or []
         self._offer_parsed: list[Parsed | None] = [None] * len(offers.offers)
+        self._need_meaning: np.ndarray | None = None  # stored need vectors, set by fit() when the caller has them
+        self._offer_phrases: dict = {}  # offer column -> its phrases' vectors, filled as reasons need them
 
     def _excluded_columns(self) -> dict[int, list[int]]:
         """need id -> offer columns it must not be proposed, built once per fitted engine."""
@@ -199,10 +201,11 @@ class FittedEngine:
 
     def _need_vectors(self, needs: list[NeedItem]) -> np.ndarray:
         """Meaning vectors for these needs: those computed while fitting when they were part of it."""
-        stored = getattr(self, "_need_meaning", None)
+        stored = self._need_meaning
         rows = [self._need_rows.get(n.id) for n in needs]
-        if stored is not None and all(r is not None for r in rows):
-            return stored[rows]
+        found = [r for r in rows if r is not None]
+        if stored is not None and len(found) == len(rows):
+            return stored[found]
         return vectors(needs)
 
     def offer_parsed(self, column: int) -> Parsed:
@@ -220,7 +223,7 @@ class FittedEngine:
 
     def prepare_offer_phrases(self, columns) -> None:
         """Encode the phrases of these offers not yet read, in one batch (one call per offer costs 100x more)."""
-        cache = self.__dict__.setdefault("_offer_phrases", {})
+        cache = self._offer_phrases
         missing = [c for c in dict.fromkeys(columns) if c not in cache]
         if missing:
             offers = self.offers.offers
@@ -230,7 +233,7 @@ class FittedEngine:
     def meaning(self, need_phrases: tuple[list[str], np.ndarray], column: int) -> str:
         """The phrase of the need and of the offer closest in meaning: "'x' ~ 'y'"."""
         texts, vectors = need_phrases
-        cached = self.__dict__.get("_offer_phrases", {}).get(column)
+        cached = self._offer_phrases.get(column)
         offer_texts, offer_vectors = cached or self.offer_phrases(column)
         scores = vectors @ offer_vectors.T
         row, col = np.unravel_index(int(np.argmax(scores)), scores.shape)

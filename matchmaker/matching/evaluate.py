@@ -191,7 +191,8 @@ def labelled_proposals(proposals: list, data: EvalSet) -> tuple[np.ndarray, np.n
     grouped: dict[int, list] = {}
     for p in proposals:
         grouped.setdefault(p.need.id, []).append(p)
-    rows, right = [], []
+    rows: list = []
+    right: list[int] = []
     for need_id, ps in grouped.items():
         rows.append(confidence.features([p.score for p in ps], [p.components for p in ps]))
         good = {data.gold[need_id]} | data.also_good.get(need_id, frozenset()) if need_id in data.gold else set()

@@ -63,6 +63,9 @@ class _WordSums:
     LIMIT = 200_000
 
     def __init__(self) -> None:
+        self._clear()
+
+    def _clear(self) -> None:
         self.index: dict[str, int] = {}
         self.sums = np.zeros((0, DIMENSIONS), dtype=np.float32)
 
@@ -70,7 +73,7 @@ class _WordSums:
         missing = [w for w in dict.fromkeys(words) if w not in self.index]
         if missing:
             if len(self.index) + len(missing) > self.LIMIT:
-                self.__init__()
+                self._clear()
                 missing = list(dict.fromkeys(words))
             model = _model()
             encoded = model.tokenize(missing)  # padded to the longest word
