@@ -119,6 +119,8 @@ class Delivery(Base):
     quantity: Mapped[Decimal] = mapped_column(Numeric(14, 2))  # reported by the supplier
     delivered_on: Mapped[date]
     note: Mapped[str] = mapped_column(Text, default="")
+    # The report form's one-time key: a double-click sends the same key twice, and only one delivery is made.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     reported_at: Mapped[datetime] = mapped_column(default=utcnow)
     received_quantity: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # confirmed by the group

@@ -11,6 +11,8 @@ than the match allocated.
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from matchmaker.extensions import db
 from matchmaker.models import Delivery, Match, MatchStatus, NeedStatus, User, utcnow
 from matchmaker.services import audit
@@ -35,11 +37,15 @@ def report(
     note: str = "",
     complete: bool = False,
     measure_id: int | None = None,
+    submission_key: str | None = None,
 ) -> Delivery:
-    """The supplier says what it gave; `complete` says the match's agreed help has all been given."""
+    """The supplier says what it gave; `complete` says the match's agreed help has all been given.
+    `submission_key` is the report form's one-time key: the same key twice (a double-click) reports once."""
     if user.organisation_id != match.offer.contract.supplier_id:
         raise NotAllowed("Only the supplier in this match can report what it delivered")
     _lock(match)
+    if submission_key and db.session.scalar(select(Delivery.id).where(Delivery.submission_key == submission_key)):
+        raise StateConflict("This delivery has already been reported", match_id=match.id)
     if match.status not in (S.INTRODUCED, S.IN_DELIVERY):
         raise NotAllowed(f"A match that is {match.status.label.lower()} takes no more deliveries")
     if quantity is None or quantity <= 0:
@@ -62,6 +68,7 @@ def report(
         note=note.strip(),
         reported_by_id=user.id,
         measure=measure,
+        submission_key=submission_key or None,
     )
     db.session.add(delivery)
     db.session.flush()

@@ -11,6 +11,7 @@ On SQLite writes are serialised and these races are easy to win; CI runs the mod
 requests really overlap.
 """
 
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ from matchmaker.services import responses as response_service
 from tests.conftest import mailbox
 from tests.helpers.api import bearer
 from tests.helpers.builders import make_need, make_offer, make_officer, make_organisation, make_user
-from tests.helpers.web import csrf_token, sign_in, text_of
+from tests.helpers.web import csrf_token, post_form, sign_in, text_of
 
 REQUESTS = 50
 LIVE = set(brokerage.LIVE)
@@ -427,6 +428,43 @@ def test_reporting_a_delivery_many_times_at_once_never_reports_more_than_the_mat
     assert timeline_count(app, "delivery.reported", match_id) == 1
     assert timeline_count(app, "match.responded", match_id) == 1
     assert timeline_count(app, "match.status", match_id, to_state="in_delivery") == 1
+    assert_capacity_holds(app, world.offer)
+
+
+def test_a_report_of_part_of_the_match_double_clicked_many_times_makes_one_delivery(app, busy):
+    # Part amounts fit many times within the match: only the form's one-time key tells a double-click from a
+    # second delivery.
+    world = make_world(app)
+    match_id = introduced_match(app, world, quantity=8)
+    day = date.today()
+    form = {
+        "quantity": "1",
+        "delivered_on": [str(day.day), str(day.month), str(day.year)],
+        "note": "First session",
+        "submission_key": "one-form-shown-once",
+    }
+
+    outcomes = post_all(busy, world.supplier, f"/my-matches/{match_id}/deliveries", form)
+
+    assert_clean(
+        outcomes,
+        "The group will confirm what they received",
+        "This delivery has already been reported",
+        "report part of the match, one form",
+        timeline_count(app, "delivery.reported", match_id),
+    )
+    # A second delivery, from the form shown again, is reported as usual.
+    client = busy.test_client()
+    sign_in(client, world.supplier)
+    page = client.get(f"/my-matches/{match_id}")
+    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    assert key != form["submission_key"]
+    again = post_form(
+        client, f"/my-matches/{match_id}/deliveries", {**form, "submission_key": key}, follow_redirects=True
+    )
+    assert "The group will confirm what they received" in text_of(again)
+    with app.app_context():
+        assert sorted(d.quantity for d in db.session.get(Match, match_id).deliveries) == [1, 1]
     assert_capacity_holds(app, world.offer)
 
 

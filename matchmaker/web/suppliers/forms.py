@@ -1,9 +1,10 @@
+import secrets
 from decimal import Decimal, InvalidOperation
 
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
-from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from matchmaker.models.limits import CONTRACT_TITLE_MAX, DESCRIPTION_MAX, REF_MAX, TITLE_MAX, database_id
 from matchmaker.web.base_form import Form
@@ -176,6 +177,8 @@ class ReportDeliveryForm(Form):
     )
     complete = BooleanField("This completes everything agreed under this match", widget=GovCheckboxInput())
     measure = SelectField("Council measure (optional)", choices=[], validate_choice=False, widget=GovSelect())
+    # A new key each time the form is shown: a double-click posts it twice, and the second is refused.
+    submission_key = HiddenField(default=lambda: secrets.token_urlsafe(16), validators=[Length(max=64)])
     submit = SubmitField("Report delivery", widget=GovSubmitInput())
 
 

@@ -394,6 +394,7 @@ def report_delivery(match_id: int):
             form.note.data or "",
             complete=bool(form.complete.data),
             measure_id=database_id(form.measure.data),
+            submission_key=form.submission_key.data,
         )
     except DomainError as error:
         db.session.rollback()
